@@ -1,0 +1,213 @@
+//===- Tensor.cpp - Typed, shaped, 64-byte aligned buffers ----------------===//
+#include "kiln/runtime/Tensor.h"
+
+#include <charconv>
+#include <cmath>
+#include <complex>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
+#include <new>
+#include <sstream>
+
+namespace kiln {
+
+int64_t TensorShape::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : dims_)
+    n *= d;
+  return n;
+}
+
+std::string TensorShape::toString() const {
+  std::string s = "[";
+  for (size_t i = 0; i < dims_.size(); ++i) {
+    if (i)
+      s += ",";
+    s += dims_[i] < 0 ? std::string("?") : std::to_string(dims_[i]);
+  }
+  return s + "]";
+}
+
+TensorBuffer::TensorBuffer(DType dtype, int64_t numElements)
+    : dtype_(dtype), numElements_(numElements) {
+  size_t elem = dtype == DType::kString ? sizeof(std::string) : dtypeSize(dtype);
+  bytes_ = elem * static_cast<size_t>(numElements);
+  size_t alloc = (bytes_ + kTensorAlignment - 1) / kTensorAlignment *
+                 kTensorAlignment;
+  if (alloc == 0)
+    alloc = kTensorAlignment;
+  data_ = std::aligned_alloc(kTensorAlignment, alloc);
+  if (!data_)
+    throw std::bad_alloc();
+  if (dtype == DType::kString) {
+    auto *s = static_cast<std::string *>(data_);
+    for (int64_t i = 0; i < numElements; ++i)
+      new (s + i) std::string();
+  } else {
+    std::memset(data_, 0, bytes_);
+  }
+}
+
+TensorBuffer::TensorBuffer(void *borrowed, size_t bytes)
+    : data_(borrowed), bytes_(bytes), owned_(false) {}
+
+TensorBuffer::~TensorBuffer() {
+  if (!owned_)
+    return;
+  if (dtype_ == DType::kString) {
+    auto *s = static_cast<std::string *>(data_);
+    for (int64_t i = 0; i < numElements_; ++i)
+      s[i].~basic_string();
+  }
+  std::free(data_);
+}
+
+Tensor::Tensor(DType dtype, TensorShape shape)
+    : dtype_(dtype), shape_(std::move(shape)),
+      buffer_(std::make_shared<TensorBuffer>(dtype, shape_.numElements())) {}
+
+Tensor Tensor::borrow(DType dtype, TensorShape shape, void *data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.buffer_ = std::make_shared<TensorBuffer>(
+      data, dtypeSize(dtype) * static_cast<size_t>(t.shape_.numElements()));
+  return t;
+}
+
+size_t Tensor::byteSize() const {
+  size_t elem =
+      dtype_ == DType::kString ? sizeof(std::string) : dtypeSize(dtype_);
+  return elem * static_cast<size_t>(numElements());
+}
+
+StatusOr<Tensor> Tensor::reshaped(TensorShape shape) const {
+  if (shape.numElements() != numElements())
+    return errors::InvalidArgument("Cannot reshape a tensor with ",
+                                   numElements(), " elements to shape ",
+                                   shape.toString(), " (", shape.numElements(),
+                                   " elements)");
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::deepCopy() const {
+  if (!isValid())
+    return Tensor();
+  Tensor t(dtype_, shape_);
+  t.copyElements(0, *this, 0, numElements());
+  return t;
+}
+
+void Tensor::copyElements(int64_t dst, const Tensor &from, int64_t src,
+                          int64_t count) {
+  if (count <= 0)
+    return;
+  if (dtype_ == DType::kString) {
+    const std::string *s = from.data<std::string>() + src;
+    std::string *d = data<std::string>() + dst;
+    for (int64_t i = 0; i < count; ++i)
+      d[i] = s[i];
+    return;
+  }
+  size_t elem = dtypeSize(dtype_);
+  std::memcpy(static_cast<char *>(raw()) + dst * elem,
+              static_cast<const char *>(from.raw()) + src * elem,
+              static_cast<size_t>(count) * elem);
+}
+
+bool Tensor::equals(const Tensor &o) const {
+  if (dtype_ != o.dtype_ || shape_ != o.shape_)
+    return false;
+  if (dtype_ == DType::kString) {
+    for (int64_t i = 0; i < numElements(); ++i)
+      if (data<std::string>()[i] != o.data<std::string>()[i])
+        return false;
+    return true;
+  }
+  return byteSize() == 0 || std::memcmp(raw(), o.raw(), byteSize()) == 0;
+}
+
+namespace {
+
+// numpy prints each float with the shortest digits that read back as the
+// same value of its own precision ("0.3" for float32 0.3), and keeps a
+// trailing decimal point on integral values ("2.").
+template <typename T> std::string formatFloat(T v) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".e") == std::string::npos)
+    s += ".";
+  return s;
+}
+
+std::string formatElement(const Tensor &t, int64_t i) {
+  switch (t.dtype()) {
+  case DType::kFloat: return formatFloat(t.data<float>()[i]);
+  case DType::kDouble: return formatFloat(t.data<double>()[i]);
+  case DType::kInt32: return std::to_string(t.data<int32_t>()[i]);
+  case DType::kUInt8: return std::to_string(t.data<uint8_t>()[i]);
+  case DType::kInt16: return std::to_string(t.data<int16_t>()[i]);
+  case DType::kInt8: return std::to_string(t.data<int8_t>()[i]);
+  case DType::kInt64: return std::to_string(t.data<int64_t>()[i]);
+  case DType::kUInt16: return std::to_string(t.data<uint16_t>()[i]);
+  case DType::kUInt32: return std::to_string(t.data<uint32_t>()[i]);
+  case DType::kUInt64: return std::to_string(t.data<uint64_t>()[i]);
+  case DType::kBool: return t.data<bool>()[i] ? "True" : "False";
+  case DType::kString: return "b'" + t.data<std::string>()[i] + "'";
+  case DType::kComplex64: {
+    auto c = t.data<std::complex<float>>()[i];
+    return "(" + formatFloat(c.real()) + "+" + formatFloat(c.imag()) + "j)";
+  }
+  case DType::kComplex128: {
+    auto c = t.data<std::complex<double>>()[i];
+    return "(" + formatFloat(c.real()) + "+" + formatFloat(c.imag()) + "j)";
+  }
+  default: return "?";
+  }
+}
+
+void formatRec(const Tensor &t, int dim, int64_t &index, int64_t limit,
+               std::string &out) {
+  const TensorShape &s = t.shape();
+  if (dim == s.rank()) {
+    out += index < limit ? formatElement(t, index) : "...";
+    ++index;
+    return;
+  }
+  out += "[";
+  for (int64_t i = 0; i < s.dim(dim); ++i) {
+    if (i) {
+      out += dim + 1 == s.rank() ? " " : "\n";
+      if (dim + 1 != s.rank())
+        out += std::string(dim + 1, ' ');
+    }
+    if (index >= limit) {
+      out += "...";
+      index += s.numElements();
+      break;
+    }
+    formatRec(t, dim + 1, index, limit, out);
+  }
+  out += "]";
+}
+
+} // namespace
+
+std::string Tensor::debugString(int64_t maxElements) const {
+  if (!isValid())
+    return "<invalid tensor>";
+  std::string out;
+  int64_t index = 0;
+  formatRec(*this, 0, index, maxElements, out);
+  return out;
+}
+
+} // namespace kiln
