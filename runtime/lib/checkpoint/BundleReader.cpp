@@ -1,0 +1,227 @@
+//===- BundleReader.cpp - Reads TensorFlow V2 checkpoints -----------------===//
+#include "kiln/runtime/BundleReader.h"
+
+#include "kiln/runtime/Crc32c.h"
+#include "kiln/runtime/Wire.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace kiln {
+
+using namespace checkpoint;
+
+StatusOr<std::unique_ptr<BundleReader>>
+BundleReader::open(const std::string &prefix) {
+  std::unique_ptr<BundleReader> r(new BundleReader(prefix));
+  auto index = RandomAccessFile::open(bundleIndexFilename(prefix));
+  if (!index.ok())
+    return index.status();
+  r->indexFile_ = std::make_unique<RandomAccessFile>(std::move(*index));
+  auto tbl = table::Table::open(r->indexFile_.get());
+  if (!tbl.ok())
+    return tbl.status().withPrefix(bundleIndexFilename(prefix) + ": ");
+  r->table_ = std::move(*tbl);
+  // The index holds one small entry per tensor: keep them all, which makes
+  // listing and lookups cheap and validates the whole table up front.
+  bool sawHeader = false;
+  Status s = r->table_->forEach([&](std::string_view key,
+                                    std::string_view value) -> Status {
+    if (key.empty()) {
+      auto header = BundleHeader::decode(value);
+      if (!header.ok())
+        return header.status();
+      r->header_ = *header;
+      sawHeader = true;
+      return Status::OK();
+    }
+    r->keys_.emplace_back(key);
+    r->rawEntries_.emplace(std::string(key), std::string(value));
+    return Status::OK();
+  });
+  if (!s.ok())
+    return s.withPrefix(bundleIndexFilename(prefix) + ": ");
+  if (!sawHeader)
+    return errors::DataLoss("Bundle header not found in ",
+                            bundleIndexFilename(prefix));
+  const BundleHeader &h = r->header_;
+  if (h.endianness != 0)
+    return errors::Unimplemented(
+        "Reading a bundle with different endianness from the reader is "
+        "unsupported");
+  // VersionDef checks as TF's CheckVersions("Checkpoint", "checkpoint").
+  if (h.versionProducer < kTensorBundleMinConsumer)
+    return errors::InvalidArgument(
+        "Checkpoint producer version ", h.versionProducer,
+        " below min producer 0 supported by Kiln. Please regenerate your "
+        "checkpoint.");
+  if (h.versionMinConsumer > kTensorBundleVersion)
+    return errors::InvalidArgument(
+        "Checkpoint min consumer version ", h.versionMinConsumer,
+        " above current version ", kTensorBundleVersion,
+        " for Kiln. Please upgrade Kiln.");
+  for (int32_t bad : h.badConsumers)
+    if (bad == kTensorBundleVersion)
+      return errors::InvalidArgument("Checkpoint disallows consumer version ",
+                                     bad, ". Please upgrade Kiln.");
+  if (h.numShards < 0)
+    return errors::DataLoss("Bad num_shards ", h.numShards, " in ",
+                            bundleIndexFilename(prefix));
+  return r;
+}
+
+bool BundleReader::contains(const std::string &key) const {
+  return rawEntries_.count(key) != 0;
+}
+
+StatusOr<BundleEntry> BundleReader::entry(const std::string &key) const {
+  auto it = rawEntries_.find(key);
+  if (it == rawEntries_.end())
+    return errors::NotFound("Key ", key, " not found in checkpoint");
+  auto e = BundleEntry::decode(it->second);
+  if (!e.ok())
+    return e.status().withPrefix("Entry for key " + key + ": ");
+  return e;
+}
+
+StatusOr<const RandomAccessFile *> BundleReader::dataFile(int shard) {
+  auto it = dataFiles_.find(shard);
+  if (it != dataFiles_.end())
+    return it->second.get();
+  if (shard < 0 || shard >= header_.numShards)
+    return errors::DataLoss("Bad shard id ", shard, " (num_shards ",
+                            header_.numShards, ") in ",
+                            bundleIndexFilename(prefix_));
+  auto f = RandomAccessFile::open(
+      bundleDataFilename(prefix_, shard, header_.numShards));
+  if (!f.ok())
+    return f.status();
+  auto owned = std::make_unique<RandomAccessFile>(std::move(*f));
+  const RandomAccessFile *p = owned.get();
+  dataFiles_.emplace(shard, std::move(owned));
+  return p;
+}
+
+static Status checksumError(const std::string &key, uint32_t stored,
+                            uint32_t actual) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%08u", stored);
+  return errors::DataLoss("Checksum does not match for tensor ", key,
+                          ": stored ", buf,
+                          " vs. calculated on the restored bytes ", actual);
+}
+
+Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
+                               Tensor *out) {
+  if (!e.slices.empty())
+    return errors::Unimplemented(
+        "Tensor ", key, " is stored as ", e.slices.size(),
+        " partitioned slices; restoring partitioned variables is unsupported");
+  if (!isValidDType(e.dtype))
+    return errors::DataLoss("Entry for key ", key, " has invalid dtype ",
+                            e.dtype);
+  if (e.unknownRank || std::any_of(e.shape.begin(), e.shape.end(),
+                                   [](int64_t d) { return d < 0; }))
+    return errors::DataLoss("Entry for key ", key,
+                            " has a shape that is not fully defined");
+  DType dtype = static_cast<DType>(e.dtype);
+  TensorShape shape = e.tensorShape();
+  auto file = dataFile(e.shardId);
+  if (!file.ok())
+    return file.status();
+  const RandomAccessFile *f = *file;
+  if (e.offset < 0 || e.size < 0 ||
+      static_cast<uint64_t>(e.offset) + static_cast<uint64_t>(e.size) >
+          f->size())
+    return errors::DataLoss("Data for tensor ", key, " (offset ", e.offset,
+                            ", size ", e.size, ") lies past the end of ",
+                            f->path(), " (", f->size(), " bytes)");
+  Tensor t = (out->isValid() && out->dtype() == dtype &&
+              out->shape() == shape && out->raw())
+                 ? *out
+                 : Tensor(dtype, shape);
+  uint32_t stored = crc32c::unmask(e.crc32c);
+  uint32_t crc = 0;
+  if (dtype == DType::kString) {
+    std::string buf(static_cast<size_t>(e.size), '\0');
+    KILN_RETURN_IF_ERROR(f->read(e.offset, buf.size(), buf.data()));
+    std::string_view in = buf;
+    int64_t n = shape.numElements();
+    std::vector<uint64_t> lengths(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      if (!wire::getVarint64(in, &lengths[i]))
+        return errors::DataLoss("Bad string lengths for tensor ", key);
+      uint64_t len = lengths[i];
+      if (len <= UINT32_MAX) {
+        char le[4];
+        for (int b = 0; b < 4; ++b)
+          le[b] = static_cast<char>(len >> (8 * b));
+        crc = crc32c::extend(crc, le, 4);
+      } else {
+        char le[8];
+        for (int b = 0; b < 8; ++b)
+          le[b] = static_cast<char>(len >> (8 * b));
+        crc = crc32c::extend(crc, le, 8);
+      }
+    }
+    if (in.size() < 4)
+      return errors::DataLoss("Bad string lengths for tensor ", key);
+    uint32_t lengthCrc = wire::getFixed32(in.data());
+    if (crc32c::unmask(lengthCrc) != crc)
+      return checksumError(key, crc32c::unmask(lengthCrc), crc);
+    crc = crc32c::extend(crc, in.data(), 4);
+    in.remove_prefix(4);
+    // The entry CRC continues over all string bytes, which follow here.
+    uint64_t stringBytes = 0;
+    for (uint64_t len : lengths)
+      stringBytes += len;
+    if (stringBytes > in.size())
+      return errors::DataLoss("String data of tensor ", key,
+                              " is shorter than its lengths say");
+    crc = crc32c::extend(crc, in.data(), static_cast<size_t>(stringBytes));
+    std::string *strs = t.data<std::string>();
+    for (int64_t i = 0; i < n; ++i) {
+      strs[i].assign(in.data(), lengths[i]);
+      in.remove_prefix(lengths[i]);
+    }
+  } else if (isPodDType(dtype)) {
+    uint64_t want = static_cast<uint64_t>(shape.numElements()) * dtypeSize(dtype);
+    if (want != static_cast<uint64_t>(e.size))
+      return errors::DataLoss("Tensor ", key, " of dtype ", dtypeName(dtype),
+                              " and shape ", shape.toString(), " needs ", want,
+                              " bytes but its entry records ", e.size);
+    // Read in cache-sized pieces and checksum each while it is hot.
+    char *dst = static_cast<char *>(t.raw());
+    constexpr size_t kChunk = 4 << 20;
+    for (uint64_t done = 0; done < want;) {
+      size_t len = static_cast<size_t>(std::min<uint64_t>(kChunk, want - done));
+      KILN_RETURN_IF_ERROR(f->read(e.offset + done, len, dst + done));
+      crc = crc32c::extend(crc, dst + done, len);
+      done += len;
+    }
+  } else {
+    return errors::DataLoss("Tensor ", key, " has dtype ", dtypeName(dtype),
+                            ", which checkpoints cannot hold");
+  }
+  if (crc != stored)
+    return checksumError(key, stored, crc);
+  *out = std::move(t);
+  return Status::OK();
+}
+
+Status BundleReader::lookup(const std::string &key, Tensor *out) {
+  auto e = entry(key);
+  if (!e.ok())
+    return e.status();
+  return readEntry(key, *e, out);
+}
+
+Status BundleReader::verifyAll() {
+  for (const std::string &key : keys_) {
+    Tensor t;
+    KILN_RETURN_IF_ERROR(lookup(key, &t));
+  }
+  return Status::OK();
+}
+
+} // namespace kiln

@@ -1,0 +1,300 @@
+//===- BundleWriter.cpp - Writes TensorFlow V2 checkpoints ----------------===//
+#include "kiln/runtime/BundleWriter.h"
+
+#include "kiln/runtime/Crc32c.h"
+#include "kiln/runtime/Table.h"
+#include "kiln/runtime/Wire.h"
+
+#include <algorithm>
+#include <map>
+
+namespace kiln {
+
+using namespace checkpoint;
+
+BundleWriter::BundleWriter(std::string prefix)
+    : BundleWriter(std::move(prefix), Options()) {}
+
+BundleWriter::BundleWriter(std::string prefix, Options options)
+    : prefix_(std::move(prefix)), options_(options) {
+  std::string dir = dirname(prefix_);
+  if (!dir.empty()) {
+    status_ = createDirs(dir);
+    if (!status_.ok())
+      return;
+  }
+  std::string suffix = ".tempstate" + std::to_string(randomU64());
+  tmpDataPath_ = bundleDataFilename(prefix_, 0, 1) + suffix;
+  tmpIndexPath_ = bundleIndexFilename(prefix_) + suffix;
+  auto file = WritableFile::create(tmpDataPath_);
+  if (!file.ok()) {
+    status_ = file.status();
+    return;
+  }
+  data_.emplace(std::move(*file));
+}
+
+BundleWriter::~BundleWriter() {
+  if (finished_)
+    return;
+  data_.reset();
+  if (!tmpDataPath_.empty())
+    (void)deleteFile(tmpDataPath_);
+  (void)deleteFile(tmpIndexPath_);
+}
+
+/// Appends the bytes of `data` and folds them into `crc` in cache-sized
+/// pieces, so each piece is checksummed while it is still in cache and no
+/// copy of the tensor is ever made.
+static Status appendWithCrc(WritableFile &file, const char *data, size_t n,
+                            uint32_t *crc) {
+  constexpr size_t kChunk = 1 << 20;
+  // Small payloads batch up in the file's buffer; large ones skip it.
+  bool direct = n >= kChunk;
+  for (size_t done = 0; done < n;) {
+    size_t len = std::min(kChunk, n - done);
+    *crc = crc32c::extend(*crc, data + done, len);
+    std::string_view piece(data + done, len);
+    KILN_RETURN_IF_ERROR(direct ? file.appendDirect(piece) : file.append(piece));
+    done += len;
+  }
+  return Status::OK();
+}
+
+Status BundleWriter::writeTensor(const Tensor &tensor, BundleEntry *entry) {
+  uint32_t crc = 0;
+  uint64_t size = 0;
+  if (tensor.dtype() == DType::kString) {
+    // Lengths as varints, then a masked CRC of the lengths (computed over
+    // their fixed-width form, as TF does), then the bytes.
+    const std::string *strs = tensor.data<std::string>();
+    int64_t n = tensor.numElements();
+    std::string lengths;
+    for (int64_t i = 0; i < n; ++i) {
+      uint64_t len = strs[i].size();
+      wire::putVarint64(lengths, len);
+      if (len <= UINT32_MAX) {
+        uint32_t len32 = static_cast<uint32_t>(len);
+        char le[4];
+        for (int b = 0; b < 4; ++b)
+          le[b] = static_cast<char>(len32 >> (8 * b));
+        crc = crc32c::extend(crc, le, 4);
+      } else {
+        char le[8];
+        for (int b = 0; b < 8; ++b)
+          le[b] = static_cast<char>(len >> (8 * b));
+        crc = crc32c::extend(crc, le, 8);
+      }
+    }
+    KILN_RETURN_IF_ERROR(data_->append(lengths));
+    std::string lengthCrc;
+    wire::putFixed32(lengthCrc, crc32c::mask(crc));
+    crc = crc32c::extend(crc, lengthCrc.data(), 4);
+    KILN_RETURN_IF_ERROR(data_->append(lengthCrc));
+    size = lengths.size() + 4;
+    for (int64_t i = 0; i < n; ++i) {
+      KILN_RETURN_IF_ERROR(
+          appendWithCrc(*data_, strs[i].data(), strs[i].size(), &crc));
+      size += strs[i].size();
+    }
+  } else if (isPodDType(tensor.dtype())) {
+    size = static_cast<uint64_t>(tensor.numElements()) *
+           dtypeSize(tensor.dtype());
+    KILN_RETURN_IF_ERROR(appendWithCrc(
+        *data_, static_cast<const char *>(tensor.raw()), size, &crc));
+  } else {
+    return errors::InvalidArgument("Cannot save tensor of dtype ",
+                                   dtypeName(tensor.dtype()),
+                                   " in a checkpoint");
+  }
+  entry->offset = static_cast<int64_t>(offset_);
+  entry->size = static_cast<int64_t>(size);
+  entry->crc32c = crc32c::mask(crc);
+  offset_ += size;
+  return Status::OK();
+}
+
+Status BundleWriter::add(const std::string &key, const Tensor &tensor) {
+  if (!status_.ok())
+    return status_;
+  if (finished_)
+    return errors::FailedPrecondition("BundleWriter for ", prefix_,
+                                      " already finished");
+  if (key.empty())
+    return errors::InvalidArgument(
+        "The empty key is reserved for the bundle header");
+  if (entries_.count(key))
+    return errors::InvalidArgument("Adding duplicate key: ", key);
+  if (!tensor.isValid())
+    return errors::InvalidArgument("Adding invalid tensor under key ", key);
+  BundleEntry entry;
+  entry.dtype = static_cast<int32_t>(tensor.dtype());
+  entry.shape = tensor.shape().dims();
+  status_ = writeTensor(tensor, &entry);
+  if (!status_.ok()) {
+    // A dtype the format cannot hold is the caller's mistake, not a broken
+    // file: keep the writer usable.
+    if (status_.code() == Code::kInvalidArgument) {
+      Status s = status_;
+      status_ = Status::OK();
+      return s;
+    }
+    return status_;
+  }
+  entries_.emplace(key, std::move(entry));
+  return Status::OK();
+}
+
+/// Writes the index table (header then entries in key order) to `path`.
+static Status writeIndex(const std::string &path, const BundleHeader &header,
+                         const std::map<std::string, BundleEntry> &entries,
+                         table::CompressionType compression, bool sync) {
+  auto file = WritableFile::create(path, 1 << 20);
+  if (!file.ok())
+    return file.status();
+  table::TableOptions options;
+  options.compression = compression;
+  table::TableBuilder builder(options, &*file);
+  builder.add("", header.encode());
+  for (const auto &[key, entry] : entries)
+    builder.add(key, entry.encode());
+  Status s = builder.finish();
+  if (s.ok() && sync)
+    s = file->sync();
+  Status c = file->close();
+  return s.ok() ? c : s;
+}
+
+static BundleHeader currentHeader(int numShards) {
+  BundleHeader header;
+  header.numShards = numShards;
+  header.endianness = 0; // little-endian hosts only
+  header.versionProducer = kTensorBundleVersion;
+  header.versionMinConsumer = kTensorBundleMinConsumer;
+  return header;
+}
+
+Status BundleWriter::finish() {
+  if (finished_)
+    return errors::FailedPrecondition("BundleWriter for ", prefix_,
+                                      " already finished");
+  if (data_) {
+    if (status_.ok() && options_.sync)
+      status_ = data_->sync();
+    Status c = data_->close();
+    if (status_.ok())
+      status_ = c;
+    data_.reset();
+    if (status_.ok())
+      status_ = renameFile(tmpDataPath_, bundleDataFilename(prefix_, 0, 1));
+  }
+  if (!status_.ok())
+    return status_;
+  tmpDataPath_.clear();
+  // TF forces no compression here: the index is small and must be readable
+  // where Snappy is missing.
+  status_ = writeIndex(tmpIndexPath_, currentHeader(1), entries_,
+                       table::kNoCompression, options_.sync);
+  if (status_.ok())
+    status_ = renameFile(tmpIndexPath_, bundleIndexFilename(prefix_));
+  if (!status_.ok())
+    return status_;
+  finished_ = true;
+  return status_;
+}
+
+//===----------------------------------------------------------------------===//
+// Merging (MergeV2Checkpoints)
+//===----------------------------------------------------------------------===//
+
+Status mergeBundles(const std::vector<std::string> &prefixes,
+                    const std::string &destPrefix, bool deleteOldDirs) {
+  std::map<std::string, BundleEntry> merged;
+  // Old data file path -> new shard id, in first-seen order.
+  std::vector<std::pair<std::string, int>> shardIds;
+  std::optional<BundleHeader> first;
+  int numShards = 0;
+  for (const std::string &prefix : prefixes) {
+    auto index = RandomAccessFile::open(bundleIndexFilename(prefix));
+    if (!index.ok())
+      return index.status();
+    auto tbl = table::Table::open(&*index);
+    if (!tbl.ok())
+      return tbl.status();
+    std::string headerBytes;
+    KILN_RETURN_IF_ERROR((*tbl)->get("", &headerBytes));
+    auto header = BundleHeader::decode(headerBytes);
+    if (!header.ok())
+      return header.status();
+    if (first) {
+      if (first->endianness != header->endianness)
+        return errors::InvalidArgument(
+            "Merging bundles with different endianness; inputs:",
+            prefix);
+      if (first->versionProducer != header->versionProducer ||
+          first->versionMinConsumer != header->versionMinConsumer ||
+          first->badConsumers != header->badConsumers)
+        return errors::InvalidArgument(
+            "Merging bundles with different format versions: merged ",
+            first->versionProducer, " vs. ", header->versionProducer);
+    } else {
+      first = *header;
+    }
+    int base = static_cast<int>(shardIds.size());
+    for (int i = 0; i < header->numShards; ++i)
+      shardIds.emplace_back(bundleDataFilename(prefix, i, header->numShards),
+                            base + i);
+    numShards += header->numShards;
+    Status s = (*tbl)->forEach([&](std::string_view key,
+                                   std::string_view value) -> Status {
+      if (key.empty())
+        return Status::OK();
+      auto entry = BundleEntry::decode(value);
+      if (!entry.ok())
+        return entry.status();
+      std::string k(key);
+      auto it = merged.find(k);
+      if (it != merged.end()) {
+        if (it->second.slices.empty() || entry->slices.empty())
+          return errors::InvalidArgument("Duplicate tensor keyed by ", k,
+                                         " encountered, when merging prefix: ",
+                                         prefix);
+        // A partitioned tensor saved from several shards: union the slices.
+        for (auto &slice : entry->slices)
+          it->second.slices.push_back(slice);
+        return Status::OK();
+      }
+      entry->shardId += base;
+      merged.emplace(std::move(k), std::move(*entry));
+      return Status::OK();
+    });
+    KILN_RETURN_IF_ERROR(s);
+  }
+  for (const auto &[oldPath, id] : shardIds)
+    KILN_RETURN_IF_ERROR(
+        renameFile(oldPath, bundleDataFilename(destPrefix, id, numShards)));
+  BundleHeader header = first ? *first : currentHeader(0);
+  header.numShards = numShards;
+  // TF merges with the default table options, i.e. Snappy (a block is kept
+  // compressed only when that saves 12.5%). Written through a temporary
+  // and renamed, so a reader never sees a half-written index.
+  std::string tmp =
+      bundleIndexFilename(destPrefix) + ".tempstate" + std::to_string(randomU64());
+  Status s = writeIndex(tmp, header, merged, table::kSnappyCompression, true);
+  if (s.ok())
+    s = renameFile(tmp, bundleIndexFilename(destPrefix));
+  if (!s.ok()) {
+    (void)deleteFile(tmp);
+    return s;
+  }
+  // Cleanup is best effort, as in TF.
+  std::string destDir = dirname(destPrefix);
+  for (const std::string &prefix : prefixes) {
+    (void)deleteFile(bundleIndexFilename(prefix));
+    if (deleteOldDirs && dirname(prefix) != destDir)
+      (void)deleteDir(dirname(prefix));
+  }
+  return Status::OK();
+}
+
+} // namespace kiln
