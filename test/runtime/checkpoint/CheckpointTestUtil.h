@@ -1,0 +1,73 @@
+//===- CheckpointTestUtil.h - Shared helpers for checkpoint tests -*- C++ -*-===//
+//
+// Temporary directories, whole-file reads and the fixture location, shared
+// by the checkpoint test executables (each test .cpp is its own binary).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TEST_CHECKPOINTTESTUTIL_H
+#define KILN_TEST_CHECKPOINTTESTUTIL_H
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kiln {
+namespace testing {
+
+/// The TF fixture folder, or "" when it is absent (tests then skip).
+inline std::string fixturesDir() {
+  const char *env = std::getenv("KILN_TF_FIXTURES");
+  std::string dir = env && *env ? env : KILN_TF_FIXTURES;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return "";
+  return dir;
+}
+
+#define KILN_REQUIRE_FIXTURES(dirVar)                                          \
+  std::string dirVar = ::kiln::testing::fixturesDir();                         \
+  if (dirVar.empty())                                                          \
+    GTEST_SKIP() << "TF fixtures folder not found (set KILN_TF_FIXTURES)";
+
+/// A fresh directory under $TMPDIR, removed (recursively) on destruction.
+class TempDir {
+public:
+  TempDir() {
+    const char *base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") +
+                       "/kiln-ckpt-XXXXXX";
+    char *p = ::mkdtemp(tmpl.data());
+    path_ = p ? p : "";
+  }
+  ~TempDir() {
+    if (!path_.empty())
+      (void)std::system(("rm -rf '" + path_ + "'").c_str());
+  }
+  const std::string &path() const { return path_; }
+  std::string operator/(const std::string &name) const {
+    return path_ + "/" + name;
+  }
+
+private:
+  std::string path_;
+};
+
+inline std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void writeFile(const std::string &path, const std::string &data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+
+} // namespace testing
+} // namespace kiln
+
+#endif // KILN_TEST_CHECKPOINTTESTUTIL_H
