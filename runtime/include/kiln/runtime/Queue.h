@@ -1,0 +1,247 @@
+//===- Queue.h - TensorFlow queues (FIFO, shuffle, padding, priority) -*- C++ -*-===//
+//
+// The four queue kinds of TF 1.x with their semantics and error messages
+// (tf-formats.md section 5). Every blocked call is an "attempt" in one of two
+// FIFO lists, retried after each state change exactly as TF's QueueBase does:
+// that ordering is what makes a plain close wait behind pending enqueues and a
+// DequeueMany hold the elements it already has. Calls that can finish at once
+// skip the lists, which keeps the common uncontended path to one lock.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_QUEUE_H
+#define KILN_RUNTIME_QUEUE_H
+
+#include "kiln/runtime/Philox.h"
+#include "kiln/runtime/Resource.h"
+#include "kiln/runtime/RunContext.h"
+#include "kiln/runtime/Status.h"
+#include "kiln/runtime/Tensor.h"
+
+#include <climits>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// One queue element (enqueue/dequeue) or batch (the *Many calls): one tensor
+/// per component.
+using Tuple = std::vector<Tensor>;
+
+/// The attrs of the queue-creation ops.
+struct QueueOptions {
+  /// The resource name: shared_name, or TF's private "_<n>_<node name>".
+  std::string name;
+  std::vector<DType> componentTypes;
+  /// Empty means unspecified. PaddingFIFOQueue allows -1 (unknown) dims.
+  std::vector<TensorShape> shapes;
+  /// Below 0 means unbounded (INT32_MAX), as in TF.
+  int64_t capacity = -1;
+  /// RandomShuffleQueue only.
+  int64_t minAfterDequeue = 0;
+  int64_t seed = 0;
+  int64_t seed2 = 0;
+};
+
+class Queue : public Resource {
+public:
+  static constexpr int32_t kUnbounded = INT32_MAX;
+
+  ~Queue() override;
+
+  const std::string &name() const { return name_; }
+  int32_t capacity() const { return capacity_; }
+  int numComponents() const { return static_cast<int>(types_.size()); }
+  const std::vector<DType> &componentTypes() const { return types_; }
+  const std::vector<TensorShape> &componentShapes() const { return shapes_; }
+  bool specifiedShapes() const { return !shapes_.empty(); }
+
+  /// QueueEnqueueV2: blocks while the queue is full. Cancelled "<Kind> '<n>'
+  /// is closed." once closed.
+  Status enqueue(const Tuple &element, RunContext *ctx = nullptr);
+  /// QueueEnqueueManyV2: dimension 0 of every component is the batch; the
+  /// rows go in one at a time as room appears, contiguously.
+  Status enqueueMany(const Tuple &batch, RunContext *ctx = nullptr);
+  /// QueueDequeueV2: blocks while empty; OutOfRange once closed and empty.
+  Status dequeue(Tuple *element, RunContext *ctx = nullptr);
+  /// QueueDequeueManyV2: exactly n rows stacked on a new dimension 0.
+  /// n may exceed the capacity: rows are taken one by one into the batch.
+  Status dequeueMany(int64_t n, Tuple *batch, RunContext *ctx = nullptr);
+  /// QueueDequeueUpToV2: like dequeueMany, but a closed queue with
+  /// 0 < k < n rows left returns those k.
+  Status dequeueUpTo(int64_t n, Tuple *batch, RunContext *ctx = nullptr);
+  /// QueueCloseV2. Without cancel it queues behind pending enqueues (and
+  /// may block with them); with cancel it closes at once and fails pending
+  /// enqueues with Cancelled "Enqueue operation was cancelled".
+  Status close(bool cancelPendingEnqueues = false, RunContext *ctx = nullptr);
+  /// QueueSizeV2 / QueueIsClosedV2.
+  int32_t size() const;
+  bool isClosed() const;
+
+protected:
+  Queue(const QueueOptions &opts, const char *kind);
+  /// Checks shared by every kind; subclasses extend it for their own attrs.
+  virtual Status initialize();
+
+  // Element storage, always called with mu_ held. An element is
+  // numComponents() consecutive tensors.
+  virtual size_t sizeLocked() const = 0;
+  virtual void pushLocked(const Tensor *element) = 0;
+  virtual void popLocked(Tensor *element) = 0;
+  /// Puts back the rows of an unfinished DequeueMany (`count` elements in
+  /// dequeue order): to the front for FIFO, anywhere for the others.
+  virtual void restoreLocked(std::vector<Tensor> &taken, size_t count) = 0;
+  /// Elements a dequeue may take now (RandomShuffleQueue keeps
+  /// min_after_dequeue back while open).
+  virtual size_t availableLocked() const { return sizeLocked(); }
+
+  virtual Status validateElement(const Tuple &element) const;
+  virtual Status validateBatch(const Tuple &batch) const;
+  /// Whether DequeueMany/UpTo may run (FIFO and shuffle need shapes).
+  virtual Status checkDequeueManyAllowed() const;
+  /// Stacks `count` taken elements into one batch per component.
+  virtual void assembleBatch(const std::vector<Tensor> &taken, size_t count,
+                             Tuple *batch) const;
+  /// The shape of a batch of n for component i (unknown dims become 0).
+  TensorShape batchShape(int i, int64_t n) const;
+
+  /// Name used in "is closed" messages of enqueue/dequeue, and the one used
+  /// by DequeueMany/UpTo (they differ for PaddingFIFOQueue, as in TF).
+  virtual const char *elementKind() const { return kind_; }
+  const char *batchKind() const { return kind_; }
+
+  bool closedLocked() const { return closed_; }
+
+  std::string name_;
+  const char *kind_;
+  int32_t capacity_;
+  std::vector<DType> types_;
+  std::vector<TensorShape> shapes_;
+
+private:
+  struct Attempt;
+  enum class RunResult { kNoProgress, kProgress, kComplete };
+
+  Status validateCommon(const Tuple &tuple) const;
+  Status runAttempt(Attempt &attempt, RunContext *ctx);
+  RunResult tryAttemptLocked(Attempt &attempt);
+  bool tryListLocked(std::deque<Attempt *> &list);
+  void flushLocked();
+  void finishLocked(Attempt &attempt, Status status);
+  /// Removes a blocked attempt (deadline, cancellation), putting back what
+  /// it took, so no element is lost.
+  void abandonLocked(Attempt &attempt, Status status);
+  void cancelAttempt(Attempt *attempt);
+  Status dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
+                      RunContext *ctx);
+
+  mutable std::mutex mu_;
+  bool closed_ = false;
+  std::deque<Attempt *> enqueueAttempts_;
+  std::deque<Attempt *> dequeueAttempts_;
+};
+
+/// FIFOQueueV2.
+class FIFOQueue : public Queue {
+public:
+  static StatusOr<std::shared_ptr<FIFOQueue>> create(const QueueOptions &opts);
+  std::string kind() const override { return "FIFOQueue"; }
+
+protected:
+  FIFOQueue(const QueueOptions &opts, const char *kind) : Queue(opts, kind) {}
+  Status initialize() override;
+  size_t sizeLocked() const override { return queues_[0].size(); }
+  void pushLocked(const Tensor *element) override;
+  void popLocked(Tensor *element) override;
+  void restoreLocked(std::vector<Tensor> &taken, size_t count) override;
+
+  std::vector<std::deque<Tensor>> queues_;
+};
+
+/// PaddingFIFOQueueV2: shapes required, -1 dims allowed; DequeueMany pads
+/// each unknown dim with zeros to the batch's maximum.
+class PaddingFIFOQueue : public FIFOQueue {
+public:
+  static StatusOr<std::shared_ptr<PaddingFIFOQueue>>
+  create(const QueueOptions &opts);
+  std::string kind() const override { return "PaddingFIFOQueue"; }
+
+protected:
+  PaddingFIFOQueue(const QueueOptions &opts)
+      : FIFOQueue(opts, "PaddingFIFOQueue") {}
+  Status initialize() override;
+  // TF's PaddingFIFOQueue inherits FIFOQueue's enqueue/dequeue messages.
+  const char *elementKind() const override { return "FIFOQueue"; }
+  Status validateElement(const Tuple &element) const override;
+  Status validateBatch(const Tuple &batch) const override;
+  Status checkDequeueManyAllowed() const override { return Status::OK(); }
+  void assembleBatch(const std::vector<Tensor> &taken, size_t count,
+                     Tuple *batch) const override;
+};
+
+/// RandomShuffleQueueV2: dequeue picks philox() % size and swaps it with the
+/// last element; while open it keeps min_after_dequeue elements back.
+class RandomShuffleQueue : public Queue {
+public:
+  static StatusOr<std::shared_ptr<RandomShuffleQueue>>
+  create(const QueueOptions &opts);
+  std::string kind() const override { return "RandomShuffleQueue"; }
+  int32_t minAfterDequeue() const { return minAfterDequeue_; }
+
+protected:
+  explicit RandomShuffleQueue(const QueueOptions &opts);
+  Status initialize() override;
+  size_t sizeLocked() const override { return queues_[0].size(); }
+  size_t availableLocked() const override;
+  void pushLocked(const Tensor *element) override;
+  void popLocked(Tensor *element) override;
+  void restoreLocked(std::vector<Tensor> &taken, size_t count) override;
+
+private:
+  int64_t minAfterDequeue_;
+  random::PhiloxRandom parent_;
+  random::SingleSampleAdapter generator_;
+  std::vector<std::vector<Tensor>> queues_;
+};
+
+/// PriorityQueueV2: component 0 is an int64 scalar priority (prepended to the
+/// given types, as the op does); the smallest priority leaves first.
+class PriorityQueue : public Queue {
+public:
+  static StatusOr<std::shared_ptr<PriorityQueue>>
+  create(const QueueOptions &opts);
+  std::string kind() const override { return "PriorityQueue"; }
+
+protected:
+  explicit PriorityQueue(const QueueOptions &opts);
+  Status initialize() override;
+  Status validateElement(const Tuple &element) const override;
+  size_t sizeLocked() const override { return heap_.size(); }
+  void pushLocked(const Tensor *element) override;
+  void popLocked(Tensor *element) override;
+  void restoreLocked(std::vector<Tensor> &taken, size_t count) override;
+
+private:
+  struct Entry {
+    int64_t priority;
+    uint64_t sequence;
+    Tuple element;
+  };
+  // Orders the heap so the smallest priority (then the oldest) is on top.
+  struct Later {
+    bool operator()(const Entry &a, const Entry &b) const {
+      return a.priority != b.priority ? a.priority > b.priority
+                                      : a.sequence > b.sequence;
+    }
+  };
+  std::vector<Entry> heap_;
+  uint64_t nextSequence_ = 0;
+};
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_QUEUE_H

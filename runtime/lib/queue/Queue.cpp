@@ -1,0 +1,479 @@
+//===- Queue.cpp - Attempt lists, blocking, close and cancellation --------===//
+//
+// The machinery shared by every queue kind: validation, the two FIFO attempt
+// lists retried after each change (TF's QueueBase::FlushUnlocked), deadlines
+// and cancellation. Subclasses only store elements.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/runtime/Queue.h"
+
+#include <algorithm>
+
+namespace kiln {
+
+/// A call that could not finish at once. It lives on the caller's stack;
+/// whoever completes it sets `done` and wakes `cv`, always under mu_.
+struct Queue::Attempt {
+  enum class Kind { kEnqueue, kEnqueueMany, kClose, kDequeue, kDequeueMany };
+  Kind kind;
+  bool isEnqueue() const {
+    return kind == Kind::kEnqueue || kind == Kind::kEnqueueMany ||
+           kind == Kind::kClose;
+  }
+  // Enqueue: the caller's element or batch; `remaining` rows still to insert.
+  const Tuple *input = nullptr;
+  // DequeueMany: rows still wanted, whether a short batch is fine, the rows
+  // taken so far (flattened) and where the result goes.
+  int64_t remaining = 0;
+  bool allowSmall = false;
+  std::vector<Tensor> taken;
+  size_t takenCount = 0;
+  Tuple *output = nullptr;
+
+  bool done = false;
+  Status status;
+  std::condition_variable cv;
+};
+
+Queue::Queue(const QueueOptions &opts, const char *kind)
+    : name_(opts.name), kind_(kind),
+      capacity_(opts.capacity < 0 || opts.capacity > kUnbounded
+                    ? kUnbounded
+                    : static_cast<int32_t>(opts.capacity)),
+      types_(opts.componentTypes), shapes_(opts.shapes) {}
+
+Queue::~Queue() = default;
+
+namespace {
+std::string typeListString(const std::vector<DType> &types) {
+  std::string s;
+  for (size_t i = 0; i < types.size(); ++i)
+    s += (i ? ", " : "") + std::string(dtypeName(types[i]));
+  return s;
+}
+std::string shapeListString(const std::vector<TensorShape> &shapes) {
+  std::string s = "[";
+  for (size_t i = 0; i < shapes.size(); ++i)
+    s += (i ? ", " : "") + shapes[i].toString();
+  return s + "]";
+}
+} // namespace
+
+Status Queue::initialize() {
+  if (types_.empty())
+    return errors::InvalidArgument("Empty component types for queue ", name_);
+  if (!shapes_.empty() && shapes_.size() != types_.size())
+    return errors::InvalidArgument(
+        "Different number of component types.  Types: ", typeListString(types_),
+        ", Shapes: ", shapeListString(shapes_));
+  return Status::OK();
+}
+
+Status Queue::validateCommon(const Tuple &tuple) const {
+  if (tuple.size() != types_.size())
+    return errors::InvalidArgument(
+        "Wrong number of components in tuple. Expected ", types_.size(),
+        ", got ", tuple.size());
+  for (size_t i = 0; i < tuple.size(); ++i)
+    if (tuple[i].dtype() != types_[i])
+      return errors::InvalidArgument("Type mismatch in tuple component ", i,
+                                     ". Expected ", dtypeName(types_[i]),
+                                     ", got ", dtypeName(tuple[i].dtype()));
+  return Status::OK();
+}
+
+Status Queue::validateElement(const Tuple &element) const {
+  KILN_RETURN_IF_ERROR(validateCommon(element));
+  if (specifiedShapes())
+    for (size_t i = 0; i < element.size(); ++i)
+      if (element[i].shape() != shapes_[i])
+        return errors::InvalidArgument("Shape mismatch in tuple component ", i,
+                                       ". Expected ", shapes_[i].toString(),
+                                       ", got ", element[i].shape().toString());
+  return Status::OK();
+}
+
+Status Queue::validateBatch(const Tuple &batch) const {
+  KILN_RETURN_IF_ERROR(validateCommon(batch));
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (batch[i].shape().rank() == 0)
+      return errors::InvalidArgument(
+          "Shape mismatch in tuple component ", i,
+          ". Expected a batch with at least one dimension, got []");
+  const int64_t batchSize = batch[0].shape().dim(0);
+  if (specifiedShapes()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      TensorShape expected = batchShape(static_cast<int>(i), batchSize);
+      if (batch[i].shape() != expected)
+        return errors::InvalidArgument("Shape mismatch in tuple component ", i,
+                                       ". Expected ", expected.toString(),
+                                       ", got ", batch[i].shape().toString());
+    }
+  } else {
+    for (size_t i = 1; i < batch.size(); ++i)
+      if (batch[i].shape().dim(0) != batchSize)
+        return errors::InvalidArgument(
+            "All input tensors must have the same size in the 0th ",
+            "dimension. Component ", i, " has ", batch[i].shape().dim(0),
+            ", and should have ", batchSize);
+  }
+  return Status::OK();
+}
+
+Status Queue::checkDequeueManyAllowed() const {
+  if (!specifiedShapes())
+    return errors::InvalidArgument(
+        kind_, "'s DequeueMany and DequeueUpTo require the "
+               "components to have specified shapes.");
+  return Status::OK();
+}
+
+TensorShape Queue::batchShape(int i, int64_t n) const {
+  TensorShape s = shapes_.empty() ? TensorShape() : shapes_[i];
+  for (int d = 0; d < s.rank(); ++d)
+    if (s.dim(d) < 0)
+      s.setDim(d, 0);
+  s.insertDim(0, n);
+  return s;
+}
+
+void Queue::assembleBatch(const std::vector<Tensor> &taken, size_t count,
+                          Tuple *batch) const {
+  const int nc = numComponents();
+  batch->clear();
+  batch->reserve(nc);
+  for (int i = 0; i < nc; ++i) {
+    Tensor out(types_[i], batchShape(i, static_cast<int64_t>(count)));
+    const int64_t rowElems = count ? taken[i].numElements() : 0;
+    for (size_t r = 0; r < count; ++r)
+      out.copyElements(static_cast<int64_t>(r) * rowElems, taken[r * nc + i], 0,
+                       rowElems);
+    batch->push_back(std::move(out));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Attempts
+//===----------------------------------------------------------------------===//
+
+void Queue::finishLocked(Attempt &attempt, Status status) {
+  attempt.status = std::move(status);
+  attempt.done = true;
+  attempt.cv.notify_one();
+}
+
+Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
+  using Kind = Attempt::Kind;
+  const int nc = numComponents();
+  switch (a.kind) {
+  case Kind::kClose:
+    if (closed_) {
+      finishLocked(a, errors::Cancelled("Queue '", name_,
+                                        "' is already closed."));
+    } else {
+      closed_ = true;
+      finishLocked(a, Status::OK());
+    }
+    return RunResult::kComplete;
+  case Kind::kEnqueue:
+    if (closed_) {
+      finishLocked(a, errors::Cancelled(elementKind(), " '", name_,
+                                        "' is closed."));
+      return RunResult::kComplete;
+    }
+    if (sizeLocked() >= static_cast<size_t>(capacity_))
+      return RunResult::kNoProgress;
+    pushLocked(a.input->data());
+    finishLocked(a, Status::OK());
+    return RunResult::kComplete;
+  case Kind::kEnqueueMany: {
+    if (closed_) {
+      finishLocked(a, errors::Cancelled(elementKind(), " '", name_,
+                                        "' is closed."));
+      return RunResult::kComplete;
+    }
+    RunResult result = RunResult::kNoProgress;
+    const Tuple &batch = *a.input;
+    const int64_t batchSize = batch[0].shape().dim(0);
+    std::vector<Tensor> row(nc);
+    while (sizeLocked() < static_cast<size_t>(capacity_)) {
+      result = RunResult::kProgress;
+      const int64_t index = batchSize - a.remaining;
+      for (int i = 0; i < nc; ++i) {
+        TensorShape rowShape = batch[i].shape();
+        rowShape.removeDim(0);
+        Tensor element(types_[i], rowShape);
+        const int64_t n = element.numElements();
+        element.copyElements(0, batch[i], index * n, n);
+        row[i] = std::move(element);
+      }
+      pushLocked(row.data());
+      if (--a.remaining == 0) {
+        finishLocked(a, Status::OK());
+        return RunResult::kComplete;
+      }
+    }
+    return result;
+  }
+  case Kind::kDequeue: {
+    const size_t size = sizeLocked();
+    if (closed_ && size == 0) {
+      finishLocked(a, errors::OutOfRange(
+                          elementKind(), " '", name_, "' is closed and has ",
+                          "insufficient elements (requested ", 1,
+                          ", current size ", size, ")"));
+      return RunResult::kComplete;
+    }
+    if (availableLocked() == 0)
+      return RunResult::kNoProgress;
+    a.output->resize(nc);
+    popLocked(a.output->data());
+    finishLocked(a, Status::OK());
+    return RunResult::kComplete;
+  }
+  case Kind::kDequeueMany: {
+    int64_t size = static_cast<int64_t>(sizeLocked());
+    if (closed_ && size < a.remaining) {
+      // Not enough will ever come: put back what this attempt holds.
+      if (a.takenCount) {
+        restoreLocked(a.taken, a.takenCount);
+        a.taken.clear();
+        a.takenCount = 0;
+      }
+      if (a.allowSmall && sizeLocked() > 0) {
+        a.remaining = static_cast<int64_t>(sizeLocked());
+      } else {
+        // An enqueue still pending may yet bring elements for UpTo.
+        if (a.allowSmall && !enqueueAttempts_.empty())
+          return RunResult::kNoProgress;
+        // TF reports the rows still wanted and the size before the put-back.
+        finishLocked(a, errors::OutOfRange(
+                            batchKind(), " '", name_, "' is closed and has ",
+                            "insufficient elements (requested ", a.remaining,
+                            ", current size ", size, ")"));
+        return RunResult::kComplete;
+      }
+    }
+    RunResult result = RunResult::kNoProgress;
+    for (size_t avail = availableLocked(); avail > 0; --avail) {
+      result = RunResult::kProgress;
+      a.taken.resize((a.takenCount + 1) * nc);
+      popLocked(a.taken.data() + a.takenCount * nc);
+      ++a.takenCount;
+      if (--a.remaining == 0) {
+        assembleBatch(a.taken, a.takenCount, a.output);
+        a.taken.clear();
+        a.takenCount = 0;
+        finishLocked(a, Status::OK());
+        return RunResult::kComplete;
+      }
+    }
+    return result;
+  }
+  }
+  return RunResult::kNoProgress;
+}
+
+bool Queue::tryListLocked(std::deque<Attempt *> &list) {
+  bool progress = false;
+  while (!list.empty()) {
+    Attempt *a = list.front();
+    RunResult r = tryAttemptLocked(*a);
+    if (r == RunResult::kComplete) {
+      progress = true;
+      list.pop_front();
+      continue;
+    }
+    progress |= r == RunResult::kProgress;
+    break;
+  }
+  return progress;
+}
+
+void Queue::flushLocked() {
+  bool changed;
+  do {
+    changed = tryListLocked(enqueueAttempts_);
+    changed = tryListLocked(dequeueAttempts_) || changed;
+  } while (changed);
+}
+
+void Queue::abandonLocked(Attempt &a, Status status) {
+  std::deque<Attempt *> &list = a.isEnqueue() ? enqueueAttempts_
+                                              : dequeueAttempts_;
+  auto it = std::find(list.begin(), list.end(), &a);
+  if (it == list.end())
+    return;
+  list.erase(it);
+  if (a.takenCount) {
+    restoreLocked(a.taken, a.takenCount);
+    a.taken.clear();
+    a.takenCount = 0;
+  }
+  finishLocked(a, std::move(status));
+  // The attempt may have blocked the head of its list.
+  flushLocked();
+}
+
+void Queue::cancelAttempt(Attempt *a) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (a->done)
+    return;
+  abandonLocked(*a, a->isEnqueue()
+                        ? errors::Cancelled("Enqueue operation was cancelled")
+                        : errors::Cancelled("Dequeue operation was cancelled"));
+}
+
+Status Queue::runAttempt(Attempt &a, RunContext *ctx) {
+  auto cancelledStatus = [&] {
+    return a.isEnqueue() ? errors::Cancelled("Enqueue operation was cancelled")
+                         : errors::Cancelled("Dequeue operation was cancelled");
+  };
+  if (ctx && ctx->isCancelled())
+    return cancelledStatus();
+  std::unique_lock<std::mutex> lock(mu_);
+  (a.isEnqueue() ? enqueueAttempts_ : dequeueAttempts_).push_back(&a);
+  flushLocked();
+  if (a.done)
+    return a.status;
+
+  // Blocked: make the run's cancellation and deadline able to end the wait.
+  // The callback looks `a` up under mu_ and does nothing once it is done;
+  // deregistering (after unlocking) waits for a running callback, so `a`
+  // outlives every use.
+  CancellationManager::Token token = CancellationManager::kInvalidToken;
+  if (ctx) {
+    token = ctx->cancellation().getToken();
+    if (!ctx->cancellation().registerCallback(
+            token, [this, &a] { cancelAttempt(&a); })) {
+      token = CancellationManager::kInvalidToken;
+      abandonLocked(a, cancelledStatus());
+    }
+  }
+  bool timedOut = false;
+  while (!a.done) {
+    if (ctx && ctx->hasDeadline()) {
+      if (a.cv.wait_until(lock, ctx->deadline()) == std::cv_status::timeout &&
+          !a.done) {
+        timedOut = true;
+        abandonLocked(a, RunContext::timedOutStatus());
+      }
+    } else {
+      a.cv.wait(lock);
+    }
+  }
+  Status result = a.status;
+  lock.unlock();
+  if (token != CancellationManager::kInvalidToken)
+    ctx->cancellation().deregisterCallback(token);
+  if (timedOut)
+    return ctx->deadlineExceeded();
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Public operations
+//===----------------------------------------------------------------------===//
+
+Status Queue::enqueue(const Tuple &element, RunContext *ctx) {
+  KILN_RETURN_IF_ERROR(validateElement(element));
+  if (!ctx || !ctx->isCancelled()) {
+    // Fast path: nobody ahead of us and room to spare.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!closed_ && enqueueAttempts_.empty() &&
+        sizeLocked() < static_cast<size_t>(capacity_)) {
+      pushLocked(element.data());
+      if (!dequeueAttempts_.empty())
+        flushLocked();
+      return Status::OK();
+    }
+  }
+  Attempt a;
+  a.kind = Attempt::Kind::kEnqueue;
+  a.input = &element;
+  return runAttempt(a, ctx);
+}
+
+Status Queue::enqueueMany(const Tuple &batch, RunContext *ctx) {
+  KILN_RETURN_IF_ERROR(validateBatch(batch));
+  const int64_t batchSize = batch[0].shape().dim(0);
+  if (batchSize == 0)
+    return Status::OK();
+  Attempt a;
+  a.kind = Attempt::Kind::kEnqueueMany;
+  a.input = &batch;
+  a.remaining = batchSize;
+  return runAttempt(a, ctx);
+}
+
+Status Queue::dequeue(Tuple *element, RunContext *ctx) {
+  if (!ctx || !ctx->isCancelled()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (dequeueAttempts_.empty() && availableLocked() > 0) {
+      element->resize(numComponents());
+      popLocked(element->data());
+      if (!enqueueAttempts_.empty())
+        flushLocked();
+      return Status::OK();
+    }
+  }
+  Attempt a;
+  a.kind = Attempt::Kind::kDequeue;
+  a.output = element;
+  return runAttempt(a, ctx);
+}
+
+Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
+                           RunContext *ctx) {
+  if (n < 0)
+    return errors::InvalidArgument(allowSmall ? "DequeueUpToOp" : "DequeueManyOp",
+                                   " requested ", n, " < 0 elements");
+  KILN_RETURN_IF_ERROR(checkDequeueManyAllowed());
+  if (n == 0) {
+    batch->clear();
+    for (int i = 0; i < numComponents(); ++i)
+      batch->emplace_back(types_[i], batchShape(i, 0));
+    return Status::OK();
+  }
+  Attempt a;
+  a.kind = Attempt::Kind::kDequeueMany;
+  a.remaining = n;
+  a.allowSmall = allowSmall;
+  a.output = batch;
+  return runAttempt(a, ctx);
+}
+
+Status Queue::dequeueMany(int64_t n, Tuple *batch, RunContext *ctx) {
+  return dequeueBatch(n, /*allowSmall=*/false, batch, ctx);
+}
+
+Status Queue::dequeueUpTo(int64_t n, Tuple *batch, RunContext *ctx) {
+  return dequeueBatch(n, /*allowSmall=*/true, batch, ctx);
+}
+
+Status Queue::close(bool cancelPendingEnqueues, RunContext *ctx) {
+  if (cancelPendingEnqueues) {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    for (Attempt *a : enqueueAttempts_)
+      finishLocked(*a, errors::Cancelled("Enqueue operation was cancelled"));
+    enqueueAttempts_.clear();
+    flushLocked();
+    return Status::OK();
+  }
+  Attempt a;
+  a.kind = Attempt::Kind::kClose;
+  return runAttempt(a, ctx);
+}
+
+int32_t Queue::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int32_t>(sizeLocked());
+}
+
+bool Queue::isClosed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return closed_;
+}
+
+} // namespace kiln
