@@ -368,6 +368,10 @@ Status Queue::runAttempt(Attempt &a, RunContext *ctx) {
     ctx->cancellation().deregisterCallback(token);
   if (timedOut)
     return ctx->deadlineExceeded();
+  // Cancelled because the run failed elsewhere (e.g. another op hit the
+  // deadline): report the run's first error, as TF's Session.run does.
+  if (!result.ok() && ctx && !ctx->status().ok())
+    return ctx->status();
   return result;
 }
 

@@ -1,0 +1,112 @@
+//===- QueueStressTest.cpp - Many producers/consumers with a close --------===//
+//
+// 4 producers and 4 consumers move 100,000 distinct values through a small
+// queue and the queue is closed half way; every value must come out exactly
+// once unless its enqueue reported Cancelled. KILN_STRESS_ITERATIONS and
+// KILN_STRESS_ELEMENTS shrink the run for slow sanitizer builds.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/runtime/Queue.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+using namespace kiln;
+
+namespace {
+
+int envInt(const char *name, int fallback) {
+  const char *v = std::getenv(name);
+  return v && std::atoi(v) > 0 ? std::atoi(v) : fallback;
+}
+
+// One iteration; `variant` picks the kind of close and how consumers take.
+void runOnce(int iteration, int elements) {
+  const int kProducers = 4, kConsumers = 4;
+  QueueOptions o;
+  o.name = "stress";
+  o.componentTypes = {DType::kInt32};
+  o.shapes = {TensorShape{}};
+  o.capacity = 64;
+  auto q = *FIFOQueue::create(o);
+  const bool cancelPending = iteration % 2 == 0;
+
+  // 0 = never enqueued/dequeued, counts of dequeues and of cancels.
+  std::vector<std::atomic<int>> dequeued(elements), cancelled(elements);
+  std::vector<std::atomic<int>> enqueueOk(elements);
+  std::atomic<int> totalDequeued{0};
+  std::atomic<int> otherErrors{0};
+
+  std::vector<std::thread> threads;
+  for (int p = 0; p < kProducers; ++p)
+    threads.emplace_back([&, p] {
+      for (int v = p; v < elements; v += kProducers) {
+        Status s = q->enqueue({Tensor::scalar<int32_t>(v)});
+        if (s.ok())
+          enqueueOk[v].fetch_add(1);
+        else if (s.code() == Code::kCancelled)
+          cancelled[v].fetch_add(1);
+        else
+          otherErrors.fetch_add(1);
+      }
+    });
+  for (int c = 0; c < kConsumers; ++c)
+    threads.emplace_back([&, c] {
+      Tuple t;
+      while (true) {
+        Status s;
+        if (c % 2 == 0) {
+          s = q->dequeue(&t);
+          if (s.ok()) {
+            dequeued[*t[0].data<int32_t>()].fetch_add(1);
+            totalDequeued.fetch_add(1);
+          }
+        } else {
+          s = q->dequeueUpTo(7, &t);
+          if (s.ok()) {
+            for (int64_t i = 0; i < t[0].numElements(); ++i)
+              dequeued[t[0].data<int32_t>()[i]].fetch_add(1);
+            totalDequeued.fetch_add(static_cast<int>(t[0].numElements()));
+          }
+        }
+        if (!s.ok()) {
+          if (s.code() != Code::kOutOfRange)
+            otherErrors.fetch_add(1);
+          return;
+        }
+      }
+    });
+  while (totalDequeued.load() < elements / 2)
+    std::this_thread::yield();
+  ASSERT_TRUE(q->close(cancelPending).ok());
+  for (std::thread &t : threads)
+    t.join();
+
+  EXPECT_EQ(otherErrors.load(), 0);
+  int lost = 0, twice = 0, cancelledCount = 0;
+  for (int v = 0; v < elements; ++v) {
+    int d = dequeued[v].load(), c = cancelled[v].load(), e = enqueueOk[v];
+    cancelledCount += c;
+    if (d > 1 || d + c != 1 || e != d)
+      ++(d > 1 ? twice : lost);
+  }
+  EXPECT_EQ(lost, 0) << "iteration " << iteration;
+  EXPECT_EQ(twice, 0) << "iteration " << iteration;
+  EXPECT_GT(cancelledCount, 0) << "the close did not land mid-stream";
+  EXPECT_EQ(q->size(), 0);
+}
+
+} // namespace
+
+TEST(QueueStress, FourByFourWithCloseInTheMiddle) {
+  const int iterations = envInt("KILN_STRESS_ITERATIONS", 20);
+  const int elements = envInt("KILN_STRESS_ELEMENTS", 100000);
+  for (int i = 0; i < iterations; ++i) {
+    runOnce(i, elements);
+    if (::testing::Test::HasFailure())
+      break;
+  }
+}
