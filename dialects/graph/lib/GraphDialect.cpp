@@ -1,0 +1,122 @@
+//===- GraphDialect.cpp - The graph dialect --------------------------------===//
+#include "kiln/Dialect/Graph/GraphDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace kiln::graph;
+
+#include "kiln/Dialect/Graph/GraphDialect.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "kiln/Dialect/Graph/GraphTypes.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "kiln/Dialect/Graph/GraphAttrs.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "kiln/Dialect/Graph/GraphOps.cpp.inc"
+
+void GraphDialect::initialize() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "kiln/Dialect/Graph/GraphTypes.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "kiln/Dialect/Graph/GraphAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "kiln/Dialect/Graph/GraphOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// GraphOp
+//===----------------------------------------------------------------------===//
+
+RegionKind GraphOp::getRegionKind(unsigned) { return RegionKind::Graph; }
+
+//===----------------------------------------------------------------------===//
+// GenericNodeOp
+//===----------------------------------------------------------------------===//
+
+ParseResult GenericNodeOp::parse(OpAsmParser &parser, OperationState &result) {
+  return parseNodeOp(parser, result, /*def=*/nullptr);
+}
+
+void GenericNodeOp::print(OpAsmPrinter &p) { printNodeOp(p, getOperation()); }
+
+LogicalResult GenericNodeOp::verify() {
+  return verifyNodeOp(getOperation(), /*def=*/nullptr);
+}
+
+void GenericNodeOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
+  getNodeResultNames(getOperation(), setNameFn);
+}
+
+//===----------------------------------------------------------------------===//
+// Node accessors
+//===----------------------------------------------------------------------===//
+
+namespace kiln {
+namespace graph {
+
+StringRef getNodeName(Operation *op) {
+  if (auto name = op->getAttrOfType<StringAttr>("name"))
+    return name.getValue();
+  return "";
+}
+
+StringRef getNodeOpType(Operation *op) {
+  if (auto generic = dyn_cast<GenericNodeOp>(op))
+    return generic.getOpType();
+  return op->getName().getStringRef().drop_front(strlen("graph."));
+}
+
+StringRef getNodeDevice(Operation *op) {
+  if (auto dev = op->getAttrOfType<StringAttr>("device"))
+    return dev.getValue();
+  return "";
+}
+
+const OpDefInfo *getNodeOpDef(Operation *op) {
+  if (isa<GenericNodeOp>(op))
+    return nullptr;
+  return lookupOpDef(getNodeOpType(op));
+}
+
+static unsigned numControlOperands(Operation *op) {
+  unsigned n = 0;
+  for (Value v : llvm::reverse(op->getOperands())) {
+    if (!isa<ControlType>(v.getType()))
+      break;
+    ++n;
+  }
+  return n;
+}
+
+OperandRange getDataOperands(Operation *op) {
+  return op->getOperands().drop_back(numControlOperands(op));
+}
+
+OperandRange getControlOperands(Operation *op) {
+  return op->getOperands().take_back(numControlOperands(op));
+}
+
+ResultRange getDataResults(Operation *op) {
+  return op->getResults().drop_back(1);
+}
+
+Value getControlResult(Operation *op) { return op->getResults().back(); }
+
+bool isReservedAttrName(StringRef name) {
+  return name == "name" || name == "device" || name == "op_type" ||
+         name == "operandSegmentSizes" || name == "resultSegmentSizes";
+}
+
+} // namespace graph
+} // namespace kiln
