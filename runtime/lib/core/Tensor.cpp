@@ -29,7 +29,7 @@ std::string TensorShape::toString() const {
   return s + "]";
 }
 
-TensorBuffer::TensorBuffer(DType dtype, int64_t numElements)
+TensorBuffer::TensorBuffer(DType dtype, int64_t numElements, bool zeroFill)
     : dtype_(dtype), numElements_(numElements) {
   size_t elem = dtype == DType::kString ? sizeof(std::string) : dtypeSize(dtype);
   bytes_ = elem * static_cast<size_t>(numElements);
@@ -44,7 +44,7 @@ TensorBuffer::TensorBuffer(DType dtype, int64_t numElements)
     auto *s = static_cast<std::string *>(data_);
     for (int64_t i = 0; i < numElements; ++i)
       new (s + i) std::string();
-  } else {
+  } else if (zeroFill) {
     std::memset(data_, 0, bytes_);
   }
 }
@@ -66,6 +66,15 @@ TensorBuffer::~TensorBuffer() {
 Tensor::Tensor(DType dtype, TensorShape shape)
     : dtype_(dtype), shape_(std::move(shape)),
       buffer_(std::make_shared<TensorBuffer>(dtype, shape_.numElements())) {}
+
+Tensor Tensor::uninitialized(DType dtype, TensorShape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.buffer_ = std::make_shared<TensorBuffer>(dtype, t.shape_.numElements(),
+                                             /*zeroFill=*/false);
+  return t;
+}
 
 Tensor Tensor::borrow(DType dtype, TensorShape shape, void *data) {
   Tensor t;

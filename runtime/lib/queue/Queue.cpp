@@ -8,6 +8,8 @@
 #include "kiln/runtime/Queue.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 namespace kiln {
 
@@ -30,7 +32,9 @@ struct Queue::Attempt {
   size_t takenCount = 0;
   Tuple *output = nullptr;
 
-  bool done = false;
+  // Atomic so a spinning waiter may poll it without the lock; it is only
+  // ever set under mu_.
+  std::atomic<bool> done{false};
   Status status;
   std::condition_variable cv;
 };
@@ -143,7 +147,9 @@ void Queue::assembleBatch(const std::vector<Tensor> &taken, size_t count,
   batch->clear();
   batch->reserve(nc);
   for (int i = 0; i < nc; ++i) {
-    Tensor out(types_[i], batchShape(i, static_cast<int64_t>(count)));
+    // Every row is overwritten below, so skip zeroing the batch.
+    Tensor out = Tensor::uninitialized(
+        types_[i], batchShape(i, static_cast<int64_t>(count)));
     const int64_t rowElems = count ? taken[i].numElements() : 0;
     for (size_t r = 0; r < count; ++r)
       out.copyElements(static_cast<int64_t>(r) * rowElems, taken[r * nc + i], 0,
@@ -158,9 +164,20 @@ void Queue::assembleBatch(const std::vector<Tensor> &taken, size_t count,
 
 void Queue::finishLocked(Attempt &attempt, Status status) {
   attempt.status = std::move(status);
-  attempt.done = true;
+  attempt.done.store(true, std::memory_order_release);
   attempt.cv.notify_one();
 }
+
+namespace {
+constexpr int kSpinIterations = 256;
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+} // namespace
 
 Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
   using Kind = Attempt::Kind;
@@ -257,6 +274,10 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
     RunResult result = RunResult::kNoProgress;
     for (size_t avail = availableLocked(); avail > 0; --avail) {
       result = RunResult::kProgress;
+      if (a.taken.empty())
+        a.taken.reserve(static_cast<size_t>(
+                            std::min<int64_t>(a.remaining, avail)) *
+                        nc);
       a.taken.resize((a.takenCount + 1) * nc);
       popLocked(a.taken.data() + a.takenCount * nc);
       ++a.takenCount;
@@ -334,6 +355,20 @@ Status Queue::runAttempt(Attempt &a, RunContext *ctx) {
   std::unique_lock<std::mutex> lock(mu_);
   (a.isEnqueue() ? enqueueAttempts_ : dequeueAttempts_).push_back(&a);
   flushLocked();
+  if (a.done)
+    return a.status;
+
+  // Spin briefly before sleeping: with the other side running on another
+  // core the attempt usually completes within microseconds, and a futex
+  // sleep/wake pair costs more than that. Retaking mu_ afterwards also
+  // guarantees the completer has finished touching `a`.
+  lock.unlock();
+  for (int i = 0; i < kSpinIterations; ++i) {
+    if (a.done.load(std::memory_order_acquire))
+      break;
+    cpuRelax();
+  }
+  lock.lock();
   if (a.done)
     return a.status;
 
@@ -438,6 +473,27 @@ Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
     for (int i = 0; i < numComponents(); ++i)
       batch->emplace_back(types_[i], batchShape(i, 0));
     return Status::OK();
+  }
+  if (!ctx || !ctx->isCancelled()) {
+    // Fast path: nobody ahead and enough elements. Rows are taken under the
+    // lock but copied into the batch after it is released.
+    std::vector<Tensor> taken;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (dequeueAttempts_.empty() &&
+          availableLocked() >= static_cast<size_t>(n)) {
+        const int nc = numComponents();
+        taken.resize(static_cast<size_t>(n) * nc);
+        for (int64_t r = 0; r < n; ++r)
+          popLocked(taken.data() + r * nc);
+        if (!enqueueAttempts_.empty())
+          flushLocked();
+      }
+    }
+    if (!taken.empty()) {
+      assembleBatch(taken, static_cast<size_t>(n), batch);
+      return Status::OK();
+    }
   }
   Attempt a;
   a.kind = Attempt::Kind::kDequeueMany;

@@ -55,8 +55,10 @@ private:
 /// constructed std::string objects.
 class TensorBuffer {
 public:
-  /// Allocates `numElements` zero-initialized elements of `dtype`.
-  TensorBuffer(DType dtype, int64_t numElements);
+  /// Allocates `numElements` zero-initialized elements of `dtype`; with
+  /// `zeroFill` false, POD elements are left uninitialized (strings are
+  /// always constructed).
+  TensorBuffer(DType dtype, int64_t numElements, bool zeroFill = true);
   /// Wraps memory owned by someone else; it must outlive every tensor using it.
   TensorBuffer(void *borrowed, size_t bytes);
   ~TensorBuffer();
@@ -81,6 +83,10 @@ public:
   Tensor() = default;
   /// Allocates a zero-filled tensor (empty strings for DT_STRING).
   Tensor(DType dtype, TensorShape shape);
+
+  /// A tensor whose POD data is not zeroed, for outputs that are about to be
+  /// overwritten in full (batch assembly): saves a pass over the memory.
+  static Tensor uninitialized(DType dtype, TensorShape shape);
 
   /// A tensor over memory the caller owns (POD dtypes only).
   static Tensor borrow(DType dtype, TensorShape shape, void *data);
