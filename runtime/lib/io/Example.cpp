@@ -72,18 +72,32 @@ std::string encodeFeature(DType dtype, const std::vector<int64_t> &ints,
 // outside its view.
 //===----------------------------------------------------------------------===//
 
-bool readTag(std::string_view &in, uint32_t *field, uint32_t *type) {
+// Tags of fields 1..15 and lengths below 128 are one byte; those fast paths
+// keep the per-record parse cost small next to the CRC.
+inline bool readTag(std::string_view &in, uint32_t *field, uint32_t *type) {
   uint32_t tag;
-  if (!wire::getVarint32(in, &tag) || (tag >> 3) == 0)
+  if (!in.empty() && static_cast<uint8_t>(in[0]) < 0x80) {
+    tag = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+  } else if (!wire::getVarint32(in, &tag)) {
+    return false;
+  }
+  if ((tag >> 3) == 0)
     return false;
   *field = tag >> 3;
   *type = tag & 7;
   return true;
 }
 
-bool readLengthDelimited(std::string_view &in, std::string_view *out) {
+inline bool readLengthDelimited(std::string_view &in, std::string_view *out) {
   uint64_t n;
-  if (!wire::getVarint64(in, &n) || n > in.size())
+  if (!in.empty() && static_cast<uint8_t>(in[0]) < 0x80) {
+    n = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+  } else if (!wire::getVarint64(in, &n)) {
+    return false;
+  }
+  if (n > in.size())
     return false;
   *out = in.substr(0, static_cast<size_t>(n));
   in.remove_prefix(static_cast<size_t>(n));
@@ -327,6 +341,28 @@ void ExampleParser::beginBatch(int64_t batchSize) {
   sparse_.assign(config_.sparse.size(), SparseAccum());
 }
 
+size_t ExampleParser::findSlot(std::string_view key) const {
+  // Configs are small (a handful of keys): a scan that compares lengths
+  // first beats a binary search of string compares.
+  if (keyIndex_.size() <= 16) {
+    for (size_t i = 0; i < keyIndex_.size(); ++i) {
+      const std::string &k = keyIndex_[i].first;
+      if (k.size() == key.size() && (key.empty() || k[0] == key[0]) &&
+          std::memcmp(k.data(), key.data(), key.size()) == 0)
+        return i;
+    }
+    return kNoSlot;
+  }
+  auto it = std::lower_bound(
+      keyIndex_.begin(), keyIndex_.end(), key,
+      [](const std::pair<std::string, int> &a, std::string_view k) {
+        return std::string_view(a.first) < k;
+      });
+  if (it == keyIndex_.end() || it->first != key)
+    return kNoSlot;
+  return static_cast<size_t>(it - keyIndex_.begin());
+}
+
 Status ExampleParser::parseInto(int64_t index, std::string_view serialized,
                                 std::string_view name) {
   if (index < 0 || index >= batchSize_)
@@ -337,7 +373,7 @@ Status ExampleParser::parseInto(int64_t index, std::string_view serialized,
 
 Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
                                std::string_view name, bool single) {
-  std::string exampleName(name.empty() ? std::string_view("<unknown>") : name);
+  std::string_view exampleName = name.empty() ? std::string_view("<unknown>") : name;
   auto parseFailure = [&] {
     return errors::InvalidArgument("Could not parse example input, value: '",
                                    std::string(serialized), "'");
@@ -390,14 +426,9 @@ Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
           return parseFailure();
         }
       }
-      auto it = std::lower_bound(
-          keyIndex_.begin(), keyIndex_.end(), key,
-          [](const std::pair<std::string, int> &a, std::string_view k) {
-            return std::string_view(a.first) < k;
-          });
-      if (it == keyIndex_.end() || it->first != key)
+      size_t slot = findSlot(key);
+      if (slot == kNoSlot)
         continue; // a feature nobody asked for
-      size_t slot = static_cast<size_t>(it - keyIndex_.begin());
       found_[slot] = value;
       present_[slot] = true;
     }

@@ -98,7 +98,8 @@ struct ParsedExamples {
 
 /// Parses serialized Examples into preallocated batch tensors. Reuse one
 /// parser for a stream of batches; dense values are decoded directly into
-/// row `i` of the output, with no intermediate message objects.
+/// row `i` of the output, with no intermediate message objects. A parser
+/// keeps per-batch scratch state: use one per thread.
 class ExampleParser {
 public:
   /// Checks the config: dtypes, default shapes, no duplicate keys.
@@ -126,6 +127,9 @@ private:
   explicit ExampleParser(ParseExampleConfig config);
   Status parseOne(int64_t index, std::string_view serialized,
                   std::string_view name, bool single);
+  static constexpr size_t kNoSlot = ~size_t(0);
+  /// The keyIndex_ position of `key`, or kNoSlot.
+  size_t findSlot(std::string_view key) const;
 
   ParseExampleConfig config_;
   // Keys sorted for lookup: (key, feature index); index >= 0 is dense d,
