@@ -371,6 +371,19 @@ Status ExampleParser::parseInto(int64_t index, std::string_view serialized,
   return parseOne(index, serialized, name, /*single=*/false);
 }
 
+Status ExampleParser::parseIntoBorrowed(int64_t index,
+                                        std::string_view serialized,
+                                        std::vector<std::string_view> &views) {
+  if (index < 0 || index >= batchSize_)
+    return errors::InvalidArgument("Example index ", index,
+                                   " is outside the batch of ", batchSize_);
+  views.assign(config_.dense.size(), std::string_view());
+  borrowed_ = &views;
+  Status s = parseOne(index, serialized, {}, /*single=*/false);
+  borrowed_ = nullptr;
+  return s;
+}
+
 Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
                                std::string_view name, bool single) {
   std::string_view exampleName = name.empty() ? std::string_view("<unknown>") : name;
@@ -489,6 +502,15 @@ Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
         break;
       }
       default: {
+        if (borrowed_ && rowElems == 1) {
+          std::string_view *view = &(*borrowed_)[which];
+          ok = forEachBytes(list, [&](std::string_view v) {
+            if (count == 0)
+              *view = v;
+            ++count;
+          });
+          break;
+        }
         std::string *row = out.data<std::string>() + base;
         ok = forEachBytes(list, [&](std::string_view v) {
           if (count < rowElems)

@@ -122,6 +122,32 @@ TEST(ExampleParser, SingleAndBatchRoundTrip) {
   EXPECT_EQ(batch->denseValues[1].data<int64_t>()[4], 2018);
 }
 
+TEST(ExampleParser, BorrowedBytesPointIntoTheRecord) {
+  std::string ser = exampleABC(4);
+  auto parser = ExampleParser::create(abcConfig());
+  ASSERT_TRUE(parser.ok());
+  parser->beginBatch(2);
+  std::vector<std::string_view> views;
+  ASSERT_TRUE(parser->parseIntoBorrowed(1, ser, views).ok());
+  ASSERT_EQ(views.size(), 3u);
+  EXPECT_TRUE(views[0].empty());
+  EXPECT_EQ(views[2], std::string("\x04\x05\x06\x07\x08\x09", 6));
+  EXPECT_GE(views[2].data(), ser.data());
+  EXPECT_LE(views[2].data() + 6, ser.data() + ser.size());
+  // The numeric features still land in their rows; the string row is not
+  // written.
+  EXPECT_EQ(parser->denseOutputs()[1].data<int64_t>()[2], 2020);
+  EXPECT_TRUE(parser->denseOutputs()[2].data<std::string>()[1].empty());
+  // Size checks still apply.
+  std::string two = ExampleBuilder()
+                        .addFloat("a", {1})
+                        .addInt64("b", {1, 2})
+                        .addBytes("c", {"x", "y"})
+                        .serialize();
+  EXPECT_EQ(parser->parseIntoBorrowed(0, two, views).code(),
+            Code::kInvalidArgument);
+}
+
 TEST(ExampleParser, DefaultsFillMissingFeatures) {
   ParseExampleConfig c;
   c.dense.push_back({"x", DType::kFloat, TensorShape{2},

@@ -113,6 +113,12 @@ public:
   /// of ParseExample's `names` input, or empty for "<unknown>".
   Status parseInto(int64_t index, std::string_view serialized,
                    std::string_view name = {});
+  /// parseInto for a fused ParseExample -> DecodeRaw: a scalar string
+  /// feature d is not copied into its output; views[d] receives its bytes
+  /// inside `serialized` (valid as long as that is) for the caller to decode
+  /// in place. Other features are parsed as usual; views of them are empty.
+  Status parseIntoBorrowed(int64_t index, std::string_view serialized,
+                           std::vector<std::string_view> &views);
   /// Assembles the ParseExample outputs of the batch.
   ParsedExamples finishBatch();
 
@@ -147,6 +153,8 @@ private:
   std::vector<SparseAccum> sparse_;
   // Scratch: the payload found for each feature in the current example.
   std::vector<std::string_view> found_;
+  // Set during parseIntoBorrowed.
+  std::vector<std::string_view> *borrowed_ = nullptr;
   std::vector<bool> present_;
 };
 
