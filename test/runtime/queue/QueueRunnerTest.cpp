@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <thread>
 
 using namespace kiln;
@@ -19,14 +20,24 @@ namespace {
 class LambdaSession : public OpRunner {
 public:
   std::map<std::string, std::function<Status(RunContext *)>> ops;
-  std::map<std::string, std::atomic<int>> runs;
   Status runOp(const std::string &name, RunContext *ctx) override {
     auto it = ops.find(name);
     if (it == ops.end())
       return errors::NotFound("no op ", name);
-    runs[name].fetch_add(1);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++counts[name];
+    }
     return it->second(ctx);
   }
+  int runs(const std::string &name) {
+    std::lock_guard<std::mutex> lock(mu);
+    return counts[name];
+  }
+
+private:
+  std::mutex mu;
+  std::map<std::string, int> counts;
 };
 
 } // namespace
@@ -95,7 +106,7 @@ TEST(QueueRunner, ScenarioS6) {
     EXPECT_FALSE(t->isAlive());
   // The close_on_stop thread ran the cancel op: the queue is closed.
   EXPECT_TRUE(q->isClosed());
-  EXPECT_EQ(sess.runs["fifo_queue_Close_1"].load(), 1);
+  EXPECT_EQ(sess.runs("fifo_queue_Close_1"), 1);
   // Once closed and drained, a dequeue ends the main loop with OutOfRange.
   Tuple x;
   Status s;
@@ -136,7 +147,7 @@ TEST(QueueRunner, LastThreadToSeeClosedRunsCloseOp) {
   EXPECT_FALSE(coord.shouldStop()); // OutOfRange is not reported
   coord.requestStop();
   EXPECT_TRUE(coord.join().ok());
-  EXPECT_EQ(sess.runs["cancel"].load(), 1);
+  EXPECT_EQ(sess.runs("cancel"), 1);
 }
 
 TEST(QueueRunner, CustomClosedCodesAndOtherErrorsGoToCoordinator) {

@@ -51,8 +51,8 @@ public:
   /// create_threads: one thread per enqueue op plus, with a coordinator, a
   /// close_on_stop thread that runs the cancel op once a stop is requested.
   /// Returns no threads when threads of this runner still run for
-  /// `session`. Threads are registered with `coord`. The caller keeps
-  /// `session` (and `coord`) alive until the threads are joined.
+  /// `session`. Threads are registered with `coord`. The threads use this
+  /// runner, `session` and `coord`: all three must outlive them (join first).
   std::vector<ThreadHandle> createThreads(OpRunner *session,
                                           Coordinator *coord = nullptr,
                                           bool start = false);
