@@ -16,9 +16,6 @@ using namespace kiln::graph;
 #define GET_ATTRDEF_CLASSES
 #include "kiln/Dialect/Graph/GraphAttrs.cpp.inc"
 
-#define GET_OP_CLASSES
-#include "kiln/Dialect/Graph/GraphOps.cpp.inc"
-
 void GraphDialect::initialize() {
   addTypes<
 #define GET_TYPEDEF_LIST

@@ -18,29 +18,30 @@ using namespace mlir;
 namespace kiln {
 namespace graph {
 
-/// Sizes of each ODS operand (or result) group of a typed op: one per OpDef
-/// argument, sized by its number/list attr, then the control group.
-static LogicalResult computeSegments(OpAsmParser &parser, SMLoc loc,
-                                     ArrayRef<ArgDefInfo> args,
-                                     NamedAttrList &attrs, unsigned total,
-                                     SmallVectorImpl<int32_t> &sizes) {
+LogicalResult computeSegmentSizes(ArrayRef<ArgDefInfo> args,
+                                  function_ref<Attribute(StringRef)> getAttr,
+                                  unsigned total,
+                                  SmallVectorImpl<int32_t> &sizes,
+                                  std::string &error) {
   int unknownIndex = -1;
   int64_t known = 0;
   for (const ArgDefInfo &arg : args) {
     int64_t n = 1;
     if (*arg.numberAttr) {
-      auto a = dyn_cast_or_null<IntegerAttr>(attrs.get(arg.numberAttr));
+      auto a = dyn_cast_or_null<IntegerAttr>(getAttr(arg.numberAttr));
       n = a ? a.getInt() : -1;
     } else if (*arg.typeListAttr) {
-      auto a = dyn_cast_or_null<ArrayAttr>(attrs.get(arg.typeListAttr));
+      auto a = dyn_cast_or_null<ArrayAttr>(getAttr(arg.typeListAttr));
       n = a ? static_cast<int64_t>(a.size()) : -1;
     }
     if (n < 0) {
-      if (unknownIndex >= 0)
-        return parser.emitError(loc, "cannot size argument '")
-               << arg.name << "': attr '"
-               << (*arg.numberAttr ? arg.numberAttr : arg.typeListAttr)
-               << "' is missing";
+      if (unknownIndex >= 0) {
+        error = "cannot size argument '" + std::string(arg.name) +
+                "': attr '" +
+                (*arg.numberAttr ? arg.numberAttr : arg.typeListAttr) +
+                "' is missing";
+        return failure();
+      }
       unknownIndex = sizes.size();
       n = 0;
     }
@@ -48,13 +49,28 @@ static LogicalResult computeSegments(OpAsmParser &parser, SMLoc loc,
     sizes.push_back(static_cast<int32_t>(n));
   }
   if (unknownIndex >= 0) {
-    if (known > total)
-      return parser.emitError(loc, "too few operands for the op's arguments");
+    if (known > total) {
+      error = "too few values for the op's arguments";
+      return failure();
+    }
     sizes[unknownIndex] = static_cast<int32_t>(total - known);
   } else if (known != total) {
-    return parser.emitError(loc, "expected ")
-           << known << " data values as the op's attrs require, got " << total;
+    error = "expected " + std::to_string(known) +
+            " values as the op's attrs require, got " + std::to_string(total);
+    return failure();
   }
+  return success();
+}
+
+static LogicalResult computeSegments(OpAsmParser &parser, SMLoc loc,
+                                     ArrayRef<ArgDefInfo> args,
+                                     NamedAttrList &attrs, unsigned total,
+                                     SmallVectorImpl<int32_t> &sizes) {
+  std::string error;
+  if (failed(computeSegmentSizes(
+          args, [&](StringRef n) { return attrs.get(n); }, total, sizes,
+          error)))
+    return parser.emitError(loc, error);
   return success();
 }
 

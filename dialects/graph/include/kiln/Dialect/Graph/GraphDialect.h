@@ -84,6 +84,16 @@ mlir::Value getControlResult(mlir::Operation *op);
 /// "list(type)", ...): IntegerAttr i64, TypeAttr, ArrayAttr of those, ...
 bool attrMatchesKind(llvm::StringRef kind, mlir::Attribute attr);
 
+/// Sizes of the ODS value groups of OpDef arguments `args` (operands or
+/// results): 1 per plain argument, the number attr's value or the type list
+/// attr's length per variadic one. One variadic argument whose attr is
+/// missing takes what remains of `total`. On failure `error` says why.
+llvm::LogicalResult
+computeSegmentSizes(llvm::ArrayRef<ArgDefInfo> args,
+                    llvm::function_ref<mlir::Attribute(llvm::StringRef)> getAttr,
+                    unsigned total, llvm::SmallVectorImpl<int32_t> &sizes,
+                    std::string &error);
+
 /// Attr names that are not TF attrs of the node.
 bool isReservedAttrName(llvm::StringRef name);
 

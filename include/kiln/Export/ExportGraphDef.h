@@ -1,0 +1,47 @@
+//===- ExportGraphDef.h - The graph dialect back to TensorFlow --*- C++ -*-===//
+//
+// Writes a `graph.graph` as a GraphDef, or as the MetaGraphDef it came from
+// (SaverDef, collections, signatures restored), in binary or text format.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_EXPORT_EXPORTGRAPHDEF_H
+#define KILN_EXPORT_EXPORTGRAPHDEF_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace tensorflow {
+class GraphDef;
+class MetaGraphDef;
+} // namespace tensorflow
+
+namespace kiln {
+namespace graph {
+class GraphOp;
+}
+
+llvm::LogicalResult exportGraphDef(graph::GraphOp graph,
+                                   tensorflow::GraphDef &out,
+                                   std::string &error);
+
+/// The MetaGraphDef the graph was imported from (or a new one holding only
+/// the graph), with the current graph.
+llvm::LogicalResult exportMetaGraphDef(graph::GraphOp graph,
+                                       tensorflow::MetaGraphDef &out,
+                                       std::string &error);
+
+struct ExportOptions {
+  bool text = false;
+  /// Write a GraphDef even when the graph came from a MetaGraphDef.
+  bool graphDefOnly = false;
+};
+
+/// Serializes the module's single graph.graph.
+llvm::LogicalResult exportModule(mlir::ModuleOp module,
+                                 const ExportOptions &options,
+                                 std::string &bytes, std::string &error);
+
+} // namespace kiln
+
+#endif // KILN_EXPORT_EXPORTGRAPHDEF_H

@@ -1,0 +1,25 @@
+//===- Passes.h - Graph-level passes ----------------------------*- C++ -*-===//
+#ifndef KILN_TRANSFORMS_PASSES_H
+#define KILN_TRANSFORMS_PASSES_H
+
+#include "kiln/Dialect/Graph/GraphDialect.h"
+#include "mlir/Pass/Pass.h"
+
+#include <set>
+#include <string>
+
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "kiln/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "kiln/Transforms/Passes.h.inc"
+
+/// Node names the graph's MetaGraphDef refers to (SaverDef, collections,
+/// signatures): passes must not remove or rename these nodes.
+std::set<std::string> collectMetaGraphNodeNames(graph::GraphOp graph);
+
+} // namespace kiln
+
+#endif // KILN_TRANSFORMS_PASSES_H
