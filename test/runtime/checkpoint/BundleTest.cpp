@@ -474,3 +474,27 @@ TEST(Crc32c, InterleavedPathMatchesBytewise) {
   std::string zeros(32, '\0');
   EXPECT_EQ(crc32c::value(zeros.data(), 32), 0x8a9136aau);
 }
+
+TEST(BundleFaults, LargeTensorChecksummedWhileReading) {
+  // >= 16 MiB takes the pipelined read (checksum on a trailing thread).
+  TempDir tmp;
+  Tensor big = patterned(DType::kInt32, {5, 1 << 20}, 7); // 20 MiB
+  ASSERT_TRUE(writeBundle(tmp / "b", {{"small", Tensor::scalar<int8_t>(1)},
+                                      {"big", big}})
+                  .ok());
+  {
+    auto r = BundleReader::open(tmp / "b");
+    ASSERT_TRUE(r.ok());
+    Tensor t;
+    ASSERT_TRUE((*r)->lookup("big", &t).ok());
+    EXPECT_TRUE(t.equals(big));
+  }
+  flipByte(tmp / "b.data-00000-of-00001", 1 + (19 << 20));
+  auto r = BundleReader::open(tmp / "b");
+  ASSERT_TRUE(r.ok());
+  Tensor t;
+  Status s = (*r)->lookup("big", &t);
+  EXPECT_EQ(s.code(), Code::kDataLoss);
+  EXPECT_EQ(s.message().rfind("Checksum does not match for tensor big: ", 0), 0u)
+      << s;
+}

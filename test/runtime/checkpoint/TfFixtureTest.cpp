@@ -249,3 +249,40 @@ TEST(TfFixture, ByteIdenticalProfilerCheckpointRewrite) {
   ASSERT_TRUE(w.finish().ok()) << w.status();
   expectSameBundle(tmp / "ckpt", dir + kProfiler);
 }
+
+TEST(TfFixture, S1LayoutMatchesTfIndex) {
+  // A Kiln Saver over the S1 variables must lay the checkpoint out as TF
+  // 1.2 did (same keys, dtypes, shapes, offsets and sizes; only the CRCs
+  // differ, since the fixture's data values are not available).
+  KILN_REQUIRE_FIXTURES(dir);
+  auto tf = mustOpen(dir + kMnistDir + "/model.ckpt-99");
+  ASSERT_TRUE(tf);
+  std::vector<Tensor> storage;
+  storage.reserve(tf->keys().size());
+  std::vector<SaverVariable> vars;
+  for (const std::string &k : tf->keys()) {
+    auto e = tf->entry(k);
+    ASSERT_TRUE(e.ok());
+    storage.emplace_back(static_cast<DType>(e->dtype), e->tensorShape());
+    vars.push_back({k, &storage.back()});
+  }
+  TempDir tmp;
+  auto saver = Saver::create(vars);
+  ASSERT_TRUE(saver.ok());
+  auto prefix = saver->save(tmp / "model.ckpt", 99);
+  ASSERT_TRUE(prefix.ok());
+  auto ours = mustOpen(*prefix);
+  ASSERT_TRUE(ours);
+  EXPECT_EQ(ours->keys(), tf->keys());
+  for (const std::string &k : tf->keys()) {
+    BundleEntry a = *ours->entry(k), b = *tf->entry(k);
+    EXPECT_EQ(a.dtype, b.dtype) << k;
+    EXPECT_EQ(a.shape, b.shape) << k;
+    EXPECT_EQ(a.shardId, b.shardId) << k;
+    EXPECT_EQ(a.offset, b.offset) << k;
+    EXPECT_EQ(a.size, b.size) << k;
+  }
+  // Same entry sizes everywhere, so the index file has TF's exact length.
+  EXPECT_EQ(readFile(*prefix + ".index").size(),
+            readFile(dir + kMnistDir + "/model.ckpt-99.index").size());
+}
