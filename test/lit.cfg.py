@@ -27,6 +27,7 @@ llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools],
     [config.kiln_tools_dir, config.llvm_tools_dir])
 llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Tests on TensorFlow-written files run only where ../shared/fixtures/tf exists.
 if os.path.isdir(config.kiln_tf_fixtures):

@@ -23,6 +23,10 @@ struct GraphDcePass
       const OpDefInfo *def = getNodeOpDef(op);
       if (!def || !def->isPure())
         return false;
+      // A node without data outputs (a NoOp grouping `init` or a train op)
+      // exists to be run as a target.
+      if (getDataResults(op).empty())
+        return false;
       return !protectedNames.count(getNodeName(op).str());
     };
     // Erasing a node can make its producers dead: walk a worklist.

@@ -82,9 +82,12 @@ struct GraphPrunePass : kiln::impl::GraphPruneBase<GraphPrunePass> {
       Operation *op = worklist.pop_back_val();
       if (!keep.insert(op))
         continue;
-      for (Value v : op->getOperands())
-        if (!fed.contains(v))
-          worklist.push_back(v.getDefiningOp());
+      for (Value v : op->getOperands()) {
+        Operation *producer = v.getDefiningOp();
+        // A fed placeholder is exactly what feeding is for: keep it.
+        if (!fed.contains(v) || isa<PlaceholderOp, PlaceholderV2Op>(producer))
+          worklist.push_back(producer);
+      }
     }
 
     // A fed tensor whose producer is not kept becomes a placeholder.

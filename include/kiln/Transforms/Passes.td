@@ -33,7 +33,9 @@ def GraphDeadNodeElimination : Pass<"graph-dce", "::kiln::graph::GraphOp"> {
   let description = [{
     Repeatedly removes nodes that are pure per their OpDef (no state, no
     reference inputs) and whose data and control outputs have no uses.
-    Stateful nodes (variables, queues, savers, random ops) and every node the
+    Nodes without data outputs (NoOp groups such as `init`) exist to be run
+    as targets and are kept, as are stateful nodes (variables, queues,
+    savers, random ops) and every node the
     MetaGraphDef names (SaverDef tensors, collections such as `train_op`,
     signature inputs and outputs) are kept, since a later `Session.run` may
     ask for them by name.
