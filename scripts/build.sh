@@ -15,4 +15,8 @@ cmake -S . -B "$BUILD_DIR" -G Ninja \
   -DKILN_ENABLE_COMPILER="${KILN_ENABLE_COMPILER:-ON}" \
   -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
   -DKILN_TF_FIXTURES="${KILN_TF_FIXTURES:-$PWD/../shared/fixtures/tf}" >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS" "$@"
+if [ $# -gt 0 ]; then
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target "$@"
+else
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+fi
