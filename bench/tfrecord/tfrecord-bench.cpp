@@ -57,15 +57,15 @@ struct ParseResult {
 void readAndParse(const std::string &path, ParseResult &r) {
   int64_t capacity = r.labels.numElements();
   ParseExampleConfig config;
-  config.dense.push_back({"image_raw", DType::kString, TensorShape{}, Tensor()});
+  config.dense.push_back(
+      {"image_raw", DType::kString, TensorShape{}, Tensor()});
   config.dense.push_back({"label", DType::kInt64, TensorShape{}, Tensor()});
   StatusOr<ExampleParser> parser = ExampleParser::create(config);
   StatusOr<std::unique_ptr<RecordReader>> reader = RecordReader::open(path);
   if (!parser.ok() || !reader.ok()) {
-    std::fprintf(stderr, "tfrecord-bench: %s\n",
-                 (reader.ok() ? parser.status() : reader.status())
-                     .toString()
-                     .c_str());
+    std::fprintf(
+        stderr, "tfrecord-bench: %s\n",
+        (reader.ok() ? parser.status() : reader.status()).toString().c_str());
     std::exit(1);
   }
   r.records = 0;
@@ -165,8 +165,9 @@ int main(int argc, char **argv) {
   std::printf("RATIO tfrecord_read_crc_parse_vs_plain_read %.3f (higher is "
               "better)\n",
               bestPlain / bestParse);
-  std::fprintf(stderr, "(%lld records, %.1f MB, crc32c hardware: %s, "
-                       "checksum %llu)\n",
+  std::fprintf(stderr,
+               "(%lld records, %.1f MB, crc32c hardware: %s, "
+               "checksum %llu)\n",
                static_cast<long long>(records), mb,
                crc32c::usesHardware() ? "yes" : "no",
                static_cast<unsigned long long>(sink));

@@ -48,8 +48,8 @@ void printUsage(FILE *out) {
       "\n"
       "Example:\n"
       "  convert-to-records --output-dir /tmp/data\n",
-      kMnistTrainImages, kMnistTrainLabels, kMnistTestImages,
-      kMnistTestLabels, kDefaultMnistDir);
+      kMnistTrainImages, kMnistTrainLabels, kMnistTestImages, kMnistTestLabels,
+      kDefaultMnistDir);
 }
 
 int usageError(const std::string &msg) {
@@ -117,8 +117,7 @@ int main(int argc, char **argv) {
     // count when the output is a log.
     if (tty)
       std::fprintf(stderr, "\rWriting %s: %lld/%lld", file.c_str(),
-                   static_cast<long long>(done),
-                   static_cast<long long>(total));
+                   static_cast<long long>(done), static_cast<long long>(total));
     if (done == total)
       std::fprintf(stderr, "%sWriting %s: %lld/%lld done\n", tty ? "\r" : "",
                    file.c_str(), static_cast<long long>(done),

@@ -116,8 +116,9 @@ bool parseFeature(std::string_view in, DType *kind, std::string_view *list) {
     if (type == wire::kLengthDelimited && field >= 1 && field <= 3) {
       if (!readLengthDelimited(in, list))
         return false;
-      *kind = field == 1 ? DType::kString
-                         : field == 2 ? DType::kFloat : DType::kInt64;
+      *kind = field == 1   ? DType::kString
+              : field == 2 ? DType::kFloat
+                           : DType::kInt64;
       continue;
     }
     if (!wire::skipField(in, type))
@@ -268,9 +269,8 @@ void ExampleBuilder::serializeTo(std::string &out) const {
   for (const Feature *f : sorted) {
     std::string entry;
     wire::putLengthDelimited(entry, 1, f->key);
-    wire::putLengthDelimited(entry, 2,
-                             encodeFeature(f->dtype, f->ints, f->floats,
-                                           f->bytes));
+    wire::putLengthDelimited(
+        entry, 2, encodeFeature(f->dtype, f->ints, f->floats, f->bytes));
     wire::putLengthDelimited(features, 1, entry);
   }
   // proto3 omits an empty sub-message only if it is unset; Example.features
@@ -288,9 +288,9 @@ ExampleParser::ExampleParser(ParseExampleConfig config)
 StatusOr<ExampleParser> ExampleParser::create(ParseExampleConfig config) {
   for (const VarLenFeature &f : config.sparse)
     if (!isExampleDType(f.dtype))
-      return errors::InvalidArgument(
-          "Invalid sparse_types for key ", f.key, ": ", dtypeName(f.dtype),
-          " (expected float, int64 or string)");
+      return errors::InvalidArgument("Invalid sparse_types for key ", f.key,
+                                     ": ", dtypeName(f.dtype),
+                                     " (expected float, int64 or string)");
   for (const FixedLenFeature &f : config.dense) {
     if (!isExampleDType(f.dtype))
       return errors::InvalidArgument("Invalid Tdense for key ", f.key, ": ",
@@ -303,10 +303,9 @@ StatusOr<ExampleParser> ExampleParser::create(ParseExampleConfig config) {
                                        f.shape.toString());
     if (f.defaultValue.isValid() && f.defaultValue.numElements() > 0) {
       if (f.defaultValue.dtype() != f.dtype)
-        return errors::InvalidArgument(
-            "dense_defaults[", f.key, "] has type ",
-            dtypeName(f.defaultValue.dtype()), " but Tdense says ",
-            dtypeName(f.dtype));
+        return errors::InvalidArgument("dense_defaults[", f.key, "] has type ",
+                                       dtypeName(f.defaultValue.dtype()),
+                                       " but Tdense says ", dtypeName(f.dtype));
       if (f.defaultValue.numElements() != f.shape.numElements())
         return errors::InvalidArgument(
             "Default value for key ", f.key, " has shape ",
@@ -318,8 +317,7 @@ StatusOr<ExampleParser> ExampleParser::create(ParseExampleConfig config) {
   for (size_t d = 0; d < p.config_.dense.size(); ++d)
     p.keyIndex_.emplace_back(p.config_.dense[d].key, static_cast<int>(d));
   for (size_t s = 0; s < p.config_.sparse.size(); ++s)
-    p.keyIndex_.emplace_back(p.config_.sparse[s].key,
-                             -static_cast<int>(s) - 1);
+    p.keyIndex_.emplace_back(p.config_.sparse[s].key, -static_cast<int>(s) - 1);
   std::sort(p.keyIndex_.begin(), p.keyIndex_.end());
   for (size_t i = 1; i < p.keyIndex_.size(); ++i)
     if (p.keyIndex_[i].first == p.keyIndex_[i - 1].first)
@@ -386,7 +384,8 @@ Status ExampleParser::parseIntoBorrowed(int64_t index,
 
 Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
                                std::string_view name, bool single) {
-  std::string_view exampleName = name.empty() ? std::string_view("<unknown>") : name;
+  std::string_view exampleName =
+      name.empty() ? std::string_view("<unknown>") : name;
   auto parseFailure = [&] {
     return errors::InvalidArgument("Could not parse example input, value: '",
                                    std::string(serialized), "'");
@@ -476,10 +475,10 @@ Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
       if (!parseFeature(found_[slot], &kind, &list))
         return keyError(key, "Can't parse serialized Example.");
       if (kind != DType::kInvalid && kind != spec.dtype)
-        return keyError(key, errors::detail::cat(
-                                 "Data types don't match. Data type: ",
-                                 dtypeName(kind), " but expected type: ",
-                                 dtypeName(spec.dtype)));
+        return keyError(
+            key, errors::detail::cat(
+                     "Data types don't match. Data type: ", dtypeName(kind),
+                     " but expected type: ", dtypeName(spec.dtype)));
       int64_t count = 0;
       bool ok = true;
       switch (spec.dtype) {
@@ -526,8 +525,7 @@ Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
         return keyError(key, errors::detail::cat(
                                  "Number of ", listTypeName(spec.dtype),
                                  " values != expected.  Values size: ", count,
-                                 " but output shape: ",
-                                 spec.shape.toString()));
+                                 " but output shape: ", spec.shape.toString()));
       continue;
     }
 
@@ -541,10 +539,10 @@ Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
     if (!parseFeature(found_[slot], &kind, &list))
       return keyError(key, "Can't parse serialized Example.");
     if (kind != DType::kInvalid && kind != spec.dtype)
-      return keyError(key, errors::detail::cat(
-                               "Data types don't match. Expected type: ",
-                               dtypeName(spec.dtype),
-                               ", Actual type: ", dtypeName(kind)));
+      return keyError(
+          key, errors::detail::cat("Data types don't match. Expected type: ",
+                                   dtypeName(spec.dtype),
+                                   ", Actual type: ", dtypeName(kind)));
     int64_t count = 0;
     bool ok = true;
     switch (spec.dtype) {
@@ -599,8 +597,7 @@ ParsedExamples ExampleParser::finishBatch() {
     else if (dtype == DType::kInt64)
       std::copy(acc.ints.begin(), acc.ints.end(), values.data<int64_t>());
     else
-      std::copy(acc.bytes.begin(), acc.bytes.end(),
-                values.data<std::string>());
+      std::copy(acc.bytes.begin(), acc.bytes.end(), values.data<std::string>());
     out.sparseIndices.push_back(indices);
     out.sparseValues.push_back(values);
     out.sparseShapes.push_back(Tensor::vector<int64_t>({batchSize_, maxLen}));
@@ -608,8 +605,8 @@ ParsedExamples ExampleParser::finishBatch() {
   return out;
 }
 
-StatusOr<ParsedExamples> ExampleParser::parseSingle(
-    std::string_view serialized) {
+StatusOr<ParsedExamples>
+ExampleParser::parseSingle(std::string_view serialized) {
   beginBatch(1);
   KILN_RETURN_IF_ERROR(parseOne(0, serialized, {}, /*single=*/true));
   ParsedExamples batch = finishBatch();

@@ -26,7 +26,8 @@ public:
     auto *p = static_cast<char *>(dst);
     size_t done = 0;
     while (done < n) {
-      unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
+      unsigned chunk =
+          static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
       int r = gzread(f_, p + done, chunk);
       if (r < 0)
         return -1;

@@ -76,8 +76,8 @@ Tensor randomShuffle(const Tensor &value, random::GuardedPhiloxRandom &rng) {
   random::SingleSampleAdapter single(&local);
   Tensor tmp(value.dtype(), TensorShape{rowElems});
   for (int64_t i = 0; i + 1 < n; ++i) {
-    int64_t j = i + static_cast<int64_t>(single() %
-                                         static_cast<uint32_t>(n - i));
+    int64_t j =
+        i + static_cast<int64_t>(single() % static_cast<uint32_t>(n - i));
     if (j == i)
       continue;
     tmp.copyElements(0, out, i * rowElems, rowElems);
@@ -94,8 +94,7 @@ Tensor randomShuffle(const Tensor &value, random::GuardedPhiloxRandom &rng) {
 StringInputProducer::StringInputProducer(StringInputProducerOptions options,
                                          std::shared_ptr<FIFOQueue> queue,
                                          Variable *epochs)
-    : options_(std::move(options)), queue_(std::move(queue)),
-      epochs_(epochs) {
+    : options_(std::move(options)), queue_(std::move(queue)), epochs_(epochs) {
   strings_ = Tensor::fromVector<std::string>(
       options_.strings,
       TensorShape{static_cast<int64_t>(options_.strings.size())});
@@ -115,8 +114,8 @@ StringInputProducer::create(SessionState &state,
     return errors::InvalidArgument("num_epochs must be > 0 not ",
                                    *options.numEpochs, ".");
   QueueOptions q;
-  q.name = options.sharedName.empty() ? "_0_" + options.name
-                                      : options.sharedName;
+  q.name =
+      options.sharedName.empty() ? "_0_" + options.name : options.sharedName;
   q.componentTypes = {DType::kString};
   q.shapes = {TensorShape{}};
   q.capacity = options.capacity;
@@ -192,9 +191,8 @@ StatusOr<std::unique_ptr<BatchQueue>> BatchQueue::create(SessionState &state,
                                    options.name, "().");
   if (options.shapes.size() != options.types.size())
     return errors::InvalidArgument(
-        options.name, ": shapes must be given for every tensor (", 
-        options.types.size(), " tensors, ", options.shapes.size(),
-        " shapes)");
+        options.name, ": shapes must be given for every tensor (",
+        options.types.size(), " tensors, ", options.shapes.size(), " shapes)");
   if (options.batchSize <= 0)
     return errors::InvalidArgument("batch_size must be > 0, got ",
                                    options.batchSize);

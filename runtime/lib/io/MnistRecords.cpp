@@ -40,9 +40,9 @@ Status writeSplit(const std::string &path, const MnistSplit &split,
   int64_t total = end - begin;
   int64_t imageBytes = split.height * split.width;
   for (int64_t i = begin; i < end; ++i) {
-    KILN_RETURN_IF_ERROR((*writer)->write(encodeMnistExample(
-        split.pixels.data() + i * imageBytes, split.height, split.width,
-        split.labels[i])));
+    KILN_RETURN_IF_ERROR((*writer)->write(
+        encodeMnistExample(split.pixels.data() + i * imageBytes, split.height,
+                           split.width, split.labels[i])));
     int64_t done = i - begin + 1;
     if (progress && (done % 1000 == 0 || done == total))
       progress(path, done, total);
@@ -114,8 +114,8 @@ convertMnistToRecords(const MnistConvertOptions &options,
   // read_data_sets' wording for the same check.
   if (options.validationSize < 0 || options.validationSize > train->count)
     return errors::InvalidArgument("Validation size should be between 0 and ",
-                                   train->count, ". Received: ",
-                                   options.validationSize, ".");
+                                   train->count,
+                                   ". Received: ", options.validationSize, ".");
   std::vector<MnistConvertedFile> out = {
       {options.outputDir + "/train.tfrecords",
        train->count - options.validationSize},
@@ -125,8 +125,8 @@ convertMnistToRecords(const MnistConvertOptions &options,
                                   train->count, options.recordOptions,
                                   progress));
   KILN_RETURN_IF_ERROR(writeSplit(out[1].path, *train, 0,
-                                  options.validationSize,
-                                  options.recordOptions, progress));
+                                  options.validationSize, options.recordOptions,
+                                  progress));
   KILN_RETURN_IF_ERROR(writeSplit(out[2].path, *test, 0, test->count,
                                   options.recordOptions, progress));
   return out;

@@ -41,9 +41,9 @@ Status ReaderBase::read(Queue *queue, std::string *key, std::string *value,
                                 " must set *at_end=true, *produced=true, or "
                                 "return an error.");
     if (!status.ok() && produced)
-      status = errors::Internal("ReadLocked() for ", name_,
-                                " set *produced=true but returned an error: ",
-                                status.toString());
+      status = errors::Internal(
+          "ReadLocked() for ", name_,
+          " set *produced=true but returned an error: ", status.toString());
     if (status.ok() && atEnd) {
       status = onWorkFinishedLocked();
       workFinished_ = workStarted_;
@@ -58,8 +58,7 @@ Status ReaderBase::read(Queue *queue, std::string *key, std::string *value,
 
 Status ReaderBase::readUpTo(Queue *queue, int64_t numRecords,
                             std::vector<std::string> *keys,
-                            std::vector<std::string> *values,
-                            RunContext *ctx) {
+                            std::vector<std::string> *values, RunContext *ctx) {
   if (numRecords <= 0)
     return errors::InvalidArgument("num_records must be > 0 but got: ",
                                    numRecords);
@@ -126,8 +125,8 @@ TFRecordReader::create(std::string name, std::string_view compressionType) {
   StatusOr<RecordCompression> c = parseRecordCompression(compressionType);
   if (!c.ok())
     return c.status();
-  return std::shared_ptr<TFRecordReader>(new TFRecordReader(
-      std::move(name), RecordOptions::forCompression(*c)));
+  return std::shared_ptr<TFRecordReader>(
+      new TFRecordReader(std::move(name), RecordOptions::forCompression(*c)));
 }
 
 Status TFRecordReader::onWorkStartedLocked() {

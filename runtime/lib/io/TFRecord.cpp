@@ -57,9 +57,9 @@ StatusOr<RecordCompression> parseRecordCompression(std::string_view name) {
     return RecordCompression::kZlib;
   if (name == "GZIP")
     return RecordCompression::kGzip;
-  return errors::InvalidArgument("Unsupported compression_type: ",
-                                 std::string(name),
-                                 " (expected \"\", \"ZLIB\" or \"GZIP\")");
+  return errors::InvalidArgument(
+      "Unsupported compression_type: ", std::string(name),
+      " (expected \"\", \"ZLIB\" or \"GZIP\")");
 }
 
 const char *recordCompressionName(RecordCompression c) {
@@ -252,8 +252,8 @@ public:
             // Hand out what was decoded before reporting the cut, so the
             // records before it still read (and the partial one is reported
             // as a truncated record by the framing layer).
-            deferred_ = errors::DataLoss(
-                "truncated compressed stream in file ", path_);
+            deferred_ =
+                errors::DataLoss("truncated compressed stream in file ", path_);
             if (zs_.avail_out == want)
               return deferred_;
           }
@@ -338,7 +338,8 @@ StatusOr<size_t> RecordReader::ensure(size_t n) {
         buf_.resize(buf_.size() * 2);
       }
     }
-    StatusOr<size_t> got = source_->read(buf_.data() + end_, buf_.size() - end_);
+    StatusOr<size_t> got =
+        source_->read(buf_.data() + end_, buf_.size() - end_);
     if (!got.ok())
       return got.status();
     if (*got == 0)
@@ -362,12 +363,12 @@ Status RecordReader::readRecord(std::string_view *record) {
   if (*got == 0)
     return errors::OutOfRange("eof");
   auto truncated = [&](uint64_t at) {
-    return fail(errors::DataLoss("truncated record at ", at, " in file ",
-                                 path_));
+    return fail(
+        errors::DataLoss("truncated record at ", at, " in file ", path_));
   };
   auto corrupted = [&](uint64_t at) {
-    return fail(errors::DataLoss("corrupted record at ", at, " in file ",
-                                 path_));
+    return fail(
+        errors::DataLoss("corrupted record at ", at, " in file ", path_));
   };
   if (*got < kRecordHeaderSize)
     return truncated(offset_);
@@ -378,8 +379,8 @@ Status RecordReader::readRecord(std::string_view *record) {
   if (length >= SIZE_MAX - kRecordHeaderSize - kRecordFooterSize)
     return fail(errors::DataLoss("record size too large at ", offset_,
                                  " in file ", path_));
-  size_t need = kRecordHeaderSize + static_cast<size_t>(length) +
-                kRecordFooterSize;
+  size_t need =
+      kRecordHeaderSize + static_cast<size_t>(length) + kRecordFooterSize;
   got = ensure(need);
   if (!got.ok())
     return fail(got.status());

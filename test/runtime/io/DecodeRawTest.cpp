@@ -12,8 +12,8 @@ Tensor strings(std::vector<std::string> v, TensorShape shape = TensorShape()) {
 } // namespace
 
 TEST(DecodeRaw, Uint8KeepsInputShapeAndAppendsLength) {
-  Tensor in = strings({std::string("\x00\x01\x02", 3), "\x03\x04\x05"},
-                      TensorShape{2});
+  Tensor in =
+      strings({std::string("\x00\x01\x02", 3), "\x03\x04\x05"}, TensorShape{2});
   auto out = decodeRaw(in, DType::kUInt8);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->shape(), (TensorShape{2, 3}));
@@ -52,8 +52,8 @@ TEST(DecodeRaw, ErrorsInTfWording) {
   EXPECT_EQ(odd.status(),
             errors::InvalidArgument("Input to DecodeRaw has length 3 that is "
                                     "not a multiple of 2, the size of int16"));
-  auto uneven = decodeRaw(strings({"ab", "abcd"}, TensorShape{2}),
-                          DType::kUInt8);
+  auto uneven =
+      decodeRaw(strings({"ab", "abcd"}, TensorShape{2}), DType::kUInt8);
   EXPECT_EQ(uneven.status(),
             errors::InvalidArgument("DecodeRaw requires input strings to all "
                                     "be the same size, but element 1 has "

@@ -50,6 +50,8 @@ TEST(ExampleBuilder, EncodesLikeProtobuf) {
   // Expected bytes worked out by hand from the protobuf wire format:
   // Example{features{feature{key:"k" value{int64_list{value:[1,300]}}}}}.
   std::string got = ExampleBuilder().addInt64("k", {1, 300}).serialize();
+  // One string piece per protobuf field.
+  // clang-format off
   EXPECT_EQ(hex(got), "0a0e" "0a0c" "0a016b" "1207" "1a05" "0a03" "01ac02");
   // Negative int64 is a 10-byte varint; empty lists keep an empty list
   // message; keys are sorted (deterministic serialization).
@@ -64,6 +66,7 @@ TEST(ExampleBuilder, EncodesLikeProtobuf) {
                       "0a07" "0a0165" "1202" "1200"
                       "0a13" "0a017a" "120e" "1a0c" "0a0a"
                       "ffffffffffffffffff01");
+  // clang-format on
 }
 
 TEST(ExampleFixtures, TutorialRecordsDecodeToTheReadmeValues) {
@@ -150,8 +153,8 @@ TEST(ExampleParser, BorrowedBytesPointIntoTheRecord) {
 
 TEST(ExampleParser, DefaultsFillMissingFeatures) {
   ParseExampleConfig c;
-  c.dense.push_back({"x", DType::kFloat, TensorShape{2},
-                     Tensor::vector<float>({7, 8})});
+  c.dense.push_back(
+      {"x", DType::kFloat, TensorShape{2}, Tensor::vector<float>({7, 8})});
   c.dense.push_back({"s", DType::kString, TensorShape{},
                      Tensor::scalar<std::string>("dflt")});
   std::string ex = ExampleBuilder().addInt64("other", {1}).serialize();
@@ -174,15 +177,18 @@ TEST(ExampleParser, VarLenFeaturesAreSparse) {
   c.sparse.push_back({"ids", DType::kInt64});
   c.sparse.push_back({"words", DType::kString});
   std::vector<std::string> ser = {
-      ExampleBuilder().addInt64("ids", {5, 6, 7}).addBytes("words", {"a"})
+      ExampleBuilder()
+          .addInt64("ids", {5, 6, 7})
+          .addBytes("words", {"a"})
           .serialize(),
       ExampleBuilder().serialize(),
       ExampleBuilder().addInt64("ids", {9}).serialize()};
   std::vector<std::string_view> views(ser.begin(), ser.end());
   auto b = parseExample(views, {}, c);
   ASSERT_TRUE(b.ok()) << b.status();
-  EXPECT_TRUE(b->sparseIndices[0].equals(*Tensor::fromVector<int64_t>(
-      {0, 0, 0, 1, 0, 2, 2, 0}).reshaped(TensorShape{4, 2})));
+  EXPECT_TRUE(b->sparseIndices[0].equals(
+      *Tensor::fromVector<int64_t>({0, 0, 0, 1, 0, 2, 2, 0})
+           .reshaped(TensorShape{4, 2})));
   EXPECT_TRUE(b->sparseValues[0].equals(Tensor::vector<int64_t>({5, 6, 7, 9})));
   EXPECT_TRUE(b->sparseShapes[0].equals(Tensor::vector<int64_t>({3, 3})));
   EXPECT_TRUE(b->sparseShapes[1].equals(Tensor::vector<int64_t>({3, 1})));
@@ -312,9 +318,9 @@ TEST(ExampleErrors, MalformedBytes) {
   std::string cut = ex.substr(0, ex.size() - 3);
   auto p = parseSingleExample(cut, abcConfig());
   EXPECT_EQ(p.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(p.status().message().rfind(
-                "Could not parse example input, value: '", 0),
-            0u)
+  EXPECT_EQ(
+      p.status().message().rfind("Could not parse example input, value: '", 0),
+      0u)
       << p.status();
 }
 

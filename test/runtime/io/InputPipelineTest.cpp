@@ -161,7 +161,8 @@ void writeFakeMnist(const std::string &path, int n) {
   for (int i = 0; i < n; ++i) {
     for (int k = 0; k < 784; ++k)
       px[k] = static_cast<uint8_t>((i + k) % 256);
-    ASSERT_TRUE((*w)->write(encodeMnistExample(px.data(), 28, 28, i % 10)).ok());
+    ASSERT_TRUE(
+        (*w)->write(encodeMnistExample(px.data(), 28, 28, i % 10)).ok());
   }
   ASSERT_TRUE((*w)->close().ok());
 }
@@ -176,8 +177,7 @@ struct PipelineResult {
 
 /// S8's reading pipeline, with `shuffle` choosing shuffle_batch or batch.
 PipelineResult runPipeline(const std::vector<std::string> &files,
-                           int64_t numEpochs, bool shuffle,
-                           bool allowSmaller) {
+                           int64_t numEpochs, bool shuffle, bool allowSmaller) {
   PipelineResult res;
   SessionState state;
   StringInputProducerOptions po;
@@ -190,7 +190,8 @@ PipelineResult runPipeline(const std::vector<std::string> &files,
   auto reader = TFRecordReader::create("TFRecordReaderV2");
 
   ParseExampleConfig config;
-  config.dense.push_back({"image_raw", DType::kString, TensorShape{}, Tensor()});
+  config.dense.push_back(
+      {"image_raw", DType::kString, TensorShape{}, Tensor()});
   config.dense.push_back({"label", DType::kInt64, TensorShape{}, Tensor()});
 
   BatchOptions bo;
@@ -264,9 +265,9 @@ TEST(InputPipeline, ShuffleBatchRunsTheEpochsThenOutOfRange) {
   TempDir dir;
   writeFakeMnist(dir.file("a.tfrecords"), 1250);
   writeFakeMnist(dir.file("b.tfrecords"), 1000);
-  PipelineResult r = runPipeline({dir.file("a.tfrecords"),
-                                  dir.file("b.tfrecords")},
-                                 2, /*shuffle=*/true, /*allowSmaller=*/false);
+  PipelineResult r =
+      runPipeline({dir.file("a.tfrecords"), dir.file("b.tfrecords")}, 2,
+                  /*shuffle=*/true, /*allowSmaller=*/false);
   // 2250 images x 2 epochs = 4500 = 45 full batches; nothing left over.
   EXPECT_EQ(r.steps, 45);
   EXPECT_EQ(r.end.code(), Code::kOutOfRange) << r.end;
@@ -298,11 +299,10 @@ TEST(InputPipeline, BatchWithSmallerFinalBatch) {
   r = runPipeline({dir.file("a.tfrecords")}, 1, false, false);
   EXPECT_EQ(r.batchSizes, (std::vector<int64_t>{100, 100}));
   EXPECT_EQ(r.end.code(), Code::kOutOfRange);
-  EXPECT_TRUE(
-      r.end.message().find("(requested 100, current size 50)") !=
-          std::string::npos ||
-      r.end.message().find("(requested 50, current size 0)") !=
-          std::string::npos)
+  EXPECT_TRUE(r.end.message().find("(requested 100, current size 50)") !=
+                  std::string::npos ||
+              r.end.message().find("(requested 50, current size 0)") !=
+                  std::string::npos)
       << r.end;
 }
 
@@ -320,8 +320,8 @@ TEST(InputPipeline, FashionMnistTwoEpochsIs1100Steps) {
   EXPECT_EQ(r.end.code(), Code::kOutOfRange) << r.end;
   // Fashion-MNIST's training set has 6000 of each class; train drops the
   // first 5000 (validation), so each label appears 2 x its train count.
-  auto split = readMnistSplit(kDefaultMnistDir, kMnistTrainImages,
-                              kMnistTrainLabels);
+  auto split =
+      readMnistSplit(kDefaultMnistDir, kMnistTrainImages, kMnistTrainLabels);
   ASSERT_TRUE(split.ok());
   std::vector<int64_t> expected(10, 0);
   for (int64_t i = 5000; i < split->count; ++i)

@@ -69,11 +69,10 @@ TEST_F(ReaderOps, ReadWalksTheFilesThenReportsTheClosedQueue) {
     values.push_back(value);
   }
   EXPECT_EQ(s, kQueueExhausted);
-  EXPECT_EQ(values, (std::vector<std::string>{"a0", "a1-long", "a2", "c0",
-                                              "c1"}));
-  EXPECT_EQ(keys, (std::vector<std::string>{a_ + ":0", a_ + ":18",
-                                            a_ + ":41", c_ + ":0",
-                                            c_ + ":18"}));
+  EXPECT_EQ(values,
+            (std::vector<std::string>{"a0", "a1-long", "a2", "c0", "c1"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{a_ + ":0", a_ + ":18", a_ + ":41",
+                                            c_ + ":0", c_ + ":18"}));
   EXPECT_EQ((*reader)->numRecordsProduced(), 5);
   EXPECT_EQ((*reader)->numWorkUnitsCompleted(), 3);
   // Still exhausted.
@@ -133,8 +132,7 @@ TEST_F(ReaderOps, CorruptRecordFailsWithDataLossUntilReset) {
   auto reader = TFRecordReader::create("r");
   std::string key, value;
   ASSERT_TRUE((*reader)->read(queue.get(), &key, &value).ok());
-  Status corrupt =
-      errors::DataLoss("corrupted record at 30 in file ", a_);
+  Status corrupt = errors::DataLoss("corrupted record at 30 in file ", a_);
   EXPECT_EQ((*reader)->read(queue.get(), &key, &value), corrupt);
   EXPECT_EQ((*reader)->read(queue.get(), &key, &value), corrupt);
   // After a reset the reader takes the next file name.
@@ -167,14 +165,13 @@ TEST_F(ReaderOps, RejectsQueuesThatDoNotHoldFileNames) {
   ASSERT_TRUE((*queue)->enqueue({Tensor::scalar<int32_t>(1)}).ok());
   auto reader = TFRecordReader::create("r");
   std::string key, value;
-  EXPECT_EQ((*reader)->read(queue->get(), &key, &value),
-            errors::InvalidArgument(
-                "Expected queue with single string component"));
+  EXPECT_EQ(
+      (*reader)->read(queue->get(), &key, &value),
+      errors::InvalidArgument("Expected queue with single string component"));
   q.componentTypes = {DType::kString};
   q.name = "vec";
   auto vq = FIFOQueue::create(q);
-  ASSERT_TRUE(
-      (*vq)->enqueue({Tensor::vector<std::string>({a_, b_})}).ok());
+  ASSERT_TRUE((*vq)->enqueue({Tensor::vector<std::string>({a_, b_})}).ok());
   EXPECT_EQ((*reader)->read(vq->get(), &key, &value),
             errors::InvalidArgument(
                 "Expected to dequeue a one-element string tensor"));

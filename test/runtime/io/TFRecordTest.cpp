@@ -62,9 +62,9 @@ TEST(TFRecord, FramingMatchesTheDocumentedVector) {
   std::string out;
   appendFramedRecord(out, "hello");
   ASSERT_EQ(out.size(), 5u + kRecordHeaderSize + kRecordFooterSize);
-  const unsigned char expected[] = {0x05, 0, 0, 0, 0, 0, 0, 0, 0xea, 0xb2,
-                                    0x04, 0x3e, 'h', 'e', 'l', 'l', 'o',
-                                    0xbb, 0x1f, 0x1c, 0x19};
+  const unsigned char expected[] = {0x05, 0,    0,    0,    0,    0,    0,
+                                    0,    0xea, 0xb2, 0x04, 0x3e, 'h',  'e',
+                                    'l',  'l',  'o',  0xbb, 0x1f, 0x1c, 0x19};
   EXPECT_EQ(out, std::string(reinterpret_cast<const char *>(expected),
                              sizeof(expected)));
 }
@@ -165,9 +165,9 @@ TEST(TFRecord, FlushMakesRecordsVisibleToAReader) {
       EXPECT_EQ(s.code(), Code::kDataLoss) << s;
     ASSERT_TRUE((*w)->close().ok());
     got.clear();
-    EXPECT_EQ(readUntilError(path, &got, RecordOptions::forCompression(c))
-                  .code(),
-              Code::kOutOfRange);
+    EXPECT_EQ(
+        readUntilError(path, &got, RecordOptions::forCompression(c)).code(),
+        Code::kOutOfRange);
     EXPECT_EQ(got.size(), 2u);
     EXPECT_EQ((*w)->write("late").code(), Code::kFailedPrecondition);
   }
@@ -236,8 +236,7 @@ TEST_F(TFRecordCorruption, FlippedBitInLengthCrc) {
 }
 
 TEST_F(TFRecordCorruption, FlippedBitInData) {
-  EXPECT_EQ(readMutated(flipped(off1_ + 12 + 5, 6), 1),
-            corrupted(off1_ + 12));
+  EXPECT_EQ(readMutated(flipped(off1_ + 12 + 5, 6), 1), corrupted(off1_ + 12));
 }
 
 TEST_F(TFRecordCorruption, FlippedBitInDataCrc) {
@@ -264,8 +263,7 @@ TEST_F(TFRecordCorruption, TruncatedRightAfterHeader) {
 }
 
 TEST_F(TFRecordCorruption, TruncatedInsideData) {
-  EXPECT_EQ(readMutated(good_.substr(0, off2_ + 14), 2),
-            truncated(off2_ + 12));
+  EXPECT_EQ(readMutated(good_.substr(0, off2_ + 14), 2), truncated(off2_ + 12));
 }
 
 TEST_F(TFRecordCorruption, TruncatedBeforeDataCrc) {
@@ -275,13 +273,11 @@ TEST_F(TFRecordCorruption, TruncatedBeforeDataCrc) {
 
 TEST_F(TFRecordCorruption, LengthLargerThanTheFile) {
   // A well-formed header (valid CRC) that claims more data than exists.
-  for (uint64_t len : {uint64_t(100), uint64_t(1) << 40,
-                       ~uint64_t(0) - 100}) {
+  for (uint64_t len : {uint64_t(100), uint64_t(1) << 40, ~uint64_t(0) - 100}) {
     std::string bytes = good_.substr(0, off2_);
     std::string header;
     wire::putFixed64(header, len);
-    wire::putFixed32(header,
-                     crc32c::mask(crc32c::value(header.data(), 8)));
+    wire::putFixed32(header, crc32c::mask(crc32c::value(header.data(), 8)));
     bytes += header + "only a few bytes";
     Status s = readMutated(bytes, 2);
     if (len > (uint64_t(1) << 62))
@@ -361,9 +357,9 @@ TEST(TFRecordFixtures, WarriorsVocabularyGzip) {
   if (dir.empty())
     GTEST_SKIP() << "TF fixtures not found (set KILN_TF_FIXTURES)";
   std::string base = dir + "/tensorflow/python/feature_column/testdata/";
-  auto recs = readAllRecords(
-      base + "warriors_vocabulary.tfrecord.gz",
-      RecordOptions::forCompression(RecordCompression::kGzip));
+  auto recs =
+      readAllRecords(base + "warriors_vocabulary.tfrecord.gz",
+                     RecordOptions::forCompression(RecordCompression::kGzip));
   ASSERT_TRUE(recs.ok()) << recs.status();
   std::vector<std::string> lines;
   std::string text = readFile(base + "warriors_vocabulary.txt");
@@ -379,7 +375,7 @@ TEST(TFRecordFixtures, WarriorsVocabularyGzip) {
   EXPECT_EQ(*recs, lines);
   // Read without GZIP it is not a valid record stream.
   std::vector<std::string> got;
-  EXPECT_EQ(readUntilError(base + "warriors_vocabulary.tfrecord.gz", &got)
-                .code(),
-            Code::kDataLoss);
+  EXPECT_EQ(
+      readUntilError(base + "warriors_vocabulary.tfrecord.gz", &got).code(),
+      Code::kDataLoss);
 }

@@ -1,4 +1,4 @@
-//===- InputPipeline.h - string_input_producer, batch, shuffle_batch -*- C++ -*-===//
+//===- InputPipeline.h - Input producers and batching ----------*- C++ -*-===//
 //
 // The runtime halves of python/training/input.py (tf-formats.md section 7):
 // the ops those Python helpers add to a graph, with TF's node names, so a
