@@ -105,7 +105,7 @@ int main() {
   const char *bytesEnv = std::getenv("KILN_BENCH_CKPT_BYTES");
   uint64_t bytes = bytesEnv ? std::strtoull(bytesEnv, nullptr, 10) : (1ull << 30);
   const char *repsEnv = std::getenv("KILN_BENCH_CKPT_REPS");
-  int reps = repsEnv ? std::atoi(repsEnv) : 3;
+  int reps = repsEnv ? std::atoi(repsEnv) : 5;
   const char *tmpEnv = std::getenv("TMPDIR");
   std::string dir = std::string(tmpEnv && *tmpEnv ? tmpEnv : "/tmp") +
                     "/kiln-ckpt-bench-" + std::to_string(::getpid());

@@ -2,7 +2,7 @@
 # Checkpoint save/restore throughput as a ratio to plain sequential
 # write+fdatasync / read of the same bytes, plus a >= 1 GB round trip.
 #   KILN_BENCH_CKPT_BYTES  checkpoint size in bytes (default 1073741824)
-#   KILN_BENCH_CKPT_REPS   repetitions, best one kept (default 3)
+#   KILN_BENCH_CKPT_REPS   repetitions, best one kept (default 5)
 #   TMPDIR                 where the files go (needs 2x the size free)
 set -euo pipefail
 BUILD_DIR=${BUILD_DIR:-build}
