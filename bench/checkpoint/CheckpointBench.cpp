@@ -103,7 +103,8 @@ double kilnRestore(const std::string &prefix, std::vector<Tensor> &ts) {
 
 int main() {
   const char *bytesEnv = std::getenv("KILN_BENCH_CKPT_BYTES");
-  uint64_t bytes = bytesEnv ? std::strtoull(bytesEnv, nullptr, 10) : (1ull << 30);
+  uint64_t bytes =
+      bytesEnv ? std::strtoull(bytesEnv, nullptr, 10) : (1ull << 30);
   const char *repsEnv = std::getenv("KILN_BENCH_CKPT_REPS");
   int reps = repsEnv ? std::atoi(repsEnv) : 5;
   const char *tmpEnv = std::getenv("TMPDIR");

@@ -1,4 +1,5 @@
-//===- graph-ckpt.cpp - Inspect TensorFlow V2 checkpoints ------------------===//
+//===- graph-ckpt.cpp - Inspect TensorFlow V2 checkpoints
+//------------------===//
 //
 // A thin command-line front end over BundleReader: list the tensors of a
 // checkpoint, print one, compare two, or verify every checksum. Works on
@@ -19,7 +20,8 @@
 
 using namespace kiln;
 
-static const char *kUsage = R"(graph-ckpt: inspect TensorFlow V2 checkpoints (written by TF or by Kiln)
+static const char *kUsage =
+    R"(graph-ckpt: inspect TensorFlow V2 checkpoints (written by TF or by Kiln)
 
 A checkpoint is a prefix P naming the files P.index (names, dtypes, shapes,
 checksums) and P.data-00000-of-00001 (the tensor bytes). Wherever PREFIX is
@@ -112,12 +114,18 @@ static Tensor printable(const Tensor &t) {
       std::memcpy(&f, &bits, 4);
       return f;
     });
-  case DType::kQInt8: return retype(DType::kInt8);
-  case DType::kQUInt8: return retype(DType::kUInt8);
-  case DType::kQInt16: return retype(DType::kInt16);
-  case DType::kQUInt16: return retype(DType::kUInt16);
-  case DType::kQInt32: return retype(DType::kInt32);
-  default: return t;
+  case DType::kQInt8:
+    return retype(DType::kInt8);
+  case DType::kQUInt8:
+    return retype(DType::kUInt8);
+  case DType::kQInt16:
+    return retype(DType::kInt16);
+  case DType::kQUInt16:
+    return retype(DType::kUInt16);
+  case DType::kQInt32:
+    return retype(DType::kInt32);
+  default:
+    return t;
   }
 }
 
@@ -125,17 +133,28 @@ static Tensor printable(const Tensor &t) {
 /// real, 1 imaginary).
 static double elementAt(const Tensor &p, int64_t i, int part) {
   switch (p.dtype()) {
-  case DType::kFloat: return p.data<float>()[i];
-  case DType::kDouble: return p.data<double>()[i];
-  case DType::kInt32: return p.data<int32_t>()[i];
-  case DType::kUInt8: return p.data<uint8_t>()[i];
-  case DType::kInt16: return p.data<int16_t>()[i];
-  case DType::kInt8: return p.data<int8_t>()[i];
-  case DType::kInt64: return static_cast<double>(p.data<int64_t>()[i]);
-  case DType::kUInt16: return p.data<uint16_t>()[i];
-  case DType::kUInt32: return p.data<uint32_t>()[i];
-  case DType::kUInt64: return static_cast<double>(p.data<uint64_t>()[i]);
-  case DType::kBool: return p.data<bool>()[i];
+  case DType::kFloat:
+    return p.data<float>()[i];
+  case DType::kDouble:
+    return p.data<double>()[i];
+  case DType::kInt32:
+    return p.data<int32_t>()[i];
+  case DType::kUInt8:
+    return p.data<uint8_t>()[i];
+  case DType::kInt16:
+    return p.data<int16_t>()[i];
+  case DType::kInt8:
+    return p.data<int8_t>()[i];
+  case DType::kInt64:
+    return static_cast<double>(p.data<int64_t>()[i]);
+  case DType::kUInt16:
+    return p.data<uint16_t>()[i];
+  case DType::kUInt32:
+    return p.data<uint32_t>()[i];
+  case DType::kUInt64:
+    return static_cast<double>(p.data<uint64_t>()[i]);
+  case DType::kBool:
+    return p.data<bool>()[i];
   case DType::kComplex64: {
     auto c = p.data<std::complex<float>>()[i];
     return part ? c.imag() : c.real();
@@ -144,7 +163,8 @@ static double elementAt(const Tensor &p, int64_t i, int part) {
     auto c = p.data<std::complex<double>>()[i];
     return part ? c.imag() : c.real();
   }
-  default: return 0;
+  default:
+    return 0;
   }
 }
 
@@ -159,9 +179,10 @@ static int cmdList(const std::string &arg) {
     auto e = (*r)->entry(k);
     if (!e.ok())
       return fail(e.status());
-    std::string shape = e->unknownRank ? "<unknown>" : e->tensorShape().toString();
-    std::printf("%-*s  %-10s  %-16s  %lld\n", static_cast<int>(width), k.c_str(),
-                dtypeNameFromEnum(e->dtype).c_str(), shape.c_str(),
+    std::string shape =
+        e->unknownRank ? "<unknown>" : e->tensorShape().toString();
+    std::printf("%-*s  %-10s  %-16s  %lld\n", static_cast<int>(width),
+                k.c_str(), dtypeNameFromEnum(e->dtype).c_str(), shape.c_str(),
                 static_cast<long long>(e->size));
   }
   return 0;
@@ -227,8 +248,10 @@ static int cmdDiff(const std::string &a, const std::string &b, double rtol) {
       continue;
     }
     Tensor pa = printable(ta), pb = printable(tb);
-    int parts = (ta.dtype() == DType::kComplex64 ||
-                 ta.dtype() == DType::kComplex128) ? 2 : 1;
+    int parts =
+        (ta.dtype() == DType::kComplex64 || ta.dtype() == DType::kComplex128)
+            ? 2
+            : 1;
     int64_t bad = 0;
     double maxAbs = 0;
     for (int64_t i = 0; i < ta.numElements(); ++i)
@@ -289,8 +312,8 @@ int main(int argc, char **argv) {
   }
   const std::string &cmd = args[0];
   auto usageError = [&](const std::string &msg) {
-    return fail(errors::InvalidArgument(
-        msg, " (run `graph-ckpt --help` for usage)"));
+    return fail(
+        errors::InvalidArgument(msg, " (run `graph-ckpt --help` for usage)"));
   };
   if (cmd == "list" || cmd == "verify") {
     if (args.size() != 2)

@@ -28,20 +28,20 @@ BundleReader::open(const std::string &prefix) {
   // The index holds one small entry per tensor: keep them all, which makes
   // listing and lookups cheap and validates the whole table up front.
   bool sawHeader = false;
-  Status s = r->table_->forEach([&](std::string_view key,
-                                    std::string_view value) -> Status {
-    if (key.empty()) {
-      auto header = BundleHeader::decode(value);
-      if (!header.ok())
-        return header.status();
-      r->header_ = *header;
-      sawHeader = true;
-      return Status::OK();
-    }
-    r->keys_.emplace_back(key);
-    r->rawEntries_.emplace(std::string(key), std::string(value));
-    return Status::OK();
-  });
+  Status s = r->table_->forEach(
+      [&](std::string_view key, std::string_view value) -> Status {
+        if (key.empty()) {
+          auto header = BundleHeader::decode(value);
+          if (!header.ok())
+            return header.status();
+          r->header_ = *header;
+          sawHeader = true;
+          return Status::OK();
+        }
+        r->keys_.emplace_back(key);
+        r->rawEntries_.emplace(std::string(key), std::string(value));
+        return Status::OK();
+      });
   if (!s.ok())
     return s.withPrefix(bundleIndexFilename(prefix) + ": ");
   if (!sawHeader)
@@ -139,8 +139,8 @@ static Status readWithCrc(const RandomAccessFile &f, uint64_t offset,
           return; // stopped
         avail = readBytes;
       }
-      result = crc32c::extend(result, dst + done,
-                              static_cast<size_t>(avail - done));
+      result =
+          crc32c::extend(result, dst + done, static_cast<size_t>(avail - done));
       done = avail;
     }
   });
@@ -251,13 +251,14 @@ Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
       in.remove_prefix(lengths[i]);
     }
   } else if (isPodDType(dtype)) {
-    uint64_t want = static_cast<uint64_t>(shape.numElements()) * dtypeSize(dtype);
+    uint64_t want =
+        static_cast<uint64_t>(shape.numElements()) * dtypeSize(dtype);
     if (want != static_cast<uint64_t>(e.size))
       return errors::DataLoss("Tensor ", key, " of dtype ", dtypeName(dtype),
                               " and shape ", shape.toString(), " needs ", want,
                               " bytes but its entry records ", e.size);
-    KILN_RETURN_IF_ERROR(readWithCrc(*f, static_cast<uint64_t>(e.offset),
-                                     want, static_cast<char *>(t.raw()), &crc));
+    KILN_RETURN_IF_ERROR(readWithCrc(*f, static_cast<uint64_t>(e.offset), want,
+                                     static_cast<char *>(t.raw()), &crc));
   } else {
     return errors::DataLoss("Tensor ", key, " has dtype ", dtypeName(dtype),
                             ", which checkpoints cannot hold");

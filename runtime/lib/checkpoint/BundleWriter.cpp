@@ -55,7 +55,8 @@ static Status appendWithCrc(WritableFile &file, const char *data, size_t n,
     size_t len = std::min(kChunk, n - done);
     *crc = crc32c::extend(*crc, data + done, len);
     std::string_view piece(data + done, len);
-    KILN_RETURN_IF_ERROR(direct ? file.appendDirect(piece) : file.append(piece));
+    KILN_RETURN_IF_ERROR(direct ? file.appendDirect(piece)
+                                : file.append(piece));
     done += len;
   }
   return Status::OK();
@@ -98,8 +99,8 @@ Status BundleWriter::writeTensor(const Tensor &tensor, BundleEntry *entry) {
       size += strs[i].size();
     }
   } else if (isPodDType(tensor.dtype())) {
-    size = static_cast<uint64_t>(tensor.numElements()) *
-           dtypeSize(tensor.dtype());
+    size =
+        static_cast<uint64_t>(tensor.numElements()) * dtypeSize(tensor.dtype());
     KILN_RETURN_IF_ERROR(appendWithCrc(
         *data_, static_cast<const char *>(tensor.raw()), size, &crc));
   } else {
@@ -229,8 +230,7 @@ Status mergeBundles(const std::vector<std::string> &prefixes,
     if (first) {
       if (first->endianness != header->endianness)
         return errors::InvalidArgument(
-            "Merging bundles with different endianness; inputs:",
-            prefix);
+            "Merging bundles with different endianness; inputs:", prefix);
       if (first->versionProducer != header->versionProducer ||
           first->versionMinConsumer != header->versionMinConsumer ||
           first->badConsumers != header->badConsumers)
@@ -245,29 +245,29 @@ Status mergeBundles(const std::vector<std::string> &prefixes,
       shardIds.emplace_back(bundleDataFilename(prefix, i, header->numShards),
                             base + i);
     numShards += header->numShards;
-    Status s = (*tbl)->forEach([&](std::string_view key,
-                                   std::string_view value) -> Status {
-      if (key.empty())
-        return Status::OK();
-      auto entry = BundleEntry::decode(value);
-      if (!entry.ok())
-        return entry.status();
-      std::string k(key);
-      auto it = merged.find(k);
-      if (it != merged.end()) {
-        if (it->second.slices.empty() || entry->slices.empty())
-          return errors::InvalidArgument("Duplicate tensor keyed by ", k,
-                                         " encountered, when merging prefix: ",
-                                         prefix);
-        // A partitioned tensor saved from several shards: union the slices.
-        for (auto &slice : entry->slices)
-          it->second.slices.push_back(slice);
-        return Status::OK();
-      }
-      entry->shardId += base;
-      merged.emplace(std::move(k), std::move(*entry));
-      return Status::OK();
-    });
+    Status s = (*tbl)->forEach(
+        [&](std::string_view key, std::string_view value) -> Status {
+          if (key.empty())
+            return Status::OK();
+          auto entry = BundleEntry::decode(value);
+          if (!entry.ok())
+            return entry.status();
+          std::string k(key);
+          auto it = merged.find(k);
+          if (it != merged.end()) {
+            if (it->second.slices.empty() || entry->slices.empty())
+              return errors::InvalidArgument(
+                  "Duplicate tensor keyed by ", k,
+                  " encountered, when merging prefix: ", prefix);
+            // A partitioned tensor saved from several shards: union the slices.
+            for (auto &slice : entry->slices)
+              it->second.slices.push_back(slice);
+            return Status::OK();
+          }
+          entry->shardId += base;
+          merged.emplace(std::move(k), std::move(*entry));
+          return Status::OK();
+        });
     KILN_RETURN_IF_ERROR(s);
   }
   for (const auto &[oldPath, id] : shardIds)
@@ -278,8 +278,8 @@ Status mergeBundles(const std::vector<std::string> &prefixes,
   // TF merges with the default table options, i.e. Snappy (a block is kept
   // compressed only when that saves 12.5%). Written through a temporary
   // and renamed, so a reader never sees a half-written index.
-  std::string tmp =
-      bundleIndexFilename(destPrefix) + ".tempstate" + std::to_string(randomU64());
+  std::string tmp = bundleIndexFilename(destPrefix) + ".tempstate" +
+                    std::to_string(randomU64());
   Status s = writeIndex(tmp, header, merged, table::kSnappyCompression, true);
   if (s.ok())
     s = renameFile(tmp, bundleIndexFilename(destPrefix));

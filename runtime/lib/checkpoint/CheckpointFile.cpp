@@ -229,8 +229,7 @@ Status readFileToString(const std::string &path, std::string *out) {
   return file->read(0, out->size(), out->data());
 }
 
-Status writeStringToFileAtomic(const std::string &path,
-                               std::string_view data) {
+Status writeStringToFileAtomic(const std::string &path, std::string_view data) {
   // Same scheme as TF's atomic_write_string_to_file: a uniquely named
   // temporary in the same directory, then rename over the target.
   std::string tmp = path + ".tmp" + std::to_string(randomU64());

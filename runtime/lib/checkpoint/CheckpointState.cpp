@@ -19,12 +19,24 @@ static std::string cEscape(const std::string &s) {
   std::string out;
   for (unsigned char c : s) {
     switch (c) {
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    case '"': out += "\\\""; break;
-    case '\'': out += "\\'"; break;
-    case '\\': out += "\\\\"; break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\'':
+      out += "\\'";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
     default:
       if (c < 0x20 || c >= 0x7f) {
         char buf[5];
@@ -111,7 +123,8 @@ public:
           state->allModelCheckpointTimestamps.push_back(v);
       } else {
         return error("Message type \"tensorflow.CheckpointState\" has no "
-                     "field named \"" + name + "\"");
+                     "field named \"" +
+                     name + "\"");
       }
       skipSpace();
       if (pos_ < s_.size() && (s_[pos_] == ',' || s_[pos_] == ';'))
@@ -148,9 +161,9 @@ private:
 
   std::string identifier() {
     size_t start = pos_;
-    while (pos_ < s_.size() &&
-           (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
-            s_[pos_] == '_'))
+    while (
+        pos_ < s_.size() &&
+        (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_'))
       ++pos_;
     return s_.substr(start, pos_ - start);
   }
@@ -174,14 +187,33 @@ private:
           return error("Invalid escape sequence in string literal");
         char e = s_[pos_++];
         switch (e) {
-        case 'n': *out += '\n'; break;
-        case 'r': *out += '\r'; break;
-        case 't': *out += '\t'; break;
-        case 'a': *out += '\a'; break;
-        case 'b': *out += '\b'; break;
-        case 'f': *out += '\f'; break;
-        case 'v': *out += '\v'; break;
-        case '\\': case '\'': case '"': case '?': *out += e; break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
+        case 't':
+          *out += '\t';
+          break;
+        case 'a':
+          *out += '\a';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'v':
+          *out += '\v';
+          break;
+        case '\\':
+        case '\'':
+        case '"':
+        case '?':
+          *out += e;
+          break;
         case 'x': {
           int v = 0, n = 0;
           while (n < 2 && pos_ < s_.size() &&

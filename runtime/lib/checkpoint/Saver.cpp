@@ -24,7 +24,8 @@ std::string metaGraphFilename(const std::string &checkpointPrefix,
   return std::regex_replace(checkpointPrefix, kShardSuffix, "") + "." + suffix;
 }
 
-void removeCheckpoint(const std::string &prefix, const std::string &metaSuffix) {
+void removeCheckpoint(const std::string &prefix,
+                      const std::string &metaSuffix) {
   // Errors are only worth a log line in TF; a file already gone is fine.
   (void)deleteFile(metaGraphFilename(prefix, metaSuffix));
   (void)deleteFile(bundleIndexFilename(prefix));
@@ -146,7 +147,8 @@ StatusOr<std::string> Saver::save(const std::string &savePath,
   std::string prefix = savePath;
   if (globalStep) {
     char buf[32];
-    std::snprintf(buf, sizeof(buf), options_.padStepNumber ? "-%08lld" : "-%lld",
+    std::snprintf(buf, sizeof(buf),
+                  options_.padStepNumber ? "-%08lld" : "-%lld",
                   static_cast<long long>(*globalStep));
     prefix += buf;
   }

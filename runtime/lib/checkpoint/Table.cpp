@@ -244,8 +244,9 @@ static bool decodeHandle(std::string_view &in, uint64_t *offset,
 }
 
 /// Decodes a block's entries, rejecting anything malformed.
-static Status parseBlock(std::string_view data,
-                         std::vector<std::pair<std::string, std::string>> *out) {
+static Status
+parseBlock(std::string_view data,
+           std::vector<std::pair<std::string, std::string>> *out) {
   if (data.size() < sizeof(uint32_t))
     return errors::DataLoss("bad block contents");
   uint32_t numRestarts = wire::getFixed32(data.data() + data.size() - 4);
@@ -338,16 +339,18 @@ Status Table::get(std::string_view key, std::string *value) const {
   // The first index entry whose separator is >= key names the only block
   // that can hold key.
   auto &idx = index_.entries;
-  auto it = std::lower_bound(
-      idx.begin(), idx.end(), key,
-      [](const auto &e, std::string_view k) { return compareBytes(e.first, k) < 0; });
+  auto it = std::lower_bound(idx.begin(), idx.end(), key,
+                             [](const auto &e, std::string_view k) {
+                               return compareBytes(e.first, k) < 0;
+                             });
   if (it == idx.end())
     return errors::NotFound("Key ", key, " not found in table");
   const Block *block;
   KILN_RETURN_IF_ERROR(loadDataBlock(it - idx.begin(), &block));
-  auto jt = std::lower_bound(
-      block->entries.begin(), block->entries.end(), key,
-      [](const auto &e, std::string_view k) { return compareBytes(e.first, k) < 0; });
+  auto jt = std::lower_bound(block->entries.begin(), block->entries.end(), key,
+                             [](const auto &e, std::string_view k) {
+                               return compareBytes(e.first, k) < 0;
+                             });
   if (jt == block->entries.end() || jt->first != key)
     return errors::NotFound("Key ", key, " not found in table");
   *value = jt->second;

@@ -43,9 +43,9 @@ uint32_t extendPortable(uint32_t crc, const uint8_t *p, size_t n) {
     uint32_t lo = static_cast<uint32_t>(w) ^ c;
     uint32_t hi = static_cast<uint32_t>(w >> 32);
     c = tb.t[7][lo & 0xff] ^ tb.t[6][(lo >> 8) & 0xff] ^
-        tb.t[5][(lo >> 16) & 0xff] ^ tb.t[4][lo >> 24] ^
-        tb.t[3][hi & 0xff] ^ tb.t[2][(hi >> 8) & 0xff] ^
-        tb.t[1][(hi >> 16) & 0xff] ^ tb.t[0][hi >> 24];
+        tb.t[5][(lo >> 16) & 0xff] ^ tb.t[4][lo >> 24] ^ tb.t[3][hi & 0xff] ^
+        tb.t[2][(hi >> 8) & 0xff] ^ tb.t[1][(hi >> 16) & 0xff] ^
+        tb.t[0][hi >> 24];
     p += 8;
     n -= 8;
   }

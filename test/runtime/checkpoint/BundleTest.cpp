@@ -71,9 +71,13 @@ TEST(Table, SeparatorsAsLevelDb) {
   s = "strs";
   table::findShortSuccessor(&s);
   EXPECT_EQ(s, "t");
-  s = std::string("\xff\xff" "a", 3);
+  s = std::string("\xff\xff"
+                  "a",
+                  3);
   table::findShortSuccessor(&s);
-  EXPECT_EQ(s, std::string("\xff\xff" "b", 3));
+  EXPECT_EQ(s, std::string("\xff\xff"
+                           "b",
+                           3));
 }
 
 TEST(Table, EmptyTableLayout) {
@@ -91,7 +95,8 @@ TEST(Table, EmptyTableLayout) {
             std::string("\x57\xfb\x80\x8b\x24\x75\x47\xdb", 8));
 }
 
-class TableRoundTrip : public ::testing::TestWithParam<table::CompressionType> {};
+class TableRoundTrip : public ::testing::TestWithParam<table::CompressionType> {
+};
 
 TEST_P(TableRoundTrip, ManyBlocks) {
   TempDir tmp;
@@ -99,8 +104,8 @@ TEST_P(TableRoundTrip, ManyBlocks) {
   for (int i = 0; i < 5000; ++i) {
     char key[32];
     std::snprintf(key, sizeof(key), "key/%06d", i);
-    want[key] = std::string(static_cast<size_t>(i % 97), 'v') +
-                std::to_string(i);
+    want[key] =
+        std::string(static_cast<size_t>(i % 97), 'v') + std::to_string(i);
   }
   want[std::string(600, 'z')] = std::string(3000, 'x'); // > 2 * block size
   {
@@ -176,7 +181,8 @@ TEST(Table, CorruptBlockIsDataLoss) {
   auto r = BundleReader::open(tmp / "b");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kDataLoss);
-  EXPECT_EQ(r.status().message(), tmp / "b.index" + ": block checksum mismatch");
+  EXPECT_EQ(r.status().message(),
+            tmp / "b.index" + ": block checksum mismatch");
 }
 
 //===----------------------------------------------------------------------===//
@@ -188,12 +194,14 @@ TEST(BundleEntry, EncodesLikeProtobuf) {
   e.dtype = 1;
   e.size = 4;
   e.crc32c = 0x1f273806;
-  EXPECT_EQ(e.encode(), std::string("\x08\x01\x12\x00\x28\x04\x35\x06\x38\x27\x1f", 11));
+  EXPECT_EQ(e.encode(),
+            std::string("\x08\x01\x12\x00\x28\x04\x35\x06\x38\x27\x1f", 11));
   e.offset = 4;
   e.shape = {3, 0};
   std::string bytes = e.encode();
   EXPECT_EQ(bytes, std::string("\x08\x01\x12\x06\x12\x02\x08\x03\x12\x00"
-                               "\x20\x04\x28\x04\x35\x06\x38\x27\x1f", 19));
+                               "\x20\x04\x28\x04\x35\x06\x38\x27\x1f",
+                               19));
   auto d = BundleEntry::decode(bytes);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->shape, (std::vector<int64_t>{3, 0}));
@@ -211,13 +219,13 @@ TEST(BundleEntry, EncodesLikeProtobuf) {
 //===----------------------------------------------------------------------===//
 
 TEST(Bundle, RoundTripEveryDType) {
-  const DType all[] = {
-      DType::kFloat,   DType::kDouble,    DType::kInt32,   DType::kUInt8,
-      DType::kInt16,   DType::kInt8,      DType::kString,  DType::kComplex64,
-      DType::kInt64,   DType::kBool,      DType::kQInt8,   DType::kQUInt8,
-      DType::kQInt32,  DType::kBFloat16,  DType::kQInt16,  DType::kQUInt16,
-      DType::kUInt16,  DType::kComplex128, DType::kHalf,   DType::kUInt32,
-      DType::kUInt64};
+  const DType all[] = {DType::kFloat,   DType::kDouble,    DType::kInt32,
+                       DType::kUInt8,   DType::kInt16,     DType::kInt8,
+                       DType::kString,  DType::kComplex64, DType::kInt64,
+                       DType::kBool,    DType::kQInt8,     DType::kQUInt8,
+                       DType::kQInt32,  DType::kBFloat16,  DType::kQInt16,
+                       DType::kQUInt16, DType::kUInt16,    DType::kComplex128,
+                       DType::kHalf,    DType::kUInt32,    DType::kUInt64};
   const TensorShape shapes[] = {{}, {0}, {2, 0, 3}, {5}, {3, 4}, {2, 3, 7}};
   TempDir tmp;
   std::vector<std::pair<std::string, Tensor>> tensors;
@@ -258,7 +266,7 @@ TEST(Bundle, DataInAddOrderIndexSorted) {
 
 TEST(Bundle, LargeTensorsStreamedWithSmallOnesAround) {
   TempDir tmp;
-  Tensor big = patterned(DType::kFloat, {3 << 20}, 1);     // 12 MiB
+  Tensor big = patterned(DType::kFloat, {3 << 20}, 1); // 12 MiB
   Tensor bigStr(DType::kString, {3});
   bigStr.data<std::string>()[0] = std::string(5 << 20, 'q'); // 5 MiB
   bigStr.data<std::string>()[2] = "tail";
@@ -325,7 +333,8 @@ TEST(Bundle, DuplicateAndBadKeys) {
 
 TEST(Bundle, MergeShards) {
   TempDir tmp;
-  Tensor a = patterned(DType::kInt32, {3}, 1), b = patterned(DType::kString, {2}, 2);
+  Tensor a = patterned(DType::kInt32, {3}, 1),
+         b = patterned(DType::kString, {2}, 2);
   ASSERT_TRUE(writeBundle(tmp / "p0/part", {{"a", a}}).ok());
   ASSERT_TRUE(writeBundle(tmp / "p1/part", {{"b", b}}).ok());
   ASSERT_TRUE(mergeBundles({tmp / "p0/part", tmp / "p1/part"}, tmp / "m").ok());
@@ -357,8 +366,8 @@ TEST(Bundle, MergeShards) {
 TEST(BundleFaults, FlippedDataByteIsDataLossNamingTensor) {
   TempDir tmp;
   Tensor w = patterned(DType::kFloat, {2, 3}, 5);
-  ASSERT_TRUE(writeBundle(tmp / "b", {{"first", Tensor::scalar<float>(1)},
-                                      {"layer/w", w}})
+  ASSERT_TRUE(writeBundle(tmp / "b",
+                          {{"first", Tensor::scalar<float>(1)}, {"layer/w", w}})
                   .ok());
   flipByte(tmp / "b.data-00000-of-00001", 4 + 9); // inside layer/w
   auto r = BundleReader::open(tmp / "b");
@@ -372,24 +381,26 @@ TEST(BundleFaults, FlippedDataByteIsDataLossNamingTensor) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%08u", stored);
   EXPECT_EQ(s, errors::DataLoss("Checksum does not match for tensor layer/w: "
-                                "stored ", buf,
-                                " vs. calculated on the restored bytes ",
+                                "stored ",
+                                buf, " vs. calculated on the restored bytes ",
                                 actual));
   EXPECT_EQ((*r)->verifyAll(), s);
 }
 
 TEST(BundleFaults, FlippedStringByteIsDataLossNamingTensor) {
   TempDir tmp;
-  ASSERT_TRUE(writeBundle(tmp / "b", {{"s", Tensor::fromVector<std::string>(
-                                                 {"hello", "world"})}})
-                  .ok());
+  ASSERT_TRUE(
+      writeBundle(tmp / "b",
+                  {{"s", Tensor::fromVector<std::string>({"hello", "world"})}})
+          .ok());
   flipByte(tmp / "b.data-00000-of-00001", 2 + 4 + 1); // in "hello"
   auto r = BundleReader::open(tmp / "b");
   ASSERT_TRUE(r.ok());
   Tensor t;
   Status s = (*r)->lookup("s", &t);
   EXPECT_EQ(s.code(), Code::kDataLoss);
-  EXPECT_EQ(s.message().rfind("Checksum does not match for tensor s: stored ", 0), 0u)
+  EXPECT_EQ(
+      s.message().rfind("Checksum does not match for tensor s: stored ", 0), 0u)
       << s;
 }
 
@@ -399,12 +410,14 @@ TEST(BundleFaults, TruncatedIndexIsDataLoss) {
   std::string index = readFile(tmp / "b.index");
   writeFile(tmp / "b.index", index.substr(0, index.size() - 1));
   auto r = BundleReader::open(tmp / "b");
-  EXPECT_EQ(r.status(), errors::DataLoss(tmp / "b.index",
-                                         ": not an sstable (bad magic number)"));
+  EXPECT_EQ(
+      r.status(),
+      errors::DataLoss(tmp / "b.index", ": not an sstable (bad magic number)"));
   writeFile(tmp / "b.index", index.substr(0, 40));
   r = BundleReader::open(tmp / "b");
-  EXPECT_EQ(r.status(), errors::DataLoss(tmp / "b.index",
-                                         ": file is too short to be an sstable"));
+  EXPECT_EQ(r.status(),
+            errors::DataLoss(tmp / "b.index",
+                             ": file is too short to be an sstable"));
   // Footer intact but blocks cut away: the handles point past the end.
   writeFile(tmp / "b.index", index.substr(index.size() - 48));
   r = BundleReader::open(tmp / "b");
@@ -414,7 +427,8 @@ TEST(BundleFaults, TruncatedIndexIsDataLoss) {
 
 TEST(BundleFaults, TruncatedDataIsDataLoss) {
   TempDir tmp;
-  ASSERT_TRUE(writeBundle(tmp / "b", {{"x", Tensor::fromVector<float>({1, 2})}}).ok());
+  ASSERT_TRUE(
+      writeBundle(tmp / "b", {{"x", Tensor::fromVector<float>({1, 2})}}).ok());
   writeFile(tmp / "b.data-00000-of-00001",
             readFile(tmp / "b.data-00000-of-00001").substr(0, 5));
   auto r = BundleReader::open(tmp / "b");
@@ -441,8 +455,8 @@ TEST(BundleFaults, MissingShardIsNotFound) {
 TEST(BundleFaults, MissingIndexAndKeyAreNotFound) {
   TempDir tmp;
   auto r = BundleReader::open(tmp / "none");
-  EXPECT_EQ(r.status(),
-            errors::NotFound(tmp / "none.index", "; No such file or directory"));
+  EXPECT_EQ(r.status(), errors::NotFound(tmp / "none.index",
+                                         "; No such file or directory"));
   ASSERT_TRUE(writeBundle(tmp / "b", {{"x", Tensor::scalar<float>(1)}}).ok());
   r = BundleReader::open(tmp / "b");
   ASSERT_TRUE(r.ok());
@@ -479,8 +493,8 @@ TEST(BundleFaults, LargeTensorChecksummedWhileReading) {
   // >= 16 MiB takes the pipelined read (checksum on a trailing thread).
   TempDir tmp;
   Tensor big = patterned(DType::kInt32, {5, 1 << 20}, 7); // 20 MiB
-  ASSERT_TRUE(writeBundle(tmp / "b", {{"small", Tensor::scalar<int8_t>(1)},
-                                      {"big", big}})
+  ASSERT_TRUE(writeBundle(tmp / "b",
+                          {{"small", Tensor::scalar<int8_t>(1)}, {"big", big}})
                   .ok());
   {
     auto r = BundleReader::open(tmp / "b");
@@ -495,6 +509,7 @@ TEST(BundleFaults, LargeTensorChecksummedWhileReading) {
   Tensor t;
   Status s = (*r)->lookup("big", &t);
   EXPECT_EQ(s.code(), Code::kDataLoss);
-  EXPECT_EQ(s.message().rfind("Checksum does not match for tensor big: ", 0), 0u)
+  EXPECT_EQ(s.message().rfind("Checksum does not match for tensor big: ", 0),
+            0u)
       << s;
 }

@@ -1,4 +1,4 @@
-//===- CheckpointTestUtil.h - Shared helpers for checkpoint tests -*- C++ -*-===//
+//===- CheckpointTestUtil.h - Helpers for checkpoint tests ----*- C++ -*-===//
 //
 // Temporary directories, whole-file reads and the fixture location, shared
 // by the checkpoint test executables (each test .cpp is its own binary).
@@ -37,8 +37,8 @@ class TempDir {
 public:
   TempDir() {
     const char *base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") +
-                       "/kiln-ckpt-XXXXXX";
+    std::string tmpl =
+        std::string(base && *base ? base : "/tmp") + "/kiln-ckpt-XXXXXX";
     char *p = ::mkdtemp(tmpl.data());
     path_ = p ? p : "";
   }

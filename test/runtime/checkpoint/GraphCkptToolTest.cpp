@@ -25,7 +25,9 @@ struct ToolRun {
   std::string out;
 };
 
-std::string toolPath() { return std::string(KILN_BINARY_DIR) + "/bin/graph-ckpt"; }
+std::string toolPath() {
+  return std::string(KILN_BINARY_DIR) + "/bin/graph-ckpt";
+}
 
 ToolRun run(const std::string &args) {
   std::string cmd = "'" + toolPath() + "' " + args + " 2>&1";

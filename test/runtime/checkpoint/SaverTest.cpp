@@ -1,4 +1,5 @@
-//===- SaverTest.cpp - tf.train.Saver semantics ----------------------------===//
+//===- SaverTest.cpp - tf.train.Saver semantics
+//----------------------------===//
 #include "CheckpointTestUtil.h"
 
 #include "kiln/runtime/BundleReader.h"
@@ -148,8 +149,9 @@ TEST(Saver, KeepCheckpointEveryNHours) {
   // 7200, so 8 would be next; 0-3 and 5-7 are deleted; 8 and 9 are listed.
   for (int step = 0; step < 10; ++step) {
     bool kept = step == 4 || step == 8 || step == 9;
-    EXPECT_EQ(checkpoint::fileExists(tmp / "m-" + std::to_string(step) + ".index"),
-              kept)
+    EXPECT_EQ(
+        checkpoint::fileExists(tmp / "m-" + std::to_string(step) + ".index"),
+        kept)
         << step;
   }
   EXPECT_EQ(saver->lastCheckpoints(),
@@ -252,19 +254,19 @@ TEST(Saver, RestoreMismatchesAreInvalidArgument) {
             errors::InvalidArgument("tensor_name = layer/b; expected dtype "
                                     "double does not equal original dtype "
                                     "float"));
-  EXPECT_EQ(s2->restore(tmp / "nope"),
-            errors::InvalidArgument(
-                "The passed save_path is not a valid checkpoint: ",
-                tmp / "nope"));
+  EXPECT_EQ(
+      s2->restore(tmp / "nope"),
+      errors::InvalidArgument(
+          "The passed save_path is not a valid checkpoint: ", tmp / "nope"));
 }
 
 TEST(Saver, CreateErrors) {
   EXPECT_EQ(Saver::create({}).status(),
             errors::InvalidArgument("No variables to save"));
   Tensor a = Tensor::scalar<float>(1);
-  EXPECT_EQ(Saver::create({{"a", &a}, {"a", &a}}).status(),
-            errors::InvalidArgument(
-                "At least two variables have the same name: a"));
+  EXPECT_EQ(
+      Saver::create({{"a", &a}, {"a", &a}}).status(),
+      errors::InvalidArgument("At least two variables have the same name: a"));
 }
 
 TEST(CheckpointState, TextRoundTripAndErrors) {
@@ -274,13 +276,12 @@ TEST(CheckpointState, TextRoundTripAndErrors) {
   s.allModelCheckpointTimestamps = {1.5, 1700000000.25};
   s.lastPreservedTimestamp = 3;
   std::string text = s.toText();
-  EXPECT_EQ(text,
-            "model_checkpoint_path: \"dir/m\\\"1\\n\\351\"\n"
-            "all_model_checkpoint_paths: \"a\"\n"
-            "all_model_checkpoint_paths: \"dir/m\\\"1\\n\\351\"\n"
-            "all_model_checkpoint_timestamps: 1.5\n"
-            "all_model_checkpoint_timestamps: 1700000000.25\n"
-            "last_preserved_timestamp: 3.0\n");
+  EXPECT_EQ(text, "model_checkpoint_path: \"dir/m\\\"1\\n\\351\"\n"
+                  "all_model_checkpoint_paths: \"a\"\n"
+                  "all_model_checkpoint_paths: \"dir/m\\\"1\\n\\351\"\n"
+                  "all_model_checkpoint_timestamps: 1.5\n"
+                  "all_model_checkpoint_timestamps: 1700000000.25\n"
+                  "last_preserved_timestamp: 3.0\n");
   auto back = CheckpointState::parseText(text);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->modelCheckpointPath, s.modelCheckpointPath);

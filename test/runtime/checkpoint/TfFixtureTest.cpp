@@ -111,8 +111,7 @@ TEST(TfFixture, ProfilerValues) {
   Tensor dw2 = mustRead(*r, "DW2");
   EXPECT_EQ(dw2.shape(), (TensorShape{2, 2, 6, 12}));
   const float *q = dw2.data<float>();
-  EXPECT_NEAR(std::accumulate(q, q + dw2.numElements(), 0.0), 0.00225254,
-              1e-7);
+  EXPECT_NEAR(std::accumulate(q, q + dw2.numElements(), 0.0), 0.00225254, 1e-7);
   Tensor s = mustRead(*r, "ScalarW");
   EXPECT_TRUE(s.shape().isScalar());
   EXPECT_NEAR(*s.data<float>(), 0.0020255, 1e-7);
@@ -123,11 +122,13 @@ TEST(TfFixture, OldStringTensorsValues) {
   auto r = mustOpen(dir + kFoo);
   ASSERT_TRUE(r);
   Tensor f = mustRead(*r, "floats");
-  EXPECT_TRUE(f.equals(floats(std::vector<float>(6, 16.18f), TensorShape{2, 3})));
+  EXPECT_TRUE(
+      f.equals(floats(std::vector<float>(6, 16.18f), TensorShape{2, 3})));
   EXPECT_TRUE(mustRead(*r, "scalar").equals(strings({"hello"})));
   EXPECT_TRUE(mustRead(*r, "string_tensor").equals(strings({""})));
-  EXPECT_TRUE(mustRead(*r, "strs").equals(
-      strings({"hello", "", "x01", std::string(1024, 'c')})));
+  EXPECT_TRUE(
+      mustRead(*r, "strs")
+          .equals(strings({"hello", "", "x01", std::string(1024, 'c')})));
 }
 
 TEST(TfFixture, MnistIndexOnly) {
@@ -139,13 +140,14 @@ TEST(TfFixture, MnistIndexOnly) {
   EXPECT_EQ(latestCheckpoint(dir + kMnistDir),
             std::optional<std::string>(dir + kMnistDir + "/model.ckpt-99"));
   for (int step = 95; step <= 99; ++step) {
-    std::string prefix = dir + kMnistDir + "/model.ckpt-" + std::to_string(step);
+    std::string prefix =
+        dir + kMnistDir + "/model.ckpt-" + std::to_string(step);
     auto r = mustOpen(prefix);
     ASSERT_TRUE(r);
     std::vector<std::string> want = {
-        "Variable",           "Variable/RMSProp",   "Variable/RMSProp_1",
-        "Variable_1",         "Variable_1/RMSProp", "Variable_1/RMSProp_1",
-        "Variable_2",         "Variable_2/RMSProp", "Variable_2/RMSProp_1",
+        "Variable",   "Variable/RMSProp",   "Variable/RMSProp_1",
+        "Variable_1", "Variable_1/RMSProp", "Variable_1/RMSProp_1",
+        "Variable_2", "Variable_2/RMSProp", "Variable_2/RMSProp_1",
         "global_step"};
     EXPECT_EQ(r->keys(), want);
     struct Expect {
@@ -228,7 +230,8 @@ TEST(TfFixture, ByteIdenticalOldStringTensors) {
   ASSERT_TRUE(w.add("string_tensor", strings({""})).ok());
   ASSERT_TRUE(w.add("scalar", strings({"hello"})).ok());
   ASSERT_TRUE(
-      w.add("strs", strings({"hello", "", "x01", std::string(1024, 'c')})).ok());
+      w.add("strs", strings({"hello", "", "x01", std::string(1024, 'c')}))
+          .ok());
   ASSERT_TRUE(
       w.add("floats", floats(std::vector<float>(6, 16.18f), TensorShape{2, 3}))
           .ok());

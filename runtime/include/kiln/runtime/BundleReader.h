@@ -29,7 +29,8 @@ public:
   /// Opens `prefix.index` (NotFound "<path>; No such file or directory"
   /// when missing, DataLoss when corrupt or truncated) and checks the
   /// header's version and endianness.
-  static StatusOr<std::unique_ptr<BundleReader>> open(const std::string &prefix);
+  static StatusOr<std::unique_ptr<BundleReader>>
+  open(const std::string &prefix);
 
   const std::string &prefix() const { return prefix_; }
   const BundleHeader &header() const { return header_; }

@@ -31,9 +31,9 @@ struct CheckpointState {
 };
 
 /// os.path.join(saveDir, latestFilename).
-std::string checkpointStateFilename(const std::string &saveDir,
-                                    const std::string &latestFilename =
-                                        "checkpoint");
+std::string
+checkpointStateFilename(const std::string &saveDir,
+                        const std::string &latestFilename = "checkpoint");
 
 /// generate_checkpoint_state_proto: appends modelCheckpointPath to the list
 /// unless it is already last, and makes relative paths relative to saveDir

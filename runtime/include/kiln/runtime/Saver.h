@@ -61,11 +61,11 @@ public:
   /// returns that prefix. With `metaGraph` (serialized MetaGraphDef bytes)
   /// writes `<prefix>.meta`. With `writeState`, updates the state file and
   /// deletes the checkpoint that falls out of max_to_keep.
-  StatusOr<std::string> save(const std::string &savePath,
-                             std::optional<int64_t> globalStep = std::nullopt,
-                             std::optional<std::string_view> metaGraph =
-                                 std::nullopt,
-                             bool writeState = true);
+  StatusOr<std::string>
+  save(const std::string &savePath,
+       std::optional<int64_t> globalStep = std::nullopt,
+       std::optional<std::string_view> metaGraph = std::nullopt,
+       bool writeState = true);
 
   /// Restores every variable from checkpoint `prefix`. All entries are
   /// checked before any variable is written: NotFound "Key <k> not found in
