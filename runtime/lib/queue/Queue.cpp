@@ -543,6 +543,16 @@ int32_t Queue::size() const {
   return static_cast<int32_t>(sizeLocked());
 }
 
+size_t Queue::numPendingEnqueues() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return enqueueAttempts_.size();
+}
+
+size_t Queue::numPendingDequeues() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dequeueAttempts_.size();
+}
+
 bool Queue::isClosed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return closed_;

@@ -232,6 +232,8 @@ TEST(Coordinator, JoinReportsThreadsStillRunning) {
   stubborn->start();
   polite->start();
   coord.requestStop();
+  while (polite->isAlive())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   auto t0 = std::chrono::steady_clock::now();
   Status s = coord.join({}, /*stopGracePeriodSecs=*/0.1);
   auto elapsed = std::chrono::steady_clock::now() - t0;

@@ -14,6 +14,17 @@ namespace {
 Tuple scalar(float v) { return {Tensor::scalar<float>(v)}; }
 float value(const Tuple &t) { return *t[0].data<float>(); }
 
+// Waits (up to 10 s) until `cond` holds; used to know a thread is blocked.
+template <typename F> bool waitFor(F cond) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > end)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 std::shared_ptr<FIFOQueue> fifo(int64_t capacity,
                                 std::vector<TensorShape> shapes = {},
                                 std::string name = "fifo_queue") {
@@ -171,8 +182,8 @@ TEST(Queue, PartialBatchIsHeldAndPutBackAtFront) {
   Tuple b;
   std::thread consumer([&] { s = q->dequeueMany(4, &b); });
   // The blocked DequeueMany takes the two elements into its batch.
-  while (q->size() != 0)
-    std::this_thread::yield();
+  ASSERT_TRUE(waitFor([&] { return q->numPendingDequeues() == 1; }));
+  EXPECT_EQ(q->size(), 0);
   ASSERT_TRUE(q->enqueue(scalar(3)).ok());
   while (q->size() != 0)
     std::this_thread::yield();
@@ -215,15 +226,12 @@ TEST(Queue, CloseWaitsBehindPendingEnqueues) {
   ASSERT_TRUE(q->enqueue(scalar(1)).ok());
   Status enq, cls;
   std::thread producer([&] { enq = q->enqueue(scalar(2)); });
-  while (true) { // wait until the producer is blocked
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (!q->isClosed() && q->size() == 1)
-      break;
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(waitFor([&] { return q->numPendingEnqueues() == 1; }));
   std::thread closer([&] { cls = q->close(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(q->isClosed()); // queued behind the blocked enqueue
+  // The close is queued behind the blocked enqueue.
+  ASSERT_TRUE(waitFor([&] { return q->numPendingEnqueues() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(q->isClosed());
   Tuple x;
   ASSERT_TRUE(q->dequeue(&x).ok());
   producer.join();
@@ -240,7 +248,7 @@ TEST(Queue, CloseWithCancelFailsPendingEnqueues) {
   ASSERT_TRUE(q->enqueue(scalar(1)).ok());
   Status enq;
   std::thread producer([&] { enq = q->enqueue(scalar(2)); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_TRUE(waitFor([&] { return q->numPendingEnqueues() == 1; }));
   ASSERT_TRUE(q->close(/*cancelPendingEnqueues=*/true).ok());
   producer.join();
   EXPECT_EQ(enq.code(), Code::kCancelled);
@@ -253,7 +261,7 @@ TEST(Queue, CloseWakesBlockedDequeue) {
   Status s;
   Tuple x;
   std::thread consumer([&] { s = q->dequeue(&x); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(waitFor([&] { return q->numPendingDequeues() == 1; }));
   ASSERT_TRUE(q->close().ok());
   consumer.join();
   EXPECT_EQ(s.code(), Code::kOutOfRange);
@@ -265,7 +273,7 @@ TEST(Queue, RunCancellationWakesBlockedCalls) {
   Status s;
   Tuple x;
   std::thread consumer([&] { s = q->dequeue(&x, &ctx); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(waitFor([&] { return q->numPendingDequeues() == 1; }));
   ctx.cancellation().startCancel();
   consumer.join();
   EXPECT_EQ(s.code(), Code::kCancelled);

@@ -89,8 +89,10 @@ TEST(SessionState, CloseAllQueuesCancelsBlockedEnqueues) {
   ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
   Status s;
   std::thread t([&] { s = q->enqueue({Tensor::scalar<float>(2)}); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (q->numPendingEnqueues() == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   state.closeAllQueues();
   t.join();
   EXPECT_EQ(s.code(), Code::kCancelled);
+  EXPECT_EQ(s.message(), "Enqueue operation was cancelled");
 }

@@ -81,6 +81,10 @@ public:
   /// QueueSizeV2 / QueueIsClosedV2.
   int32_t size() const;
   bool isClosed() const;
+  /// Calls currently blocked in the attempt lists (close included), for
+  /// diagnostics and for tests that must know a caller is waiting.
+  size_t numPendingEnqueues() const;
+  size_t numPendingDequeues() const;
 
 protected:
   Queue(const QueueOptions &opts, const char *kind);
