@@ -25,10 +25,7 @@ void GraphDialect::initialize() {
 #define GET_ATTRDEF_LIST
 #include "kiln/Dialect/Graph/GraphAttrs.cpp.inc"
       >();
-  addOperations<
-#define GET_OP_LIST
-#include "kiln/Dialect/Graph/GraphOps.cpp.inc"
-      >();
+  registerGraphDialectOperations(this);
 }
 
 //===----------------------------------------------------------------------===//
