@@ -47,9 +47,15 @@ void fillComplex(C *out, int64_t n, const Field &field) {
 
 bool usesIntVal(DType t) {
   switch (t) {
-  case DType::kInt32: case DType::kInt16: case DType::kInt8:
-  case DType::kUInt8: case DType::kUInt16: case DType::kQInt8:
-  case DType::kQUInt8: case DType::kQInt16: case DType::kQUInt16:
+  case DType::kInt32:
+  case DType::kInt16:
+  case DType::kInt8:
+  case DType::kUInt8:
+  case DType::kUInt16:
+  case DType::kQInt8:
+  case DType::kQUInt8:
+  case DType::kQInt16:
+  case DType::kQUInt16:
   case DType::kQInt32:
     return true;
   default:
@@ -132,7 +138,9 @@ StatusOr<Tensor> tensorFromProto(const tensorflow::TensorProto &proto) {
   }
 
   switch (dtype) {
-  case DType::kFloat: fillFromField(t.data<float>(), n, proto.float_val()); break;
+  case DType::kFloat:
+    fillFromField(t.data<float>(), n, proto.float_val());
+    break;
   case DType::kDouble:
     fillFromField(t.data<double>(), n, proto.double_val());
     break;
@@ -145,7 +153,9 @@ StatusOr<Tensor> tensorFromProto(const tensorflow::TensorProto &proto) {
   case DType::kUInt64:
     fillFromField(t.data<uint64_t>(), n, proto.uint64_val());
     break;
-  case DType::kBool: fillFromField(t.data<bool>(), n, proto.bool_val()); break;
+  case DType::kBool:
+    fillFromField(t.data<bool>(), n, proto.bool_val());
+    break;
   case DType::kString:
     fillFromField(t.data<std::string>(), n, proto.string_val());
     break;
@@ -190,19 +200,27 @@ namespace {
 
 bool pythonPacksContent(DType t) {
   switch (t) {
-  case DType::kFloat: case DType::kDouble: case DType::kInt32:
-  case DType::kUInt8: case DType::kInt16: case DType::kInt8:
-  case DType::kInt64: case DType::kQInt8: case DType::kQUInt8:
-  case DType::kQInt16: case DType::kQUInt16: case DType::kQInt32:
-  case DType::kUInt32: case DType::kUInt64:
+  case DType::kFloat:
+  case DType::kDouble:
+  case DType::kInt32:
+  case DType::kUInt8:
+  case DType::kInt16:
+  case DType::kInt8:
+  case DType::kInt64:
+  case DType::kQInt8:
+  case DType::kQUInt8:
+  case DType::kQInt16:
+  case DType::kQUInt16:
+  case DType::kQInt32:
+  case DType::kUInt32:
+  case DType::kUInt64:
     return true;
   default:
     return false;
   }
 }
 
-template <typename T, typename Adder>
-void addAll(const Tensor &t, Adder add) {
+template <typename T, typename Adder> void addAll(const Tensor &t, Adder add) {
   const T *d = t.data<T>();
   for (int64_t i = 0; i < t.numElements(); ++i)
     add(d[i]);
@@ -234,9 +252,8 @@ Status tensorToProto(const Tensor &tensor, tensorflow::TensorProto *proto,
         out += s[i];
       proto->set_tensor_content(out);
     } else {
-      proto->set_tensor_content(
-          std::string(static_cast<const char *>(tensor.raw()),
-                      tensor.byteSize()));
+      proto->set_tensor_content(std::string(
+          static_cast<const char *>(tensor.raw()), tensor.byteSize()));
     }
     return Status::OK();
   }
@@ -260,8 +277,8 @@ Status tensorToProto(const Tensor &tensor, tensorflow::TensorProto *proto,
     addAll<bool>(tensor, [&](bool v) { proto->add_bool_val(v); });
     break;
   case DType::kString:
-    addAll<std::string>(tensor,
-                        [&](const std::string &v) { proto->add_string_val(v); });
+    addAll<std::string>(
+        tensor, [&](const std::string &v) { proto->add_string_val(v); });
     break;
   case DType::kComplex64:
     addAll<std::complex<float>>(tensor, [&](std::complex<float> v) {

@@ -127,9 +127,9 @@ Status Queue::validateBatch(const Tuple &batch) const {
 
 Status Queue::checkDequeueManyAllowed() const {
   if (!specifiedShapes())
-    return errors::InvalidArgument(
-        kind_, "'s DequeueMany and DequeueUpTo require the "
-               "components to have specified shapes.");
+    return errors::InvalidArgument(kind_,
+                                   "'s DequeueMany and DequeueUpTo require the "
+                                   "components to have specified shapes.");
   return Status::OK();
 }
 
@@ -154,14 +154,15 @@ void Queue::assembleBatch(const std::vector<Tensor> &taken, size_t count,
     const int64_t rowElems = count ? taken[i].numElements() : 0;
     if (isPodDType(types_[i])) {
       // Plain row copies; this loop is the whole cost of batch assembly.
-      const size_t rowBytes = static_cast<size_t>(rowElems) * dtypeSize(types_[i]);
+      const size_t rowBytes =
+          static_cast<size_t>(rowElems) * dtypeSize(types_[i]);
       char *dst = static_cast<char *>(out.raw());
       for (size_t r = 0; r < count; ++r, dst += rowBytes)
         std::memcpy(dst, taken[r * nc + i].raw(), rowBytes);
     } else {
       for (size_t r = 0; r < count; ++r)
-        out.copyElements(static_cast<int64_t>(r) * rowElems,
-                         taken[r * nc + i], 0, rowElems);
+        out.copyElements(static_cast<int64_t>(r) * rowElems, taken[r * nc + i],
+                         0, rowElems);
     }
     batch->push_back(std::move(out));
   }
@@ -194,8 +195,8 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
   switch (a.kind) {
   case Kind::kClose:
     if (closed_) {
-      finishLocked(a, errors::Cancelled("Queue '", name_,
-                                        "' is already closed."));
+      finishLocked(a,
+                   errors::Cancelled("Queue '", name_, "' is already closed."));
     } else {
       closed_ = true;
       finishLocked(a, Status::OK());
@@ -203,8 +204,8 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
     return RunResult::kComplete;
   case Kind::kEnqueue:
     if (closed_) {
-      finishLocked(a, errors::Cancelled(elementKind(), " '", name_,
-                                        "' is closed."));
+      finishLocked(
+          a, errors::Cancelled(elementKind(), " '", name_, "' is closed."));
       return RunResult::kComplete;
     }
     if (sizeLocked() >= static_cast<size_t>(capacity_))
@@ -214,8 +215,8 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
     return RunResult::kComplete;
   case Kind::kEnqueueMany: {
     if (closed_) {
-      finishLocked(a, errors::Cancelled(elementKind(), " '", name_,
-                                        "' is closed."));
+      finishLocked(
+          a, errors::Cancelled(elementKind(), " '", name_, "' is closed."));
       return RunResult::kComplete;
     }
     RunResult result = RunResult::kNoProgress;
@@ -244,10 +245,10 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
   case Kind::kDequeue: {
     const size_t size = sizeLocked();
     if (closed_ && size == 0) {
-      finishLocked(a, errors::OutOfRange(
-                          elementKind(), " '", name_, "' is closed and has ",
-                          "insufficient elements (requested ", 1,
-                          ", current size ", size, ")"));
+      finishLocked(a, errors::OutOfRange(elementKind(), " '", name_,
+                                         "' is closed and has ",
+                                         "insufficient elements (requested ", 1,
+                                         ", current size ", size, ")"));
       return RunResult::kComplete;
     }
     if (availableLocked() == 0)
@@ -284,9 +285,8 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
     for (size_t avail = availableLocked(); avail > 0; --avail) {
       result = RunResult::kProgress;
       if (a.taken.empty())
-        a.taken.reserve(static_cast<size_t>(
-                            std::min<int64_t>(a.remaining, avail)) *
-                        nc);
+        a.taken.reserve(
+            static_cast<size_t>(std::min<int64_t>(a.remaining, avail)) * nc);
       a.taken.resize((a.takenCount + 1) * nc);
       popLocked(a.taken.data() + a.takenCount * nc);
       ++a.takenCount;
@@ -329,8 +329,8 @@ void Queue::flushLocked() {
 }
 
 void Queue::abandonLocked(Attempt &a, Status status) {
-  std::deque<Attempt *> &list = a.isEnqueue() ? enqueueAttempts_
-                                              : dequeueAttempts_;
+  std::deque<Attempt *> &list =
+      a.isEnqueue() ? enqueueAttempts_ : dequeueAttempts_;
   auto it = std::find(list.begin(), list.end(), &a);
   if (it == list.end())
     return;
@@ -474,7 +474,8 @@ Status Queue::dequeue(Tuple *element, RunContext *ctx) {
 Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
                            RunContext *ctx) {
   if (n < 0)
-    return errors::InvalidArgument(allowSmall ? "DequeueUpToOp" : "DequeueManyOp",
+    return errors::InvalidArgument(allowSmall ? "DequeueUpToOp"
+                                              : "DequeueManyOp",
                                    " requested ", n, " < 0 elements");
   KILN_RETURN_IF_ERROR(checkDequeueManyAllowed());
   if (n == 0) {

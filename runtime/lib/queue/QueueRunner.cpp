@@ -18,9 +18,8 @@ bool QueueRunner::isQueueClosed(const Status &s) const {
   return std::find(codes.begin(), codes.end(), s.code()) != codes.end();
 }
 
-std::vector<ThreadHandle> QueueRunner::createThreads(OpRunner *session,
-                                                     Coordinator *coord,
-                                                     bool start) {
+std::vector<ThreadHandle>
+QueueRunner::createThreads(OpRunner *session, Coordinator *coord, bool start) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = runsPerSession_.find(session);

@@ -4,8 +4,7 @@
 namespace kiln {
 
 RandomShuffleQueue::RandomShuffleQueue(const QueueOptions &opts)
-    : Queue(opts, "RandomShuffleQueue"),
-      minAfterDequeue_(opts.minAfterDequeue),
+    : Queue(opts, "RandomShuffleQueue"), minAfterDequeue_(opts.minAfterDequeue),
       parent_(random::seededPhilox(opts.seed, opts.seed2)),
       generator_(&parent_) {}
 

@@ -34,8 +34,7 @@ Status Variable::assign(const Tensor &value, bool validateShape) {
 }
 
 namespace {
-template <typename T>
-void addInto(Tensor &dst, const Tensor &delta, bool add) {
+template <typename T> void addInto(Tensor &dst, const Tensor &delta, bool add) {
   T *d = dst.data<T>();
   const T *s = delta.data<T>();
   const int64_t n = dst.numElements();
@@ -61,17 +60,39 @@ Status Variable::applyDelta(const Tensor &delta, bool add) {
     return errors::InvalidArgument(
         "Parameters and update must be the same size");
   switch (dtype_) {
-  case DType::kFloat: addInto<float>(value_, delta, add); break;
-  case DType::kDouble: addInto<double>(value_, delta, add); break;
-  case DType::kInt32: addInto<int32_t>(value_, delta, add); break;
-  case DType::kInt64: addInto<int64_t>(value_, delta, add); break;
-  case DType::kInt16: addInto<int16_t>(value_, delta, add); break;
-  case DType::kInt8: addInto<int8_t>(value_, delta, add); break;
-  case DType::kUInt8: addInto<uint8_t>(value_, delta, add); break;
-  case DType::kUInt16: addInto<uint16_t>(value_, delta, add); break;
-  case DType::kUInt32: addInto<uint32_t>(value_, delta, add); break;
-  case DType::kUInt64: addInto<uint64_t>(value_, delta, add); break;
-  case DType::kComplex64: addInto<std::complex<float>>(value_, delta, add); break;
+  case DType::kFloat:
+    addInto<float>(value_, delta, add);
+    break;
+  case DType::kDouble:
+    addInto<double>(value_, delta, add);
+    break;
+  case DType::kInt32:
+    addInto<int32_t>(value_, delta, add);
+    break;
+  case DType::kInt64:
+    addInto<int64_t>(value_, delta, add);
+    break;
+  case DType::kInt16:
+    addInto<int16_t>(value_, delta, add);
+    break;
+  case DType::kInt8:
+    addInto<int8_t>(value_, delta, add);
+    break;
+  case DType::kUInt8:
+    addInto<uint8_t>(value_, delta, add);
+    break;
+  case DType::kUInt16:
+    addInto<uint16_t>(value_, delta, add);
+    break;
+  case DType::kUInt32:
+    addInto<uint32_t>(value_, delta, add);
+    break;
+  case DType::kUInt64:
+    addInto<uint64_t>(value_, delta, add);
+    break;
+  case DType::kComplex64:
+    addInto<std::complex<float>>(value_, delta, add);
+    break;
   case DType::kComplex128:
     addInto<std::complex<double>>(value_, delta, add);
     break;

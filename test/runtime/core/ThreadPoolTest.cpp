@@ -1,6 +1,6 @@
 //===- ThreadPoolTest.cpp - Intra-op pool and run cancellation ------------===//
-#include "kiln/runtime/RunContext.h"
 #include "kiln/runtime/ThreadPool.h"
+#include "kiln/runtime/RunContext.h"
 
 #include <gtest/gtest.h>
 
@@ -44,9 +44,8 @@ TEST(ThreadPool, NestedParallelForDoesNotDeadlock) {
   std::atomic<int64_t> sum{0};
   pool.parallelFor(8, 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
-      pool.parallelFor(100, 1, [&](int64_t b2, int64_t e2) {
-        sum.fetch_add(e2 - b2);
-      });
+      pool.parallelFor(100, 1,
+                       [&](int64_t b2, int64_t e2) { sum.fetch_add(e2 - b2); });
   });
   EXPECT_EQ(sum.load(), 800);
 }

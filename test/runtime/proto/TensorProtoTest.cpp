@@ -94,8 +94,7 @@ TEST(TensorProto, PythonEncodingRule) {
   // Bools and strings are never packed by Python.
   ASSERT_TRUE(tensorToProto(Tensor::vector<bool>({true, false}), &p).ok());
   EXPECT_EQ(p.bool_val_size(), 2);
-  ASSERT_TRUE(
-      tensorToProto(Tensor::vector<std::string>({"a", "bc"}), &p).ok());
+  ASSERT_TRUE(tensorToProto(Tensor::vector<std::string>({"a", "bc"}), &p).ok());
   EXPECT_EQ(p.string_val(1), "bc");
 }
 
@@ -112,9 +111,9 @@ TEST(TensorProto, RoundTripsEveryEncoding) {
       Tensor(DType::kFloat, TensorShape{0, 3}),
   };
   for (const Tensor &t : tensors)
-    for (auto enc : {TensorProtoEncoding::kAuto,
-                     TensorProtoEncoding::kTensorContent,
-                     TensorProtoEncoding::kTypedField}) {
+    for (auto enc :
+         {TensorProtoEncoding::kAuto, TensorProtoEncoding::kTensorContent,
+          TensorProtoEncoding::kTypedField}) {
       tensorflow::TensorProto p;
       ASSERT_TRUE(tensorToProto(t, &p, enc).ok());
       // Through the wire, as a checkpoint or GraphDef would carry it.

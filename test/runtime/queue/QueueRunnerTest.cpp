@@ -1,6 +1,6 @@
 //===- QueueRunnerTest.cpp - QueueRunner, Coordinator and S6 --------------===//
-#include "kiln/runtime/Coordinator.h"
 #include "kiln/runtime/QueueRunner.h"
+#include "kiln/runtime/Coordinator.h"
 #include "kiln/runtime/SessionState.h"
 
 #include <gtest/gtest.h>
@@ -133,8 +133,8 @@ TEST(QueueRunner, LastThreadToSeeClosedRunsCloseOp) {
     return Status::OK();
   };
   sess.ops["cancel"] = [&](RunContext *) { return Status::OK(); };
-  QueueRunner qr({"q", {"enqueue", "enqueue", "enqueue"}, "close", "cancel",
-                  {}});
+  QueueRunner qr(
+      {"q", {"enqueue", "enqueue", "enqueue"}, "close", "cancel", {}});
   Coordinator coord;
   auto threads = qr.createThreads(&sess, &coord, true);
   ASSERT_EQ(threads.size(), 4u);
@@ -163,8 +163,8 @@ TEST(QueueRunner, CustomClosedCodesAndOtherErrorsGoToCoordinator) {
   };
   sess.ops["close"] = [&](RunContext *) { return Status::OK(); };
   sess.ops["cancel"] = [&](RunContext *) { return Status::OK(); };
-  QueueRunner qr({"q", {"enq_a", "enq_b"}, "close", "cancel",
-                  {Code::kCancelled}});
+  QueueRunner qr(
+      {"q", {"enq_a", "enq_b"}, "close", "cancel", {Code::kCancelled}});
   Coordinator coord;
   auto threads = qr.createThreads(&sess, &coord, true);
   Status s = coord.join(threads, 5);

@@ -206,7 +206,8 @@ TEST(Queue, DequeueManyLargerThanCapacityFillsOneByOne) {
   Status s;
   std::thread consumer([&] { s = q->dequeueMany(5, &b); });
   for (int i = 0; i < 5; ++i)
-    ASSERT_TRUE(q->enqueue({Tensor::vector<float>({float(i), -float(i)})}).ok());
+    ASSERT_TRUE(
+        q->enqueue({Tensor::vector<float>({float(i), -float(i)})}).ok());
   consumer.join();
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(b[0].shape(), (TensorShape{5, 2}));
@@ -312,8 +313,8 @@ TEST(Queue, MultiComponentEnqueueMany) {
   o.shapes = {TensorShape{2}, TensorShape{}};
   auto q = *FIFOQueue::create(o);
   EXPECT_EQ(q->capacity(), Queue::kUnbounded);
-  Tensor ints = Tensor::fromVector<int32_t>({1, 2, 3, 4, 5, 6},
-                                            TensorShape{3, 2});
+  Tensor ints =
+      Tensor::fromVector<int32_t>({1, 2, 3, 4, 5, 6}, TensorShape{3, 2});
   Tensor strs = Tensor::fromVector<std::string>({"a", "bb", "ccc"});
   ASSERT_TRUE(q->enqueueMany({ints, strs}).ok());
   Tuple e;
@@ -374,9 +375,9 @@ TEST(Queue, PriorityQueueSmallestFirst) {
   EXPECT_EQ(q->numComponents(), 2);
   for (auto [p, s] : std::vector<std::pair<int64_t, std::string>>{
            {5, "five"}, {-1, "minus"}, {3, "three"}})
-    ASSERT_TRUE(q->enqueue({Tensor::scalar<int64_t>(p),
-                            Tensor::scalar<std::string>(s)})
-                    .ok());
+    ASSERT_TRUE(
+        q->enqueue({Tensor::scalar<int64_t>(p), Tensor::scalar<std::string>(s)})
+            .ok());
   Tuple e;
   ASSERT_TRUE(q->dequeue(&e).ok());
   EXPECT_EQ(e[1].debugString(), "b'minus'");
@@ -384,8 +385,8 @@ TEST(Queue, PriorityQueueSmallestFirst) {
   ASSERT_TRUE(q->dequeueMany(2, &b).ok());
   EXPECT_EQ(b[0].debugString(), "[3 5]");
   EXPECT_EQ(b[1].debugString(), "[b'three' b'five']");
-  Status s = q->enqueue({Tensor::scalar<int32_t>(1),
-                         Tensor::scalar<std::string>("x")});
+  Status s = q->enqueue(
+      {Tensor::scalar<int32_t>(1), Tensor::scalar<std::string>("x")});
   EXPECT_EQ(s.message(),
             "Type mismatch in tuple component 0. Expected int64, got int32");
 }
@@ -398,11 +399,13 @@ TEST(Queue, BadInput) {
   o.shapes = {TensorShape{2}, TensorShape{}};
   o.capacity = 4;
   auto q = *FIFOQueue::create(o);
-  Status s = q->enqueue({Tensor::vector<float>({1, 2}), Tensor::scalar<float>(1)});
+  Status s =
+      q->enqueue({Tensor::vector<float>({1, 2}), Tensor::scalar<float>(1)});
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(s.message(),
             "Type mismatch in tuple component 1. Expected int32, got float");
-  s = q->enqueue({Tensor::vector<float>({1, 2, 3}), Tensor::scalar<int32_t>(1)});
+  s = q->enqueue(
+      {Tensor::vector<float>({1, 2, 3}), Tensor::scalar<int32_t>(1)});
   EXPECT_EQ(s.code(), Code::kInvalidArgument);
   EXPECT_EQ(s.message(),
             "Shape mismatch in tuple component 0. Expected [2], got [3]");
@@ -452,9 +455,9 @@ TEST(Queue, BadInput) {
   auto nq = *FIFOQueue::create(n);
   EXPECT_EQ(nq->capacity(), Queue::kUnbounded);
   for (int i = 0; i < 1000; ++i)
-    ASSERT_TRUE(nq->enqueue({Tensor::vector<float>({1, 2}),
-                             Tensor::scalar<int32_t>(i)})
-                    .ok());
+    ASSERT_TRUE(
+        nq->enqueue({Tensor::vector<float>({1, 2}), Tensor::scalar<int32_t>(i)})
+            .ok());
   EXPECT_EQ(nq->size(), 1000);
   // RandomShuffleQueue's own checks.
   QueueOptions r = o;

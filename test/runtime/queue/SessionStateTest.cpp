@@ -42,8 +42,8 @@ TEST(SessionState, ResolvedHandlesAreStable) {
   SessionState state;
   Variable *a = *state.createVariable("a", DType::kInt32);
   for (int i = 0; i < 100; ++i)
-    ASSERT_TRUE(state.createVariable("v" + std::to_string(i), DType::kInt32)
-                    .ok());
+    ASSERT_TRUE(
+        state.createVariable("v" + std::to_string(i), DType::kInt32).ok());
   EXPECT_EQ(*state.variable("a"), a);
   EXPECT_EQ(*state.createVariable("a", DType::kInt32), a);
   EXPECT_EQ(state.createVariable("a", DType::kFloat).status().code(),

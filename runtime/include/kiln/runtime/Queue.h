@@ -1,4 +1,5 @@
-//===- Queue.h - TensorFlow queues (FIFO, shuffle, padding, priority) -*- C++ -*-===//
+//===- Queue.h - TensorFlow queues (FIFO, shuffle, padding, priority) -*- C++
+//-*-===//
 //
 // The four queue kinds of TF 1.x with their semantics and error messages
 // (tf-formats.md section 5). Every blocked call is an "attempt" in one of two

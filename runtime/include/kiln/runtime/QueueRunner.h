@@ -61,8 +61,7 @@ public:
   std::vector<Status> exceptionsRaised() const;
 
 private:
-  void run(OpRunner *session, const std::string &enqueueOp,
-           Coordinator *coord);
+  void run(OpRunner *session, const std::string &enqueueOp, Coordinator *coord);
   void closeOnStop(OpRunner *session, Coordinator *coord);
   bool isQueueClosed(const Status &s) const;
 

@@ -76,7 +76,9 @@ public:
 
   bool hasDeadline() const { return deadline_.has_value(); }
   Clock::time_point deadline() const { return *deadline_; }
-  bool deadlinePassed() const { return deadline_ && Clock::now() >= *deadline_; }
+  bool deadlinePassed() const {
+    return deadline_ && Clock::now() >= *deadline_;
+  }
 
   CancellationManager &cancellation() { return cancellation_; }
   bool isCancelled() const { return cancellation_.isCancelled(); }

@@ -1,4 +1,5 @@
-//===- SessionState.h - Variables, queues and readers of a session -*- C++ -*-===//
+//===- SessionState.h - Variables, queues and readers of a session -*- C++
+//-*-===//
 //
 // The state a TF session keeps between runs. Objects are created and looked
 // up by name once, when a compiled session is set up; the returned pointers
@@ -81,7 +82,8 @@ public:
   Status addResource(const std::string &name,
                      std::shared_ptr<Resource> resource);
   StatusOr<Resource *> resource(const std::string &name) const;
-  template <typename T> StatusOr<T *> resourceAs(const std::string &name) const {
+  template <typename T>
+  StatusOr<T *> resourceAs(const std::string &name) const {
     StatusOr<Resource *> r = resource(name);
     if (!r.ok())
       return r.status();

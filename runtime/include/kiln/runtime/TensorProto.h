@@ -45,7 +45,8 @@ Status tensorToProto(const Tensor &tensor, tensorflow::TensorProto *proto,
 /// PaddingFIFOQueue).
 StatusOr<TensorShape> shapeFromProto(const tensorflow::TensorShapeProto &proto,
                                      bool allowUnknownDims = false);
-void shapeToProto(const TensorShape &shape, tensorflow::TensorShapeProto *proto);
+void shapeToProto(const TensorShape &shape,
+                  tensorflow::TensorShapeProto *proto);
 
 /// QueueRunnerDef -> QueueRunnerSpec (no closed types means OUT_OF_RANGE,
 /// as when TF loads a QueueRunnerDef) and back.
