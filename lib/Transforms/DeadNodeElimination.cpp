@@ -13,10 +13,13 @@ namespace {
 
 struct GraphDcePass
     : kiln::impl::GraphDeadNodeEliminationBase<GraphDcePass> {
+  using GraphDeadNodeEliminationBase::GraphDeadNodeEliminationBase;
+
   void runOnOperation() override {
     GraphOp graph = getOperation();
     std::set<std::string> protectedNames =
         kiln::collectMetaGraphNodeNames(graph);
+    protectedNames.insert(keep.begin(), keep.end());
     auto removable = [&](Operation *op) {
       if (!isNode(op) || !op->use_empty())
         return false;

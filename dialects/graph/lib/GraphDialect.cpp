@@ -3,6 +3,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -106,6 +107,23 @@ ResultRange getDataResults(Operation *op) {
 }
 
 Value getControlResult(Operation *op) { return op->getResults().back(); }
+
+void setControlOperands(Operation *op, ValueRange ctls) {
+  SmallVector<Value> operands(getDataOperands(op));
+  unsigned numData = operands.size();
+  llvm::SmallPtrSet<void *, 8> seen;
+  for (Value c : ctls)
+    if (seen.insert(c.getAsOpaquePointer()).second)
+      operands.push_back(c);
+  unsigned numCtl = operands.size() - numData;
+  op->setOperands(operands);
+  if (auto seg = op->getAttrOfType<DenseI32ArrayAttr>("operandSegmentSizes")) {
+    SmallVector<int32_t> sizes(seg.asArrayRef());
+    sizes.back() = numCtl;
+    op->setAttr("operandSegmentSizes",
+                DenseI32ArrayAttr::get(op->getContext(), sizes));
+  }
+}
 
 bool isReservedAttrName(StringRef name) {
   return name == "name" || name == "device" || name == "op_type" ||

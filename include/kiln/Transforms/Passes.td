@@ -37,8 +37,77 @@ def GraphDeadNodeElimination : Pass<"graph-dce", "::kiln::graph::GraphOp"> {
     as targets and are kept, as are stateful nodes (variables, queues,
     savers, random ops) and every node the
     MetaGraphDef names (SaverDef tensors, collections such as `train_op`,
-    signature inputs and outputs) are kept, since a later `Session.run` may
-    ask for them by name.
+    signature inputs and outputs) or `keep` lists are kept, since a later
+    `Session.run` may ask for them by name. Other unused nodes go, leaves
+    included: list the fetches of a plain GraphDef in `keep`.
+  }];
+  let options = [
+    ListOption<"keep", "keep", "std::string", "names of nodes to keep (fetches)">,
+  ];
+}
+
+def GraphCleanup : Pass<"graph-cleanup", "::kiln::graph::GraphOp"> {
+  let summary = "Bypass Identity nodes and dissolve NoOp control hubs";
+  let description = [{
+    An `Identity` whose output has the same type as its input (not the
+    ref-to-value read of a variable) and that has no control inputs is
+    bypassed: its consumers read its input, and whoever waited on it (`^id`)
+    waits on the input's producer instead. A `NoOp` is dissolved: nodes that
+    waited on it wait on each of its control inputs directly. Neither ever
+    drops a control dependency. Only interior nodes are touched: a node
+    nobody consumes is what a run fetches or targets. Nodes the MetaGraphDef
+    names (`init`, `save/restore_all`, `train_op`, ...) and nodes listed in
+    `keep` (other fetches) stay too.
+  }];
+  let options = [
+    ListOption<"keep", "keep", "std::string",
+               "names of nodes to keep (fetches and targets of later runs)">,
+  ];
+}
+
+def GraphCSE : Pass<"graph-cse", "::kiln::graph::GraphOp"> {
+  let summary = "Merge identical side-effect-free nodes";
+  let description = [{
+    Two pure nodes (per their OpDef) of the same op type, device, attrs and
+    inputs (data and control, in order) compute the same value: the later
+    one's uses move to the earlier one and it is removed. Names, `_output_shapes`
+    and `_class` do not make nodes different. Stateful nodes (random ops,
+    variables, queues) and nodes the MetaGraphDef or `keep` names are never
+    merged away.
+  }];
+  let options = [
+    ListOption<"keep", "keep", "std::string", "names of nodes to keep">,
+  ];
+}
+
+def GraphConstantFold : Pass<"graph-constant-fold", "::kiln::graph::GraphOp"> {
+  let summary = "Evaluate pure nodes whose inputs are all constants";
+  let description = [{
+    Replaces a pure node whose data inputs are all `Const` (and that has no
+    control inputs) by a `Const` of the same name and device holding its
+    value, computed with TF's semantics: element-wise arithmetic with numpy
+    broadcasting, comparisons, `Cast`, `Reshape`, `Fill`, `Identity`,
+    `ZerosLike`/`OnesLike`, and `Shape`/`Size`/`Rank` of any statically shaped
+    input. Integer division by zero and results over `max-elements` are left
+    for run time. Inputs that become unused are left for `graph-dce`.
+  }];
+  let options = [
+    Option<"maxElements", "max-elements", "int64_t", "10000000",
+           "largest result, in elements, to materialize">,
+  ];
+}
+
+def GraphInferShapes : Pass<"graph-infer-shapes", "::kiln::graph::GraphOp"> {
+  let summary = "Static shape inference, checked against _output_shapes";
+  let description = [{
+    Refines result shapes from the inputs' shapes, attrs and constant inputs
+    (MatMul, element-wise broadcasting, reductions, Reshape, ExpandDims,
+    Squeeze, Fill, Tile, ConcatV2, Pack, Transpose, Shape, ArgMax, Softmax
+    and its cross-entropy, random ops, variables, Assign and optimizer
+    updates, queue dequeues with declared shapes, ...), iterating to a fixed
+    point. A shape that contradicts the one already known (from
+    `_output_shapes` or an earlier result) is an error naming the node, as
+    are incompatible inputs (MatMul inner dimensions, broadcasting).
   }];
 }
 

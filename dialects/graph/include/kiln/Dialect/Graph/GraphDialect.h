@@ -94,6 +94,10 @@ computeSegmentSizes(llvm::ArrayRef<ArgDefInfo> args,
                     unsigned total, llvm::SmallVectorImpl<int32_t> &sizes,
                     std::string &error);
 
+/// Replaces the control inputs of a node (keeping its data inputs), dropping
+/// duplicates, and keeps `operandSegmentSizes` in step.
+void setControlOperands(mlir::Operation *op, mlir::ValueRange ctls);
+
 /// Attr names that are not TF attrs of the node.
 bool isReservedAttrName(llvm::StringRef name);
 
