@@ -20,11 +20,14 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/text_format.h>
 
+#include <climits>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -92,6 +95,29 @@ bool plausibleNodes(const tensorflow::GraphDef &g) {
         return false;
   }
   return true;
+}
+
+/// What the top-level fields of a binary message say about its kind, without
+/// parsing it: a GraphDef repeats field 1 (node) and has a varint field 3;
+/// a MetaGraphDef has one meta_info_def (1), a saver_def (3) message,
+/// signatures (5) or assets (6). Empty when the fields do not decide it.
+std::optional<GraphFileKind> scanBinaryKind(const std::string &bytes) {
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+  in.SetTotalBytesLimit(INT_MAX);
+  int field1 = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    uint32_t field = tag >> 3, wire = tag & 7;
+    if (field == 1 && ++field1 > 1)
+      return GraphFileKind::GraphDef;
+    if (field == 3 && wire == 0)
+      return GraphFileKind::GraphDef;
+    if ((field == 3 && wire == 2) || field == 5 || field == 6)
+      return GraphFileKind::MetaGraphDef;
+    if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag))
+      return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 bool looksLikeText(const std::string &bytes) {
@@ -675,6 +701,16 @@ OwningOpRef<ModuleOp> importGraphBytes(const std::string &bytes,
     tensorflow::SavedModel model;
     if (parseBinary(bytes, model) && model.meta_graphs_size() > 0)
       return importSavedModel(model, fileName, ctx, options, error);
+  }
+  std::optional<GraphFileKind> kind = scanBinaryKind(bytes);
+  if (kind == GraphFileKind::GraphDef) {
+    tensorflow::GraphDef graph;
+    if (parseBinary(bytes, graph) && plausibleNodes(graph))
+      return importGraphDef(graph, nullptr, fileName, ctx, options, error);
+  } else if (kind == GraphFileKind::MetaGraphDef) {
+    tensorflow::MetaGraphDef meta;
+    if (parseBinary(bytes, meta) && plausibleNodes(meta.graph_def()))
+      return importMeta(meta, fileName, ctx, options, error);
   }
   tensorflow::MetaGraphDef meta;
   if (parseBinary(bytes, meta) && meta.has_graph_def() &&
