@@ -19,7 +19,9 @@ config.substitutions.append(("%tf_fixtures", config.kiln_tf_fixtures))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%python", config.python_executable))
 
-llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
+                                     "ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                     "TSAN_OPTIONS", "LSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 
 tools = ["graph-opt", "graph-translate", "graph-ckpt", "convert-to-records"]

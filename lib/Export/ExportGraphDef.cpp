@@ -293,17 +293,26 @@ LogicalResult exportGraphDef(GraphOp graph, tensorflow::GraphDef &out,
         return failure();
       node->add_input(in);
     }
-    for (NamedAttribute a : op.getAttrDictionary()) {
-      StringRef name = a.getName().getValue();
+    // Typed attrs live in properties: read them by their OpDef names rather
+    // than materializing an attribute dictionary per node.
+    auto emit = [&](StringRef name, Attribute value) -> LogicalResult {
       if (isReservedAttrName(name))
-        continue;
-      if (failed(exportAttr(a.getValue(), (*node->mutable_attr())[name.str()],
-                            error))) {
-        error = "node '" + node->name() + "' (" + node->op() + "): attr '" +
-                name.str() + "': " + error;
+        return success();
+      if (succeeded(exportAttr(value, (*node->mutable_attr())[name.str()],
+                               error)))
+        return success();
+      error = "node '" + node->name() + "' (" + node->op() + "): attr '" +
+              name.str() + "': " + error;
+      return failure();
+    };
+    if (const OpDefInfo *def = getNodeOpDef(&op))
+      for (const AttrDefInfo &a : def->getAttrs())
+        if (Attribute value = op.getAttr(a.name))
+          if (failed(emit(a.name, value)))
+            return failure();
+    for (NamedAttribute a : op.getDiscardableAttrs())
+      if (failed(emit(a.getName().getValue(), a.getValue())))
         return failure();
-      }
-    }
   }
   return success();
 }

@@ -343,6 +343,7 @@ LogicalResult GraphImporter::createOp(NodeSpec &n) {
   for (const auto &kv : node.attr())
     names.push_back(kv.first);
   std::sort(names.begin(), names.end());
+  ArrayAttr outputShapes;
   for (const std::string &name : names) {
     if (graph::isReservedAttrName(name))
       return failNode(n, "attr name '" + name + "' is reserved by Kiln");
@@ -363,6 +364,8 @@ LogicalResult GraphImporter::createOp(NodeSpec &n) {
       }
       attr = builder.getArrayAttr(items);
     }
+    if (name == "_output_shapes")
+      outputShapes = dyn_cast<ArrayAttr>(*attr);
     state.addAttribute(name, *attr);
   }
 
@@ -380,10 +383,9 @@ LogicalResult GraphImporter::createOp(NodeSpec &n) {
   }
   // Result shapes: `_output_shapes` when it matches, else unranked.
   ArrayAttr shapes;
-  auto it = node.attr().find("_output_shapes");
-  if (it != node.attr().end() &&
-      it->second.list().shape_size() == int(elemTypes.size()))
-    shapes = dyn_cast<ArrayAttr>(state.attributes.get("_output_shapes"));
+  if (outputShapes && outputShapes.size() == elemTypes.size() &&
+      llvm::all_of(outputShapes, [](Attribute a) { return isa<ShapeAttr>(a); }))
+    shapes = outputShapes;
   for (auto [i, t] : llvm::enumerate(elemTypes)) {
     if (shapes)
       state.addTypes(cast<ShapeAttr>(shapes[i]).toTensorType(t));
