@@ -13,6 +13,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
+#include <google/protobuf/arena.h>
 #include <google/protobuf/text_format.h>
 
 #include <complex>
@@ -343,17 +344,20 @@ LogicalResult exportModule(ModuleOp module, const ExportOptions &options,
     error = "module holds no graph.graph";
     return failure();
   }
-  std::unique_ptr<google::protobuf::Message> msg;
+  // An arena: freeing a large graph node by node costs as much as building it.
+  google::protobuf::Arena arena;
+  google::protobuf::Message *msg;
   if (graph.getMetaGraph() && !options.graphDefOnly) {
-    auto meta = std::make_unique<tensorflow::MetaGraphDef>();
+    auto *meta =
+        google::protobuf::Arena::CreateMessage<tensorflow::MetaGraphDef>(&arena);
     if (failed(exportMetaGraphDef(graph, *meta, error)))
       return failure();
-    msg = std::move(meta);
+    msg = meta;
   } else {
-    auto g = std::make_unique<tensorflow::GraphDef>();
+    auto *g = google::protobuf::Arena::CreateMessage<tensorflow::GraphDef>(&arena);
     if (failed(exportGraphDef(graph, *g, error)))
       return failure();
-    msg = std::move(g);
+    msg = g;
   }
   bool ok = options.text
                 ? google::protobuf::TextFormat::PrintToString(*msg, &bytes)

@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/wire_format_lite.h>
@@ -704,23 +705,27 @@ OwningOpRef<ModuleOp> importGraphBytes(const std::string &bytes,
     if (parseBinary(bytes, model) && model.meta_graphs_size() > 0)
       return importSavedModel(model, fileName, ctx, options, error);
   }
+  // Messages live in an arena: a 100k-node graph is ~10^6 small objects,
+  // whose one-by-one destruction would cost as much as parsing them.
+  google::protobuf::Arena arena;
+  auto *graph = google::protobuf::Arena::CreateMessage<tensorflow::GraphDef>(&arena);
+  auto *meta =
+      google::protobuf::Arena::CreateMessage<tensorflow::MetaGraphDef>(&arena);
   std::optional<GraphFileKind> kind = scanBinaryKind(bytes);
   if (kind == GraphFileKind::GraphDef) {
-    tensorflow::GraphDef graph;
-    if (parseBinary(bytes, graph) && plausibleNodes(graph))
-      return importGraphDef(graph, nullptr, fileName, ctx, options, error);
+    if (parseBinary(bytes, *graph) && plausibleNodes(*graph))
+      return importGraphDef(*graph, nullptr, fileName, ctx, options, error);
   } else if (kind == GraphFileKind::MetaGraphDef) {
-    tensorflow::MetaGraphDef meta;
-    if (parseBinary(bytes, meta) && plausibleNodes(meta.graph_def()))
-      return importMeta(meta, fileName, ctx, options, error);
+    if (parseBinary(bytes, *meta) && plausibleNodes(meta->graph_def()))
+      return importMeta(*meta, fileName, ctx, options, error);
   }
-  tensorflow::MetaGraphDef meta;
-  if (parseBinary(bytes, meta) && meta.has_graph_def() &&
-      meta.graph_def().node_size() > 0 && plausibleNodes(meta.graph_def()))
-    return importMeta(meta, fileName, ctx, options, error);
-  tensorflow::GraphDef graph;
-  if (parseBinary(bytes, graph) && plausibleNodes(graph))
-    return importGraphDef(graph, nullptr, fileName, ctx, options, error);
+  meta->Clear();
+  if (parseBinary(bytes, *meta) && meta->has_graph_def() &&
+      meta->graph_def().node_size() > 0 && plausibleNodes(meta->graph_def()))
+    return importMeta(*meta, fileName, ctx, options, error);
+  graph->Clear();
+  if (parseBinary(bytes, *graph) && plausibleNodes(*graph))
+    return importGraphDef(*graph, nullptr, fileName, ctx, options, error);
   error = fileName +
           ": not a TensorFlow graph: neither a binary nor a text GraphDef, "
           "MetaGraphDef or SavedModel";
