@@ -217,18 +217,7 @@ Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
     for (int64_t i = 0; i < n; ++i) {
       if (!wire::getVarint64(in, &lengths[i]))
         return errors::DataLoss("Bad string lengths for tensor ", key);
-      uint64_t len = lengths[i];
-      if (len <= UINT32_MAX) {
-        char le[4];
-        for (int b = 0; b < 4; ++b)
-          le[b] = static_cast<char>(len >> (8 * b));
-        crc = crc32c::extend(crc, le, 4);
-      } else {
-        char le[8];
-        for (int b = 0; b < 8; ++b)
-          le[b] = static_cast<char>(len >> (8 * b));
-        crc = crc32c::extend(crc, le, 8);
-      }
+      crc = extendCrcWithStringLength(crc, lengths[i]);
     }
     if (in.size() < 4)
       return errors::DataLoss("Bad string lengths for tensor ", key);

@@ -74,18 +74,7 @@ Status BundleWriter::writeTensor(const Tensor &tensor, BundleEntry *entry) {
     for (int64_t i = 0; i < n; ++i) {
       uint64_t len = strs[i].size();
       wire::putVarint64(lengths, len);
-      if (len <= UINT32_MAX) {
-        uint32_t len32 = static_cast<uint32_t>(len);
-        char le[4];
-        for (int b = 0; b < 4; ++b)
-          le[b] = static_cast<char>(len32 >> (8 * b));
-        crc = crc32c::extend(crc, le, 4);
-      } else {
-        char le[8];
-        for (int b = 0; b < 8; ++b)
-          le[b] = static_cast<char>(len >> (8 * b));
-        crc = crc32c::extend(crc, le, 8);
-      }
+      crc = extendCrcWithStringLength(crc, len);
     }
     KILN_RETURN_IF_ERROR(data_->append(lengths));
     std::string lengthCrc;

@@ -1,6 +1,8 @@
 //===- TensorBundle.cpp - TensorFlow V2 checkpoint entries ----------------===//
 #include "kiln/runtime/TensorBundle.h"
 
+#include "kiln/runtime/Crc32c.h"
+
 #include "kiln/runtime/Wire.h"
 
 #include <cstdio>
@@ -264,6 +266,14 @@ StatusOr<BundleEntry> BundleEntry::decode(std::string_view bytes) {
   if (!ok)
     return bad;
   return e;
+}
+
+uint32_t extendCrcWithStringLength(uint32_t crc, uint64_t length) {
+  int width = length <= UINT32_MAX ? 4 : 8;
+  char le[8];
+  for (int b = 0; b < width; ++b)
+    le[b] = static_cast<char>(length >> (8 * b));
+  return crc32c::extend(crc, le, width);
 }
 
 } // namespace kiln

@@ -66,6 +66,11 @@ struct BundleEntry {
   TensorShape tensorShape() const { return TensorShape(shape); }
 };
 
+/// Folds one DT_STRING element length into the running checksum of a string
+/// tensor the way TF does: as a little-endian uint32, or uint64 when the
+/// length does not fit (not as the varint that is stored).
+uint32_t extendCrcWithStringLength(uint32_t crc, uint64_t length);
+
 } // namespace kiln
 
 #endif // KILN_RUNTIME_TENSORBUNDLE_H
