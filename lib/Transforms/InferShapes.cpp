@@ -154,6 +154,55 @@ bool isElementwiseBinary(StringRef t) {
   return llvm::is_contained(kOps, t);
 }
 
+bool isEnqueue(StringRef t) {
+  return t == "QueueEnqueueV2" || t == "QueueEnqueue" ||
+         t == "QueueEnqueueManyV2" || t == "QueueEnqueueMany";
+}
+
+/// A queue declared without `shapes` still holds elements of the shapes its
+/// enqueue ops give it: where the enqueue ops of known rank agree, that
+/// shape (a dim they disagree on is unknown). Compiled dequeues check the
+/// shape at run time, so a guess that turns out wrong is an error, not a
+/// wrong answer.
+SmallVector<Shape> elementShapesFromEnqueues(Value queue, unsigned n) {
+  SmallVector<Shape> out(n, Shape::unknown());
+  bool first = true;
+  for (Operation *user : queue.getUsers()) {
+    if (!isNode(user) || !isEnqueue(getNodeOpType(user)))
+      continue;
+    OperandRange comps = getDataOperands(user).drop_front();
+    if (comps.size() != n)
+      return SmallVector<Shape>(n, Shape::unknown());
+    bool many = getNodeOpType(user).contains("Many");
+    // An enqueue of unknown rank says nothing (often it is a value computed
+    // from this very queue's dequeue); dequeue checks at run time.
+    if (llvm::any_of(comps, [](Value c) { return !shapeOf(c).ranked; }))
+      continue;
+    for (unsigned k = 0; k < n; ++k) {
+      Shape s = shapeOf(comps[k]);
+      if (many) {
+        if (s.dims.empty())
+          return SmallVector<Shape>(n, Shape::unknown());
+        s.dims.erase(s.dims.begin());
+      }
+      if (first) {
+        out[k] = s;
+        continue;
+      }
+      // Enqueue ops that disagree leave the dims (or rank) unknown.
+      if (!out[k].ranked || !s.ranked || out[k].dims.size() != s.dims.size()) {
+        out[k] = Shape::unknown();
+        continue;
+      }
+      for (size_t d = 0; d < s.dims.size(); ++d)
+        if (out[k].dims[d] != s.dims[d])
+          out[k].dims[d] = -1;
+    }
+    first = false;
+  }
+  return out;
+}
+
 Inference infer(Operation *op) {
   StringRef t = getNodeOpType(op);
   auto in = getDataOperands(op);
@@ -378,8 +427,12 @@ Inference infer(Operation *op) {
     bool many = t.contains("Many") || t.contains("UpTo");
     if (many)
       count = constInts(in[1]);
+    SmallVector<Shape> fromEnqueues;
+    if (!shapes || shapes.size() != n)
+      fromEnqueues = elementShapesFromEnqueues(in[0], n);
     for (unsigned k = 0; k < n; ++k) {
-      Shape s = shapes && shapes.size() == n ? shapeFromAttr(shapes[k]) : Shape::unknown();
+      Shape s = shapes && shapes.size() == n ? shapeFromAttr(shapes[k])
+                                             : fromEnqueues[k];
       if (many && s.ranked)
         s.dims.insert(s.dims.begin(),
                       t.contains("Many") && count && count->size() == 1 ? (*count)[0] : -1);
@@ -424,50 +477,62 @@ std::optional<Shape> meet(const Shape &a, const Shape &b) {
   return out;
 }
 
-struct GraphInferShapesPass
-    : kiln::impl::GraphInferShapesBase<GraphInferShapesPass> {
-  void runOnOperation() override {
-    GraphOp graph = getOperation();
-    llvm::SetVector<Operation *> worklist;
-    for (Operation &op : graph.getBlock())
-      worklist.insert(&op);
-    while (!worklist.empty()) {
-      Operation *op = worklist.pop_back_val();
-      if (!isNode(op))
-        continue;
-      Inference r = infer(op);
-      if (!r.error.empty()) {
+} // namespace
+
+LogicalResult kiln::inferNodeShapes(Block &block) {
+  llvm::SetVector<Operation *> worklist;
+  for (Operation &op : block)
+    worklist.insert(&op);
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!isNode(op))
+      continue;
+    Inference r = infer(op);
+    if (!r.error.empty()) {
+      op->emitError() << "node '" << getNodeName(op) << "' ("
+                      << getNodeOpType(op) << "): " << r.error;
+      return failure();
+    }
+    ResultRange results = getDataResults(op);
+    if (r.outputs.size() != results.size())
+      continue;
+    for (auto [k, v] : llvm::enumerate(results)) {
+      Shape current = shapeOf(v);
+      std::optional<Shape> m = meet(current, r.outputs[k]);
+      if (!m) {
         op->emitError() << "node '" << getNodeName(op) << "' ("
-                        << getNodeOpType(op) << "): " << r.error;
-        return signalPassFailure();
+                        << getNodeOpType(op) << "): output " << k
+                        << " has shape " << r.outputs[k].str()
+                        << " but the graph declares " << current.str()
+                        << " (_output_shapes)";
+        return failure();
       }
-      ResultRange results = getDataResults(op);
-      if (r.outputs.size() != results.size())
+      if (m->ranked == current.ranked && m->dims == current.dims)
         continue;
-      for (auto [k, v] : llvm::enumerate(results)) {
-        Shape current = shapeOf(v);
-        std::optional<Shape> m = meet(current, r.outputs[k]);
-        if (!m) {
-          op->emitError() << "node '" << getNodeName(op) << "' ("
-                          << getNodeOpType(op) << "): output " << k
-                          << " has shape " << r.outputs[k].str()
-                          << " but the graph declares " << current.str()
-                          << " (_output_shapes)";
-          return signalPassFailure();
-        }
-        if (m->ranked == current.ranked && m->dims == current.dims)
-          continue;
-        SmallVector<int64_t> dims;
-        for (int64_t d : m->dims)
-          dims.push_back(d < 0 ? ShapedType::kDynamic : d);
-        Type elem = cast<TensorType>(v.getType()).getElementType();
-        v.setType(m->ranked ? Type(RankedTensorType::get(dims, elem))
-                            : Type(UnrankedTensorType::get(elem)));
-        for (Operation *user : v.getUsers())
-          worklist.insert(user);
+      SmallVector<int64_t> dims;
+      for (int64_t d : m->dims)
+        dims.push_back(d < 0 ? ShapedType::kDynamic : d);
+      Type elem = cast<TensorType>(v.getType()).getElementType();
+      v.setType(m->ranked ? Type(RankedTensorType::get(dims, elem))
+                          : Type(UnrankedTensorType::get(elem)));
+      for (Operation *user : v.getUsers()) {
+        worklist.insert(user);
+        // An enqueue op's new input shape refines the queue's dequeues.
+        if (isNode(user) && isEnqueue(getNodeOpType(user)))
+          for (Operation *deq : getDataOperands(user)[0].getUsers())
+            worklist.insert(deq);
       }
     }
   }
-};
+  return success();
+}
 
+namespace {
+struct GraphInferShapesPass
+    : kiln::impl::GraphInferShapesBase<GraphInferShapesPass> {
+  void runOnOperation() override {
+    if (failed(kiln::inferNodeShapes(getOperation().getBlock())))
+      signalPassFailure();
+  }
+};
 } // namespace

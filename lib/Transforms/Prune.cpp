@@ -1,5 +1,6 @@
 //===- Prune.cpp - Keep what a Session.run needs ---------------------------===//
 #include "kiln/Transforms/Passes.h"
+#include "kiln/Transforms/SessionForm.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SetVector.h"
@@ -12,17 +13,9 @@ namespace kiln {
 
 using namespace mlir;
 using namespace kiln::graph;
+using kiln::splitTensorName;
 
 namespace {
-
-/// "node:k" -> ("node", k); "node" -> ("node", 0).
-std::pair<StringRef, unsigned> splitTensorName(StringRef s) {
-  auto [head, tail] = s.rsplit(':');
-  unsigned k;
-  if (head != s && !tail.getAsInteger(10, k))
-    return {head, k};
-  return {s, 0};
-}
 
 struct GraphPrunePass : kiln::impl::GraphPruneBase<GraphPrunePass> {
   using GraphPruneBase::GraphPruneBase;

@@ -3,6 +3,7 @@
 #define KILN_TRANSFORMS_PASSES_H
 
 #include "kiln/Dialect/Graph/GraphDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 #include <set>
@@ -19,6 +20,11 @@ namespace kiln {
 /// Node names the graph's MetaGraphDef refers to (SaverDef, collections,
 /// signatures): passes must not remove or rename these nodes.
 std::set<std::string> collectMetaGraphNodeNames(graph::GraphOp graph);
+
+/// Refines the result types of the nodes in `block` from their inputs, attrs
+/// and constant operands until nothing changes (what graph-infer-shapes does
+/// to a graph). Emits an error on the node whose shapes contradict.
+llvm::LogicalResult inferNodeShapes(mlir::Block &block);
 
 } // namespace kiln
 

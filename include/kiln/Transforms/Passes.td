@@ -111,4 +111,27 @@ def GraphInferShapes : Pass<"graph-infer-shapes", "::kiln::graph::GraphOp"> {
   }];
 }
 
+def GraphSessionForm : Pass<"graph-session-form", "::mlir::ModuleOp"> {
+  let summary = "Turn a graph into one function per Session.run signature";
+  let description = [{
+    The compiled equivalent of a session: shapes are inferred over the whole
+    graph, its resource nodes (variables, queues, readers, random ops) are
+    named in the module attribute `graph.resources` (slot i is the i-th
+    name), and each signature `NAME: feed=a,b fetch=c:0 target=init` becomes
+    `func.func @NAME` whose arguments are the fed tensors and whose results
+    are the fetched ones, holding the nodes that run executes in a
+    topological order of their data and control edges (a fed tensor cuts
+    the graph there, as TF allows feeding any tensor). The graph op is then
+    removed. Errors use TensorFlow's wording and codes: an unknown fetch is
+    `NotFound: FetchOutputs node x: not found`, an unfed placeholder
+    `InvalidArgument: You must feed a value for placeholder tensor ...`.
+  }];
+  let options = [
+    Option<"signatures", "signatures", "std::string", "",
+           "signatures separated by ';', each `[NAME:] feed=.. fetch=.. "
+           "target=..`">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES

@@ -18,6 +18,19 @@ StatusOr<Tensor> Variable::read() const {
   return value_.deepCopy();
 }
 
+StatusOr<Tensor> Variable::snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!value_.isValid())
+    return errors::FailedPrecondition("Attempting to use uninitialized value ",
+                                      name_);
+  return value_;
+}
+
+void Variable::makeExclusiveLocked() {
+  if (value_.isValid() && !value_.ownsBufferExclusively())
+    value_ = value_.deepCopy();
+}
+
 Status Variable::assign(const Tensor &value, bool validateShape) {
   if (value.dtype() != dtype_)
     return errors::InvalidArgument("Assign to ", name_, " expects ",
@@ -59,6 +72,7 @@ Status Variable::applyDelta(const Tensor &delta, bool add) {
   if (delta.shape() != value_.shape())
     return errors::InvalidArgument(
         "Parameters and update must be the same size");
+  makeExclusiveLocked();
   switch (dtype_) {
   case DType::kFloat:
     addInto<float>(value_, delta, add);
@@ -116,6 +130,7 @@ Status Variable::update(const std::function<Status(Tensor &)> &fn) {
   if (!value_.isValid())
     return errors::FailedPrecondition("Attempting to use uninitialized value ",
                                       name_);
+  makeExclusiveLocked();
   return fn(value_);
 }
 

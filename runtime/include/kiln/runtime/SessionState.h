@@ -41,6 +41,10 @@ public:
   /// A snapshot of the value; FailedPrecondition "Attempting to use
   /// uninitialized value <name>" before the first assign.
   StatusOr<Tensor> read() const;
+  /// The value itself, sharing its buffer (no copy): writers never change a
+  /// buffer someone else holds (assign replaces it, in-place updates copy it
+  /// first when shared), so the snapshot stays as it was.
+  StatusOr<Tensor> snapshot() const;
   /// Assign: copies `value` in. With validateShape the shapes must match
   /// once initialized: InvalidArgument "Assign requires shapes of both
   /// tensors to match. lhs shape= [..] rhs shape= [..]".
@@ -50,10 +54,13 @@ public:
   Status assignSub(const Tensor &delta);
   /// Runs `fn` on the value under the variable's lock (for compiled code
   /// that updates in place). FailedPrecondition when uninitialized.
+  /// A buffer shared with a snapshot is copied first.
   Status update(const std::function<Status(Tensor &)> &fn);
 
 private:
   Status applyDelta(const Tensor &delta, bool add);
+  /// Copies the value's buffer if a snapshot shares it; under mu_.
+  void makeExclusiveLocked();
 
   std::string name_;
   DType dtype_;

@@ -1,0 +1,86 @@
+//===- GraphJit.h - Compile graph signatures in process ---------*- C++ -*-===//
+//
+// Loads a graph file once and compiles each signature the session asks for
+// on first use: session form -> graph-to-linalg -> LLVM dialect -> native
+// code with the ORC JIT (mlir::ExecutionEngine). It is the
+// SignatureProvider of a kiln::Session; graph-run uses it, and so can any
+// C++ program that wants TF1 graphs without ahead-of-time compilation.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_EXECUTION_GRAPHJIT_H
+#define KILN_EXECUTION_GRAPHJIT_H
+
+#include "kiln/runtime/QueueRunner.h"
+#include "kiln/runtime/Session.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+class ModuleOp;
+class ExecutionEngine;
+template <typename T> class OwningOpRef;
+} // namespace mlir
+
+namespace kiln {
+
+struct JitOptions {
+  /// Prefix for node names (import_graph_def's name=).
+  std::string prefix;
+  /// SavedModel tag set.
+  std::string tags;
+  /// LLVM optimization level for generated code (0-3).
+  unsigned optLevel = 2;
+  /// Print each compiled signature's timing to stderr.
+  bool verbose = false;
+};
+
+class GraphJit : public SignatureProvider {
+public:
+  static StatusOr<std::unique_ptr<GraphJit>> load(const std::string &path,
+                                                  const JitOptions &options);
+  ~GraphJit() override;
+
+  /// The session's resources, slot by slot.
+  std::vector<ResourceSpec> resourceSpecs() const;
+  /// The queue runners the MetaGraphDef's `queue_runners` collection lists.
+  const std::vector<QueueRunnerSpec> &queueRunners() const {
+    return queueRunners_;
+  }
+  /// The dtype of tensor `node[:k]` (what a feed of it must be).
+  StatusOr<DType> tensorDType(const std::string &tensor) const;
+
+  StatusOr<const CompiledSignature *>
+  get(const std::vector<std::string> &feeds,
+      const std::vector<std::string> &fetches,
+      const std::vector<std::string> &targets,
+      const std::vector<Tensor> *feedValues) override;
+
+private:
+  GraphJit();
+  StatusOr<const CompiledSignature *>
+  compile(const std::string &key, const std::vector<std::string> &feeds,
+          const std::vector<std::string> &fetches,
+          const std::vector<std::string> &targets,
+          const std::vector<Tensor> *feedValues);
+
+  JitOptions options_;
+  std::unique_ptr<mlir::MLIRContext> context_;
+  std::unique_ptr<mlir::OwningOpRef<mlir::ModuleOp>> graph_;
+  std::vector<QueueRunnerSpec> queueRunners_;
+  std::mutex mu_;
+  struct Entry;
+  std::map<std::string, std::unique_ptr<Entry>> compiled_;
+};
+
+/// TF's status code of a compiler diagnostic that starts "Code: message"
+/// (the convention of Kiln's session form and lowering); Internal otherwise.
+Status statusFromDiagnostic(const std::string &text);
+
+} // namespace kiln
+
+#endif // KILN_EXECUTION_GRAPHJIT_H

@@ -1,0 +1,241 @@
+//===- Array.cpp - Constants and shape ops to tensor/linalg ---------------===//
+#include "Lowering.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+LogicalResult lowerConst(NodeLowering &l, Operation *op) {
+  FailureOr<RankedTensorType> type = l.resultType(op, 0);
+  if (failed(type))
+    return failure();
+  auto attr = dyn_cast_or_null<DenseElementsAttr>(op->getAttr("value"));
+  if (!attr)
+    return l.unsupported(op, "constant of this dtype is not supported in "
+                             "compiled code yet");
+  if (attr.getType().getElementType() != type->getElementType())
+    attr = attr.bitcast(type->getElementType());
+  if (attr.getType().getShape() != type->getShape())
+    attr = attr.reshape(*type);
+  l.setTensor(op, 0, l.b.create<arith::ConstantOp>(l.loc(), *type, attr));
+  return success();
+}
+
+} // namespace
+
+/// The sizes of `x` (index values).
+SmallVector<Value> kiln::sizesOf(NodeLowering &l, Value x) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<Value> out;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    out.push_back(t.isDynamicDim(d) ? l.dim(x, d) : l.index(t.getDimSize(d)));
+  return out;
+}
+
+/// `x` reshaped to `outType`, whose dims are `sizes` (index values).
+Value kiln::reshapeTensor(NodeLowering &l, Value x, RankedTensorType outType,
+                          ArrayRef<Value> sizes) {
+  if (x.getType() == outType)
+    return x;
+  SmallVector<Value> shape(sizes.begin(), sizes.end());
+  auto shapeType = RankedTensorType::get({static_cast<int64_t>(shape.size())},
+                                         l.b.getIndexType());
+  Value shapeTensor =
+      l.b.create<tensor::FromElementsOp>(l.loc(), shapeType, shape);
+  return l.b.create<tensor::ReshapeOp>(l.loc(), outType, x, shapeTensor);
+}
+
+namespace {
+
+Value toIndex(NodeLowering &l, Value v) {
+  if (v.getType().isIndex())
+    return v;
+  return l.b.create<arith::IndexCastOp>(l.loc(), l.b.getIndexType(), v);
+}
+
+LogicalResult lowerReshape(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0), shape = l.tensor(op, 1);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(shape) || failed(out))
+    return failure();
+  // Sizes from the shape input; a -1 takes what is left of the elements.
+  SmallVector<Value> sizes;
+  Value known = l.index(1);
+  int64_t unknownAt = -1;
+  for (int64_t d = 0; d < out->getRank(); ++d) {
+    if (!out->isDynamicDim(d)) {
+      sizes.push_back(l.index(out->getDimSize(d)));
+      known = l.b.create<arith::MulIOp>(l.loc(), known, sizes.back());
+      continue;
+    }
+    Value s = toIndex(l, l.b.create<tensor::ExtractOp>(l.loc(), *shape,
+                                                       ValueRange{l.index(d)}));
+    sizes.push_back(s);
+    std::optional<SmallVector<int64_t>> c = l.constInts(op, 1);
+    if (c && d < static_cast<int64_t>(c->size()) && (*c)[d] == -1)
+      unknownAt = d;
+    else
+      known = l.b.create<arith::MulIOp>(l.loc(), known, s);
+  }
+  if (unknownAt >= 0) {
+    Value total = l.index(1);
+    for (Value s : sizesOf(l, *x))
+      total = l.b.create<arith::MulIOp>(l.loc(), total, s);
+    sizes[unknownAt] = l.b.create<arith::DivUIOp>(l.loc(), total, known);
+  }
+  l.setTensor(op, 0, reshapeTensor(l, *x, *out, sizes));
+  return success();
+}
+
+LogicalResult lowerExpandOrSqueeze(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  // Output dims are the input's non-1 dims in order, plus 1s: match them up.
+  SmallVector<Value> in = sizesOf(l, *x);
+  auto inType = cast<RankedTensorType>(x->getType());
+  SmallVector<Value> sizes;
+  int64_t j = 0;
+  bool expand = getNodeOpType(op) == "ExpandDims";
+  std::optional<SmallVector<int64_t>> axis =
+      expand ? l.constInts(op, 1) : std::nullopt;
+  int64_t expandAt = -1;
+  if (expand) {
+    if (!axis || axis->size() != 1)
+      return l.unsupported(op, "the axis must be a constant");
+    expandAt = (*axis)[0] < 0 ? (*axis)[0] + out->getRank() : (*axis)[0];
+  }
+  for (int64_t d = 0; d < out->getRank(); ++d) {
+    if (expand) {
+      sizes.push_back(d == expandAt ? l.index(1) : in[j++]);
+      continue;
+    }
+    // Squeeze: skip input dims of static size 1 that the output drops.
+    while (j < inType.getRank() && inType.getDimSize(j) == 1 &&
+           static_cast<int64_t>(inType.getRank() - j) >
+               out->getRank() - d)
+      ++j;
+    sizes.push_back(in[j++]);
+  }
+  l.setTensor(op, 0, reshapeTensor(l, *x, *out, sizes));
+  return success();
+}
+
+LogicalResult lowerShape(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  StringRef t = getNodeOpType(op);
+  Type elem = out->getElementType();
+  SmallVector<Value> sizes = sizesOf(l, *x);
+  auto cast = [&](Value v) {
+    return l.b.create<arith::IndexCastOp>(l.loc(), elem, v).getResult();
+  };
+  Value result;
+  if (t == "Shape") {
+    SmallVector<Value> elems;
+    for (Value s : sizes)
+      elems.push_back(cast(s));
+    result = l.b.create<tensor::FromElementsOp>(l.loc(), *out, elems);
+  } else if (t == "Size") {
+    Value n = l.index(1);
+    for (Value s : sizes)
+      n = l.b.create<arith::MulIOp>(l.loc(), n, s);
+    result = l.b.create<tensor::FromElementsOp>(l.loc(), *out, cast(n));
+  } else {
+    result = l.b.create<tensor::FromElementsOp>(
+        l.loc(), *out, cast(l.index(static_cast<int64_t>(sizes.size()))));
+  }
+  l.setTensor(op, 0, result);
+  return success();
+}
+
+LogicalResult lowerTranspose(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  std::optional<SmallVector<int64_t>> perm = l.constInts(op, 1);
+  if (failed(x) || failed(out))
+    return failure();
+  if (!perm)
+    return l.unsupported(op, "the permutation must be a constant");
+  SmallVector<Value> in = sizesOf(l, *x), dyn;
+  for (int64_t d = 0; d < out->getRank(); ++d)
+    if (out->isDynamicDim(d))
+      dyn.push_back(in[(*perm)[d]]);
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn);
+  l.setTensor(op, 0,
+              l.b.create<linalg::TransposeOp>(l.loc(), *x, init, *perm)
+                  .getResult()[0]);
+  return success();
+}
+
+/// A tensor of `type` (dims `dyn` where dynamic) filled with `scalar`.
+Value filled(NodeLowering &l, RankedTensorType type, ArrayRef<Value> dyn,
+             Value scalar) {
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), type, dyn);
+  return l.b.create<linalg::FillOp>(l.loc(), scalar, init).getResult(0);
+}
+
+LogicalResult lowerFill(NodeLowering &l, Operation *op) {
+  FailureOr<Value> dims = l.tensor(op, 0), value = l.tensor(op, 1);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(dims) || failed(value) || failed(out))
+    return failure();
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < out->getRank(); ++d)
+    if (out->isDynamicDim(d))
+      dyn.push_back(toIndex(l, l.b.create<tensor::ExtractOp>(
+                                   l.loc(), *dims, ValueRange{l.index(d)})));
+  Value scalar = l.b.create<tensor::ExtractOp>(l.loc(), *value, ValueRange{});
+  l.setTensor(op, 0, filled(l, *out, dyn, scalar));
+  return success();
+}
+
+LogicalResult lowerZerosOnesLike(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  Type elem = out->getElementType();
+  int64_t v = getNodeOpType(op) == "OnesLike" ? 1 : 0;
+  Value scalar =
+      isa<FloatType>(elem)
+          ? l.b.create<arith::ConstantOp>(l.loc(), elem,
+                                          l.b.getFloatAttr(elem, v))
+                .getResult()
+          : l.b.create<arith::ConstantIntOp>(l.loc(), elem, v).getResult();
+  l.setTensor(op, 0, filled(l, *out, l.dynamicSizes(*out, *x), scalar));
+  return success();
+}
+
+LogicalResult lowerPlaceholderWithDefault(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  Value v = *x;
+  if (v.getType() != *out)
+    v = l.b.create<tensor::CastOp>(l.loc(), *out, v);
+  l.setTensor(op, 0, v);
+  return success();
+}
+
+} // namespace
+
+void kiln::populateArrayLowerings(NodeLoweringTable &table) {
+  table["Const"] = lowerConst;
+  table["Reshape"] = lowerReshape;
+  table["ExpandDims"] = lowerExpandOrSqueeze;
+  table["Squeeze"] = lowerExpandOrSqueeze;
+  for (const char *t : {"Shape", "Size", "Rank"})
+    table[t] = lowerShape;
+  table["Transpose"] = lowerTranspose;
+  table["Fill"] = lowerFill;
+  table["ZerosLike"] = lowerZerosOnesLike;
+  table["OnesLike"] = lowerZerosOnesLike;
+  table["PlaceholderWithDefault"] = lowerPlaceholderWithDefault;
+}

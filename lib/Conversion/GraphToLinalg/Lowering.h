@@ -1,0 +1,139 @@
+//===- Lowering.h - State shared by the node lowerings ----------*- C++ -*-===//
+//
+// NodeLowering walks a session function's nodes in order and keeps, for
+// each graph value, what it became: a tensor, or - for refs to variables and
+// resource handles - the resource slot number. The helpers here are what
+// every op family needs: typed operands, runtime calls, and guarding the
+// rest of the run behind a call that can fail.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_LIB_CONVERSION_GRAPHTOLINALG_LOWERING_H
+#define KILN_LIB_CONVERSION_GRAPHTOLINALG_LOWERING_H
+
+#include "kiln/Conversion/GraphToLinalg.h"
+#include "kiln/Dialect/Graph/GraphDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+namespace kiln {
+
+class NodeLowering {
+public:
+  NodeLowering(mlir::OpBuilder &b, mlir::Value call, mlir::ModuleOp module,
+               const llvm::StringMap<int64_t> &slots)
+      : b(b), call(call), module(module), slots(slots) {}
+
+  mlir::OpBuilder &b;
+  mlir::Location loc() const { return currentLoc; }
+  void setNode(mlir::Operation *op) { currentLoc = op->getLoc(); }
+
+  //===--- Values --------------------------------------------------------===//
+  /// Data operand `i` of `op` as a tensor (a ref operand is read).
+  mlir::FailureOr<mlir::Value> tensor(mlir::Operation *op, unsigned i);
+  /// A graph value as a tensor (reads a ref).
+  mlir::FailureOr<mlir::Value> tensorOf(mlir::Value graphValue);
+  /// The resource slot behind a ref or resource operand.
+  mlir::FailureOr<int64_t> slotOperand(mlir::Operation *op, unsigned i);
+  /// Records what result `k` of `op` became.
+  void setTensor(mlir::Operation *op, unsigned k, mlir::Value v) {
+    values[op->getResult(k)] = v;
+  }
+  void setSlot(mlir::Operation *op, unsigned k, int64_t slot) {
+    slotValues[op->getResult(k)] = slot;
+  }
+  void setTensor(mlir::Value graphValue, mlir::Value v) {
+    values[graphValue] = v;
+  }
+  /// The slot of resource node `name`.
+  mlir::FailureOr<int64_t> slotOfNode(mlir::Operation *op);
+
+  /// The lowered (signless, ranked) type of result `k`; fails with an error
+  /// naming the node when the shape is unknown or the dtype unsupported.
+  mlir::FailureOr<mlir::RankedTensorType> resultType(mlir::Operation *op,
+                                                     unsigned k);
+  /// Lowered tensor type of a graph tensor type.
+  mlir::FailureOr<mlir::RankedTensorType> loweredType(mlir::Operation *op,
+                                                      mlir::Type graphType);
+  /// The graph element type (signedness kept) of result `k` / operand `i`.
+  static mlir::Type graphElementType(mlir::Value v);
+
+  //===--- Constants and shapes -----------------------------------------===//
+  mlir::Value i64(int64_t v);
+  mlir::Value i32(int32_t v);
+  mlir::Value index(int64_t v);
+  /// Dim `d` of tensor `t` as an index.
+  mlir::Value dim(mlir::Value t, int64_t d);
+  /// The dynamic sizes `tensor.empty` of `type` needs, taken from `like`
+  /// dims at the same positions.
+  llvm::SmallVector<mlir::Value> dynamicSizes(mlir::RankedTensorType type,
+                                             mlir::Value like);
+  /// Values of a constant operand (int32/int64 Const), if it is one.
+  std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Operation *op,
+                                                      unsigned i);
+
+  //===--- Runtime calls ------------------------------------------------===//
+  /// Calls `name` (declared on first use) with the call frame first.
+  mlir::Value callRuntime(llvm::StringRef name, mlir::Type result,
+                          mlir::ValueRange args);
+  /// Continues the run only where `ok` (i1) holds: everything emitted after
+  /// this is nested in `scf.if %ok`.
+  void guard(mlir::Value ok);
+  /// Guards on `v >= 0` (value indices, -1 on failure) or `v != 0` (flags).
+  void guardNonNegative(mlir::Value v);
+  void guardNonZero(mlir::Value v);
+  /// Pushes `t` (of graph element type `graphElem`) as the next argument.
+  void pushArg(mlir::Value t, mlir::Type graphElem);
+  /// The frame value `index` (i64) as a tensor of `type` (graph element
+  /// type `graphElem`).
+  mlir::Value importValue(mlir::Value index, mlir::RankedTensorType type,
+                          mlir::Type graphElem);
+  /// Checks, at run time, that value `index` has the static dims of `type`
+  /// (values from queues and variables whose shapes the compiler assumed).
+  void checkShape(mlir::Value index, mlir::RankedTensorType type,
+                  int64_t slot);
+
+  //===--- Errors -------------------------------------------------------===//
+  /// "Unimplemented: node 'n' (Op): <msg>" at the node; returns failure.
+  mlir::LogicalResult unsupported(mlir::Operation *op, const llvm::Twine &msg);
+
+  /// Builds `linalg.generic` over `inputs` (broadcast to `outType` by TF's
+  /// rules) with `body(builder, loc, scalar args) -> scalar`.
+  mlir::FailureOr<mlir::Value> elementwise(
+      mlir::Operation *op, mlir::ValueRange inputs,
+      mlir::RankedTensorType outType,
+      llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                     mlir::ValueRange)>
+          body);
+
+private:
+  mlir::Value call;
+  mlir::ModuleOp module;
+  const llvm::StringMap<int64_t> &slots;
+  mlir::Location currentLoc = mlir::UnknownLoc::get(module.getContext());
+  llvm::DenseMap<mlir::Value, mlir::Value> values;
+  llvm::DenseMap<mlir::Value, int64_t> slotValues;
+};
+
+/// The sizes of tensor `x` (index values).
+llvm::SmallVector<mlir::Value> sizesOf(NodeLowering &l, mlir::Value x);
+/// `x` reshaped to `outType`, whose dims are `sizes` (index values).
+mlir::Value reshapeTensor(NodeLowering &l, mlir::Value x,
+                          mlir::RankedTensorType outType,
+                          llvm::ArrayRef<mlir::Value> sizes);
+
+/// Signless version of a graph element type (ui8 -> i8); null if the
+/// compiled code has no representation for it (strings, resources, ...).
+mlir::Type loweredElementType(mlir::Type graphElem);
+bool isUnsignedInt(mlir::Type graphElem);
+
+} // namespace kiln
+
+#endif // KILN_LIB_CONVERSION_GRAPHTOLINALG_LOWERING_H

@@ -1,0 +1,373 @@
+//===- NN.cpp - MatMul, reductions, ArgMax, Softmax to linalg -------------===//
+#include "Lowering.h"
+
+#include "mlir/IR/AffineMap.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+Value constScalar(OpBuilder &b, Location l, Type t, double fv, int64_t iv) {
+  if (isa<FloatType>(t))
+    return b.create<arith::ConstantOp>(l, t, b.getFloatAttr(t, fv));
+  return b.create<arith::ConstantIntOp>(l, t, iv);
+}
+
+Value transposed(NodeLowering &l, Value x) {
+  auto t = cast<RankedTensorType>(x.getType());
+  auto outType = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
+                                       t.getElementType());
+  SmallVector<Value> dyn;
+  if (outType.isDynamicDim(0))
+    dyn.push_back(l.dim(x, 1));
+  if (outType.isDynamicDim(1))
+    dyn.push_back(l.dim(x, 0));
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), outType, dyn);
+  return l.b
+      .create<linalg::TransposeOp>(l.loc(), x, init, ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
+LogicalResult lowerMatMul(NodeLowering &l, Operation *op) {
+  FailureOr<Value> a = l.tensor(op, 0), b = l.tensor(op, 1);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(a) || failed(b) || failed(out))
+    return failure();
+  auto flag = [&](StringRef n) {
+    auto attr = op->getAttrOfType<BoolAttr>(n);
+    return attr && attr.getValue();
+  };
+  Value x = flag("transpose_a") ? transposed(l, *a) : *a;
+  Value y = flag("transpose_b") ? transposed(l, *b) : *b;
+  SmallVector<Value> dyn;
+  if (out->isDynamicDim(0))
+    dyn.push_back(l.dim(x, 0));
+  if (out->isDynamicDim(1))
+    dyn.push_back(l.dim(y, 1));
+  // The contraction dims must agree (a fed tensor may say otherwise).
+  auto xt = cast<RankedTensorType>(x.getType()),
+       yt = cast<RankedTensorType>(y.getType());
+  if (xt.isDynamicDim(1) || yt.isDynamicDim(0)) {
+    Value same = l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::eq,
+                                           l.dim(x, 1), l.dim(y, 0));
+    auto ifOp = l.b.create<scf::IfOp>(l.loc(), same, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard g(l.b);
+      l.b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      Value k1 = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
+                                                l.dim(x, 1));
+      Value k2 = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
+                                                l.dim(y, 0));
+      l.callRuntime("kiln_rt_incompatible_shapes", l.b.getI32Type(), {k1, k2});
+    }
+    l.guard(same);
+  }
+  Value zero = constScalar(l.b, l.loc(), out->getElementType(), 0, 0);
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn);
+  init = l.b.create<linalg::FillOp>(l.loc(), zero, init).getResult(0);
+  l.setTensor(op, 0,
+              l.b.create<linalg::MatmulOp>(l.loc(), ValueRange{x, y},
+                                           ValueRange{init})
+                  .getResult(0));
+  return success();
+}
+
+/// Normalized, sorted, deduplicated reduction axes of a rank-`rank` input.
+std::optional<SmallVector<int64_t>> reductionAxes(NodeLowering &l,
+                                                  Operation *op, int64_t rank) {
+  std::optional<SmallVector<int64_t>> axes = l.constInts(op, 1);
+  if (!axes)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (int64_t a : *axes) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    out.push_back(a < 0 ? a + rank : a);
+  }
+  llvm::sort(out);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// linalg.reduce of `x` over `axes` with `combine`, starting from `init`.
+Value reduce(NodeLowering &l, Value x, ArrayRef<int64_t> axes, Value initScalar,
+             function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    if (llvm::is_contained(axes, d))
+      continue;
+    shape.push_back(t.getDimSize(d));
+    if (t.isDynamicDim(d))
+      dyn.push_back(l.dim(x, d));
+  }
+  auto outType = RankedTensorType::get(shape, t.getElementType());
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), outType, dyn);
+  init = l.b.create<linalg::FillOp>(l.loc(), initScalar, init).getResult(0);
+  return l.b
+      .create<linalg::ReduceOp>(
+          l.loc(), ValueRange{x}, ValueRange{init}, axes,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            b.create<linalg::YieldOp>(loc, combine(b, loc, args[0], args[1]));
+          })
+      .getResult(0);
+}
+
+LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  auto t = cast<RankedTensorType>(x->getType());
+  std::optional<SmallVector<int64_t>> axes =
+      reductionAxes(l, op, t.getRank());
+  if (!axes)
+    return l.unsupported(op, "reduction axes must be constants in range");
+  StringRef kind = getNodeOpType(op);
+  Type elemGraph = NodeLowering::graphElementType(getDataOperands(op)[0]);
+  Type elem = t.getElementType();
+  bool isFloat = isa<FloatType>(elem);
+  bool isUnsigned = isUnsignedInt(elemGraph);
+  unsigned width = elem.getIntOrFloatBitWidth();
+  Value init;
+  std::function<Value(OpBuilder &, Location, Value, Value)> combine;
+  if (kind == "Sum" || kind == "Mean") {
+    init = constScalar(l.b, l.loc(), elem, 0, 0);
+    combine = [&](OpBuilder &b, Location loc, Value v, Value acc) -> Value {
+      return isFloat ? b.create<arith::AddFOp>(loc, v, acc).getResult()
+                     : b.create<arith::AddIOp>(loc, v, acc).getResult();
+    };
+  } else if (kind == "Prod") {
+    init = constScalar(l.b, l.loc(), elem, 1, 1);
+    combine = [&](OpBuilder &b, Location loc, Value v, Value acc) -> Value {
+      return isFloat ? b.create<arith::MulFOp>(loc, v, acc).getResult()
+                     : b.create<arith::MulIOp>(loc, v, acc).getResult();
+    };
+  } else if (kind == "Max" || kind == "Min") {
+    bool isMax = kind == "Max";
+    double inf = std::numeric_limits<double>::infinity();
+    APInt lim = isMax ? (isUnsigned ? APInt::getMinValue(width)
+                                    : APInt::getSignedMinValue(width))
+                      : (isUnsigned ? APInt::getMaxValue(width)
+                                    : APInt::getSignedMaxValue(width));
+    init = isFloat ? constScalar(l.b, l.loc(), elem, isMax ? -inf : inf, 0)
+                   : l.b.create<arith::ConstantOp>(
+                            l.loc(), elem, l.b.getIntegerAttr(elem, lim))
+                         .getResult();
+    combine = [&, isMax](OpBuilder &b, Location loc, Value v,
+                         Value acc) -> Value {
+      if (isFloat)
+        return isMax ? b.create<arith::MaximumFOp>(loc, v, acc).getResult()
+                     : b.create<arith::MinimumFOp>(loc, v, acc).getResult();
+      if (isUnsigned)
+        return isMax ? b.create<arith::MaxUIOp>(loc, v, acc).getResult()
+                     : b.create<arith::MinUIOp>(loc, v, acc).getResult();
+      return isMax ? b.create<arith::MaxSIOp>(loc, v, acc).getResult()
+                   : b.create<arith::MinSIOp>(loc, v, acc).getResult();
+    };
+  } else if (kind == "All" || kind == "Any") {
+    bool all = kind == "All";
+    init = l.b.create<arith::ConstantIntOp>(l.loc(), elem, all ? 1 : 0);
+    combine = [all](OpBuilder &b, Location loc, Value v, Value acc) -> Value {
+      return all ? b.create<arith::AndIOp>(loc, v, acc).getResult()
+                 : b.create<arith::OrIOp>(loc, v, acc).getResult();
+    };
+  } else {
+    return l.unsupported(op, "unknown reduction");
+  }
+  Value r = reduce(l, *x, *axes, init, combine);
+  if (kind == "Mean") {
+    Value count = l.index(1);
+    for (int64_t a : *axes)
+      count = l.b.create<arith::MulIOp>(l.loc(), count, l.dim(*x, a));
+    Value n = isFloat
+                  ? l.b.create<arith::UIToFPOp>(
+                           l.loc(), elem,
+                           l.b.create<arith::IndexCastOp>(
+                               l.loc(), l.b.getI64Type(), count))
+                        .getResult()
+                  : l.b.create<arith::IndexCastOp>(l.loc(), elem, count)
+                        .getResult();
+    auto rt = cast<RankedTensorType>(r.getType());
+    FailureOr<Value> divided = l.elementwise(
+        op, {r}, rt, [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          if (isFloat)
+            return b.create<arith::DivFOp>(loc, a[0], n);
+          return isUnsigned ? b.create<arith::DivUIOp>(loc, a[0], n).getResult()
+                            : b.create<arith::DivSIOp>(loc, a[0], n).getResult();
+        });
+    if (failed(divided))
+      return failure();
+    r = *divided;
+  }
+  if (r.getType() != *out) {
+    // keep_dims: the reduced dims stay as 1s.
+    SmallVector<Value> sizes, in = sizesOf(l, *x);
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      sizes.push_back(llvm::is_contained(*axes, d) ? l.index(1) : in[d]);
+    r = reshapeTensor(l, r, *out, sizes);
+  }
+  l.setTensor(op, 0, r);
+  return success();
+}
+
+LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  auto t = cast<RankedTensorType>(x->getType());
+  std::optional<SmallVector<int64_t>> axes = reductionAxes(l, op, t.getRank());
+  if (!axes || axes->size() != 1)
+    return l.unsupported(op, "the axis must be one constant in range");
+  int64_t axis = (*axes)[0];
+  bool isMax = getNodeOpType(op) == "ArgMax";
+  Type elem = t.getElementType();
+  bool isFloat = isa<FloatType>(elem);
+  bool isUnsigned =
+      isUnsignedInt(NodeLowering::graphElementType(getDataOperands(op)[0]));
+  SmallVector<Value> dyn;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < t.getRank(); ++d) {
+    if (d == axis)
+      continue;
+    outExprs.push_back(l.b.getAffineDimExpr(d));
+    if (t.isDynamicDim(d))
+      dyn.push_back(l.dim(*x, d));
+  }
+  auto valType = RankedTensorType::get(out->getShape(), elem);
+  // Start from element 0 of the axis so ties and NaN-free inputs pick the
+  // first index, as TF does.
+  Value firstIdx = l.b.create<arith::ConstantIntOp>(l.loc(),
+                                                    out->getElementType(), 0);
+  Value idxInit = l.b.create<linalg::FillOp>(
+                         l.loc(), firstIdx,
+                         l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn).getResult())
+                      .getResult(0);
+  double inf = std::numeric_limits<double>::infinity();
+  unsigned width = elem.getIntOrFloatBitWidth();
+  Value start =
+      isFloat ? constScalar(l.b, l.loc(), elem, isMax ? -inf : inf, 0)
+              : l.b.create<arith::ConstantOp>(
+                       l.loc(), elem,
+                       l.b.getIntegerAttr(
+                           elem, isMax ? (isUnsigned
+                                              ? APInt::getMinValue(width)
+                                              : APInt::getSignedMinValue(width))
+                                       : (isUnsigned
+                                              ? APInt::getMaxValue(width)
+                                              : APInt::getSignedMaxValue(width))))
+                    .getResult();
+  Value valInit = l.b.create<linalg::FillOp>(
+                         l.loc(), start,
+                         l.b.create<tensor::EmptyOp>(l.loc(), valType, dyn)
+                             .getResult())
+                      .getResult(0);
+  MLIRContext *ctx = l.b.getContext();
+  AffineMap inMap = l.b.getMultiDimIdentityMap(t.getRank());
+  AffineMap outMap = AffineMap::get(t.getRank(), 0, outExprs, ctx);
+  SmallVector<utils::IteratorType> iters(t.getRank(),
+                                         utils::IteratorType::parallel);
+  iters[axis] = utils::IteratorType::reduction;
+  Type idxType = out->getElementType();
+  auto generic = l.b.create<linalg::GenericOp>(
+      l.loc(), TypeRange{valType, *out}, ValueRange{*x},
+      ValueRange{valInit, idxInit},
+      ArrayRef<AffineMap>{inMap, outMap, outMap}, iters,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value v = args[0], best = args[1], bestIdx = args[2];
+        Value i = b.create<linalg::IndexOp>(loc, axis);
+        i = b.create<arith::IndexCastOp>(loc, idxType, i);
+        Value better;
+        if (isFloat)
+          better = b.create<arith::CmpFOp>(
+              loc, isMax ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT,
+              v, best);
+        else
+          better = b.create<arith::CmpIOp>(
+              loc,
+              isMax ? (isUnsigned ? arith::CmpIPredicate::ugt
+                                  : arith::CmpIPredicate::sgt)
+                    : (isUnsigned ? arith::CmpIPredicate::ult
+                                  : arith::CmpIPredicate::slt),
+              v, best);
+        Value nb = b.create<arith::SelectOp>(loc, better, v, best);
+        Value ni = b.create<arith::SelectOp>(loc, better, i, bestIdx);
+        b.create<linalg::YieldOp>(loc, ValueRange{nb, ni});
+      });
+  l.setTensor(op, 0, generic.getResult(1));
+  return success();
+}
+
+LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(out))
+    return failure();
+  auto t = cast<RankedTensorType>(x->getType());
+  int64_t last = t.getRank() - 1;
+  if (last < 0)
+    return l.unsupported(op, "logits must have at least one dim");
+  Type elem = t.getElementType();
+  bool isLog = getNodeOpType(op) == "LogSoftmax";
+  // Reduced values broadcast back along the last dim as [..., 1].
+  auto keep = [&](Value r) {
+    SmallVector<int64_t> shape(t.getShape());
+    shape[last] = 1;
+    SmallVector<Value> sizes = sizesOf(l, *x);
+    sizes[last] = l.index(1);
+    return reshapeTensor(l, r, RankedTensorType::get(shape, elem), sizes);
+  };
+  double inf = std::numeric_limits<double>::infinity();
+  Value m = keep(reduce(l, *x, {last}, constScalar(l.b, l.loc(), elem, -inf, 0),
+                        [](OpBuilder &b, Location loc, Value v, Value acc) {
+                          return b.create<arith::MaximumFOp>(loc, v, acc)
+                              .getResult();
+                        }));
+  FailureOr<Value> shifted = l.elementwise(
+      op, {*x, m}, t, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        return b.create<arith::SubFOp>(loc, a[0], a[1]);
+      });
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> e = l.elementwise(
+      op, {*shifted}, t, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        return b.create<math::ExpOp>(loc, a[0]);
+      });
+  if (failed(e))
+    return failure();
+  Value s = keep(reduce(l, *e, {last}, constScalar(l.b, l.loc(), elem, 0, 0),
+                        [](OpBuilder &b, Location loc, Value v, Value acc) {
+                          return b.create<arith::AddFOp>(loc, v, acc)
+                              .getResult();
+                        }));
+  FailureOr<Value> r = l.elementwise(
+      op, {isLog ? *shifted : *e, s}, *out,
+      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        if (isLog)
+          return b.create<arith::SubFOp>(loc, a[0],
+                                         b.create<math::LogOp>(loc, a[1]));
+        return b.create<arith::DivFOp>(loc, a[0], a[1]);
+      });
+  if (failed(r))
+    return failure();
+  l.setTensor(op, 0, *r);
+  return success();
+}
+
+} // namespace
+
+void kiln::populateNNLowerings(NodeLoweringTable &table) {
+  table["MatMul"] = lowerMatMul;
+  for (const char *t : {"Sum", "Mean", "Prod", "Max", "Min", "All", "Any"})
+    table[t] = lowerReduction;
+  table["ArgMax"] = lowerArgMax;
+  table["ArgMin"] = lowerArgMax;
+  table["Softmax"] = lowerSoftmax;
+  table["LogSoftmax"] = lowerSoftmax;
+}

@@ -1,0 +1,345 @@
+//===- GraphJit.cpp - Compile graph signatures in process -----------------===//
+#include "kiln/Execution/GraphJit.h"
+
+#include "kiln/Conversion/GraphToLinalg.h"
+#include "kiln/Dialect/Graph/GraphDialect.h"
+#include "kiln/Import/ImportGraphDef.h"
+#include "kiln/Transforms/Passes.h"
+#include "kiln/Transforms/SessionForm.h"
+#include "kiln/proto/meta_graph.pb.h"
+#include "kiln/runtime/CompiledAbi.h"
+#include "kiln/runtime/TensorProto.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <chrono>
+#include <cstdio>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+struct GraphJit::Entry {
+  CompiledSignature sig;
+  std::unique_ptr<ExecutionEngine> engine;
+};
+
+GraphJit::GraphJit() = default;
+GraphJit::~GraphJit() {
+  compiled_.clear();
+  graph_.reset();
+}
+
+Status kiln::statusFromDiagnostic(const std::string &text) {
+  size_t colon = text.find(": ");
+  if (colon != std::string::npos) {
+    std::string name = text.substr(0, colon);
+    for (int c = 1; c <= 16; ++c)
+      if (name == codeName(static_cast<Code>(c)))
+        return Status(static_cast<Code>(c), text.substr(colon + 2));
+  }
+  return errors::Internal(text);
+}
+
+namespace {
+
+void initializeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    registerAllPasses();
+    registerKilnConversionPasses();
+    registerKilnPipelines();
+  });
+}
+
+/// Collects error diagnostics while alive; the first one becomes a Status.
+class ErrorCollector {
+public:
+  explicit ErrorCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &d) {
+          if (d.getSeverity() == DiagnosticSeverity::Error)
+            errors.push_back(d.str());
+          return success();
+        }) {}
+  Status status(const std::string &fallback) const {
+    if (errors.empty())
+      return errors::Internal(fallback);
+    return statusFromDiagnostic(errors.front());
+  }
+
+private:
+  std::vector<std::string> errors;
+  ScopedDiagnosticHandler handler;
+};
+
+GraphOp theGraph(ModuleOp module) {
+  for (auto g : module.getOps<GraphOp>())
+    return g;
+  return nullptr;
+}
+
+int64_t intAttr(Operation *op, StringRef name, int64_t dflt) {
+  if (auto a = op->getAttrOfType<IntegerAttr>(name))
+    return a.getInt();
+  return dflt;
+}
+std::string strAttr(Operation *op, StringRef name) {
+  if (auto a = op->getAttrOfType<StringAttr>(name))
+    return a.str();
+  return "";
+}
+DType dtypeOf(Type t) {
+  return static_cast<DType>(elementTypeToDtype(stripRef(t)).value_or(0));
+}
+TensorShape shapeOf(Attribute a) {
+  auto s = dyn_cast_or_null<ShapeAttr>(a);
+  TensorShape shape;
+  if (s && s.hasRank())
+    for (int64_t d : s.getDims())
+      shape.addDim(d);
+  return shape;
+}
+
+ResourceSpec resourceSpec(Operation *op) {
+  ResourceSpec r;
+  r.nodeName = getNodeName(op).str();
+  r.opType = getNodeOpType(op).str();
+  r.sharedName = strAttr(op, "shared_name");
+  StringRef t = r.opType;
+  if (t.contains("Variable") || t == "VarHandleOp") {
+    r.kind = ResourceSpec::Kind::kVariable;
+    if (auto ta = op->getAttrOfType<TypeAttr>("dtype"))
+      r.dtype = dtypeOf(ta.getValue());
+    r.shape = shapeOf(op->getAttr("shape"));
+  } else if (t.contains("Queue")) {
+    r.kind = ResourceSpec::Kind::kQueue;
+    if (auto types = op->getAttrOfType<ArrayAttr>("component_types"))
+      for (Attribute a : types)
+        r.queue.componentTypes.push_back(
+            dtypeOf(cast<TypeAttr>(a).getValue()));
+    if (auto shapes = op->getAttrOfType<ArrayAttr>("shapes"))
+      for (Attribute a : shapes)
+        r.queue.shapes.push_back(shapeOf(a));
+    r.queue.capacity = intAttr(op, "capacity", -1);
+    r.queue.minAfterDequeue = intAttr(op, "min_after_dequeue", 0);
+    r.queue.seed = intAttr(op, "seed", 0);
+    r.queue.seed2 = intAttr(op, "seed2", 0);
+  } else {
+    r.kind = ResourceSpec::Kind::kRandom;
+    r.seed = intAttr(op, "seed", 0);
+    r.seed2 = intAttr(op, "seed2", 0);
+  }
+  return r;
+}
+
+llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
+  llvm::orc::SymbolMap m;
+  auto add = [&](const char *name, void *fn) {
+    m[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                         llvm::JITSymbolFlags::Exported};
+  };
+#define KILN_RT(name) add(#name, reinterpret_cast<void *>(&name))
+  KILN_RT(kiln_rt_arg);
+  KILN_RT(kiln_rt_feed);
+  KILN_RT(_mlir_ciface_kiln_rt_buffer);
+  KILN_RT(kiln_rt_dim);
+  KILN_RT(kiln_rt_check_shape);
+  KILN_RT(kiln_rt_fetch);
+  KILN_RT(kiln_rt_read);
+  KILN_RT(kiln_rt_assign);
+  KILN_RT(kiln_rt_enqueue);
+  KILN_RT(kiln_rt_dequeue);
+  KILN_RT(kiln_rt_queue_size);
+  KILN_RT(kiln_rt_queue_is_closed);
+  KILN_RT(kiln_rt_queue_close);
+  KILN_RT(kiln_rt_random);
+  KILN_RT(kiln_rt_incompatible_shapes);
+#undef KILN_RT
+  return m;
+}
+
+} // namespace
+
+StatusOr<std::unique_ptr<GraphJit>> GraphJit::load(const std::string &path,
+                                                   const JitOptions &options) {
+  initializeOnce();
+  std::unique_ptr<GraphJit> jit(new GraphJit());
+  jit->options_ = options;
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registry.insert<GraphDialect>();
+  jit->context_ = std::make_unique<MLIRContext>(registry);
+  jit->context_->disableMultithreading();
+  jit->context_->loadAllAvailableDialects();
+  MLIRContext *ctx = jit->context_.get();
+
+  ErrorCollector errors(ctx);
+  ImportOptions importOptions;
+  importOptions.prefix = options.prefix;
+  importOptions.tags = options.tags;
+  std::string error;
+  OwningOpRef<ModuleOp> module = importGraphFile(path, ctx, importOptions, error);
+  if (!module)
+    return statusFromDiagnostic(error.find(": ") != std::string::npos &&
+                                        error.rfind("NotFound", 0) == 0
+                                    ? error
+                                    : "InvalidArgument: " + error);
+  GraphOp graph = theGraph(*module);
+  if (!graph)
+    return errors::InvalidArgument(path, ": no graph");
+  if (failed(inferNodeShapes(graph.getBlock())))
+    return errors.status("shape inference failed");
+  assignResourceSlots(graph);
+
+  if (auto text = graph.getMetaGraph()) {
+    tensorflow::MetaGraphDef meta;
+    if (google::protobuf::TextFormat::ParseFromString(text->str(), &meta)) {
+      auto it = meta.collection_def().find("queue_runners");
+      if (it != meta.collection_def().end())
+        for (const std::string &bytes : it->second.bytes_list().value()) {
+          tensorflow::QueueRunnerDef def;
+          if (!def.ParseFromString(bytes))
+            return errors::DataLoss("queue_runners collection: a "
+                                    "QueueRunnerDef does not parse");
+          jit->queueRunners_.push_back(queueRunnerFromProto(def));
+        }
+    }
+  }
+  jit->graph_ = std::make_unique<OwningOpRef<ModuleOp>>(std::move(module));
+  return jit;
+}
+
+std::vector<ResourceSpec> GraphJit::resourceSpecs() const {
+  ModuleOp module = **graph_;
+  GraphOp graph = theGraph(module);
+  llvm::StringMap<Operation *> byName;
+  for (Operation &op : graph.getBlock())
+    if (isResourceNode(&op))
+      byName.try_emplace(getNodeName(&op), &op);
+  std::vector<ResourceSpec> out;
+  auto names = module->getAttrOfType<ArrayAttr>(kResourcesAttrName);
+  for (Attribute n : names)
+    out.push_back(resourceSpec(byName.lookup(cast<StringAttr>(n).getValue())));
+  return out;
+}
+
+StatusOr<DType> GraphJit::tensorDType(const std::string &tensor) const {
+  auto [name, k] = splitTensorName(tensor);
+  GraphOp graph = theGraph(**graph_);
+  for (Operation &op : graph.getBlock())
+    if (isNode(&op) && getNodeName(&op) == name) {
+      if (k >= getDataResults(&op).size())
+        break;
+      return dtypeOf(cast<TensorType>(op.getResult(k).getType())
+                         .getElementType());
+    }
+  return errors::NotFound("FeedInputs: unable to find feed output ", tensor);
+}
+
+StatusOr<const CompiledSignature *>
+GraphJit::get(const std::vector<std::string> &feeds,
+              const std::vector<std::string> &fetches,
+              const std::vector<std::string> &targets,
+              const std::vector<Tensor> *feedValues) {
+  SignatureSpec spec;
+  spec.feeds = feeds;
+  spec.fetches = fetches;
+  spec.targets = targets;
+  std::string key = spec.str();
+  // Specialized on the fed shapes.
+  if (feedValues)
+    for (const Tensor &t : *feedValues)
+      key += " " + t.shape().toString();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = compiled_.find(key);
+  if (it != compiled_.end())
+    return &it->second->sig;
+  return compile(key, feeds, fetches, targets, feedValues);
+}
+
+StatusOr<const CompiledSignature *>
+GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
+                  const std::vector<std::string> &fetches,
+                  const std::vector<std::string> &targets,
+                  const std::vector<Tensor> *feedValues) {
+  auto start = std::chrono::steady_clock::now();
+  MLIRContext *ctx = context_.get();
+  ErrorCollector errors(ctx);
+  OwningOpRef<ModuleOp> module((**graph_).clone());
+  GraphOp graph = theGraph(*module);
+  SignatureSpec spec;
+  spec.name = "kiln_signature";
+  spec.feeds = feeds;
+  spec.fetches = fetches;
+  spec.targets = targets;
+  if (feedValues)
+    for (const Tensor &t : *feedValues)
+      spec.feedShapes.push_back(t.shape().dims());
+  FailureOr<func::FuncOp> fn = buildSessionFunction(graph, spec, *module);
+  if (failed(fn))
+    return errors.status("building the session function failed");
+  std::vector<FeedSpec> feedSpecs;
+  for (auto [i, type] : llvm::enumerate(fn->getArgumentTypes())) {
+    FeedSpec f;
+    f.name = feeds[i];
+    f.dtype = dtypeOf(cast<TensorType>(type).getElementType());
+    if (auto r = dyn_cast<RankedTensorType>(type)) {
+      f.hasShape = true;
+      for (int64_t d : r.getShape())
+        f.dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    }
+    feedSpecs.push_back(std::move(f));
+  }
+  graph.erase();
+  if (failed(lowerSessionFunctions(*module, defaultNodeLowerings())))
+    return errors.status("lowering failed");
+  PassManager pm(ctx);
+  buildLowerToLLVMPipeline(pm);
+  if (failed(pm.run(*module)))
+    return errors.status("lowering to LLVM failed");
+
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer =
+      makeOptimizingTransformer(options_.optLevel, 0, nullptr);
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine)
+    return errors::Internal("JIT: ", llvm::toString(engine.takeError()));
+  (*engine)->registerSymbols(runtimeSymbols);
+  (*engine)->initialize();
+  auto sym = (*engine)->lookup(spec.name);
+  if (!sym)
+    return errors::Internal("JIT: ", llvm::toString(sym.takeError()));
+
+  auto entry = std::make_unique<Entry>();
+  entry->engine = std::move(*engine);
+  entry->sig.key = key;
+  entry->sig.feeds = std::move(feedSpecs);
+  entry->sig.fetches = fetches;
+  entry->sig.fn = reinterpret_cast<void (*)(KilnCall *)>(*sym);
+  if (options_.verbose)
+    std::fprintf(stderr, "graph-run: compiled '%s' in %.0f ms\n", key.c_str(),
+                 std::chrono::duration<double, std::milli>(
+                     std::chrono::steady_clock::now() - start)
+                     .count());
+  const CompiledSignature *sig = &entry->sig;
+  compiled_[key] = std::move(entry);
+  return sig;
+}

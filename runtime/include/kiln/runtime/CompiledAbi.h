@@ -1,0 +1,105 @@
+//===- CompiledAbi.h - What compiled graph code calls -----------*- C++ -*-===//
+//
+// The interface between generated code and the runtime. Compiled code does
+// all math itself; it calls the runtime only for state (variables, queues),
+// feeds and fetches, random streams and error reports. Every call takes the
+// run's call frame. Tensors cross the boundary as scalars: compiled code
+// passes (dtype, data pointer, rank, pointer to dims) and receives tensors
+// as a frame-owned value index, whose bytes it maps with
+// `kiln_rt_buffer` (an MLIR memref<?xi8> via the C interface) and whose dims
+// it asks for. Values in the frame live until the run ends.
+//
+// Calls that can fail return a negative number (or 0 for "ok" flags) and
+// record the error in the frame; compiled code then skips the rest of the
+// run. All pointers to data are as wide as int64_t.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_COMPILEDABI_H
+#define KILN_RUNTIME_COMPILEDABI_H
+
+#include "kiln/runtime/RunContext.h"
+#include "kiln/runtime/Status.h"
+#include "kiln/runtime/Tensor.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln {
+
+class Session;
+
+/// The frame of one run of a compiled signature.
+struct KilnCall {
+  Session *session = nullptr;
+  RunContext *ctx = nullptr;
+  const std::vector<Tensor> *feeds = nullptr;
+  std::vector<Tensor> *fetches = nullptr;
+  /// Tensors handed to compiled code (feeds, reads, dequeues, random).
+  std::vector<Tensor> values;
+  /// Arguments pushed for the next runtime call (borrowed memory).
+  std::vector<Tensor> args;
+  Status status;
+};
+
+/// How AssignVariable-like calls combine (kiln_rt_assign's `mode`).
+enum class AssignMode : int32_t { kAssign = 0, kAdd = 1, kSub = 2 };
+/// kiln_rt_dequeue's `mode`.
+enum class DequeueMode : int32_t { kOne = 0, kMany = 1, kUpTo = 2 };
+/// kiln_rt_random's `dist`.
+enum class RandomDist : int32_t { kUniform = 0, kNormal = 1, kTruncated = 2 };
+
+/// A rank-1 memref<?xi8> descriptor as MLIR lays it out.
+struct ByteMemRef {
+  int8_t *allocated;
+  int8_t *aligned;
+  int64_t offset;
+  int64_t size;
+  int64_t stride;
+};
+
+} // namespace kiln
+
+extern "C" {
+/// Pushes an argument: `data` points at rank-`rank` dims `dims` of `dtype`.
+void kiln_rt_arg(kiln::KilnCall *call, int32_t dtype, int64_t data,
+                 int64_t rank, int64_t dims);
+/// Value index of feed `i`.
+int64_t kiln_rt_feed(kiln::KilnCall *call, int64_t i);
+/// The bytes of value `v`: a copy the compiled code owns and frees.
+void _mlir_ciface_kiln_rt_buffer(kiln::ByteMemRef *out, kiln::KilnCall *call,
+                                 int64_t v);
+/// Dim `d` of value `v`.
+int64_t kiln_rt_dim(kiln::KilnCall *call, int64_t v, int64_t d);
+/// Checks that value `v` has `rank` dims equal to `dims` where those are >= 0
+/// (what the compiled code assumed); 1 when it does.
+int32_t kiln_rt_check_shape(kiln::KilnCall *call, int64_t v, int64_t rank,
+                            int64_t dims, int64_t slot);
+/// Fetch `i` = a copy of the last argument pushed. Returns 1.
+int32_t kiln_rt_fetch(kiln::KilnCall *call, int64_t i);
+/// Value index of the variable in `slot` (shared, read-only), or -1.
+int64_t kiln_rt_read(kiln::KilnCall *call, int64_t slot);
+/// Assign / AssignAdd / AssignSub of the last argument to `slot`.
+int32_t kiln_rt_assign(kiln::KilnCall *call, int64_t slot, int32_t mode,
+                       int32_t validateShape);
+/// Enqueue (many = 0) or EnqueueMany (1) of the last `n` arguments.
+int32_t kiln_rt_enqueue(kiln::KilnCall *call, int64_t slot, int64_t n,
+                        int32_t many, int64_t timeoutMs);
+/// Dequeue: value index of the first component, or -1.
+int64_t kiln_rt_dequeue(kiln::KilnCall *call, int64_t slot, int32_t mode,
+                        int64_t n, int64_t timeoutMs);
+int32_t kiln_rt_queue_size(kiln::KilnCall *call, int64_t slot);
+int32_t kiln_rt_queue_is_closed(kiln::KilnCall *call, int64_t slot);
+int32_t kiln_rt_queue_close(kiln::KilnCall *call, int64_t slot,
+                            int32_t cancelPendingEnqueues);
+/// A random tensor of `dtype` and the shape of the last argument (an
+/// int32/int64 shape vector), from the generator in `slot`: value index or -1.
+int64_t kiln_rt_random(kiln::KilnCall *call, int64_t slot, int32_t dist,
+                       int32_t dtype);
+/// Records InvalidArgument "Incompatible shapes: [a] vs. [b]" for the
+/// broadcast of dims `a` and `b` of node `nodeName` (a NUL-terminated
+/// string in the compiled code). Returns 0.
+int32_t kiln_rt_incompatible_shapes(kiln::KilnCall *call, int64_t a,
+                                    int64_t b);
+}
+
+#endif // KILN_RUNTIME_COMPILEDABI_H

@@ -1,0 +1,257 @@
+//===- CompiledAbi.cpp - What compiled graph code calls -------------------===//
+#include "kiln/runtime/CompiledAbi.h"
+#include "kiln/runtime/Session.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace kiln;
+using namespace kiln::random;
+
+namespace {
+
+int64_t fail(KilnCall *call, const Status &s) {
+  if (call->status.ok())
+    call->status = s;
+  return -1;
+}
+
+int64_t addValue(KilnCall *call, Tensor t) {
+  call->values.push_back(std::move(t));
+  return static_cast<int64_t>(call->values.size()) - 1;
+}
+
+/// Pops the last `n` arguments as deep copies (the compiled code frees its
+/// buffers once the call returns).
+Tuple popArgs(KilnCall *call, size_t n) {
+  Tuple out;
+  size_t first = call->args.size() - n;
+  for (size_t i = first; i < call->args.size(); ++i)
+    out.push_back(call->args[i].deepCopy());
+  call->args.resize(first);
+  return out;
+}
+
+template <typename T> T *slotAs(KilnCall *call, int64_t slot) {
+  return static_cast<T *>(call->session->slot(static_cast<size_t>(slot)));
+}
+
+template <typename T, typename Fill>
+void fillGroups(Tensor &t, PhiloxRandom gen, Fill fill) {
+  T *d = t.data<T>();
+  int64_t n = t.numElements();
+  for (int64_t i = 0; i < n;) {
+    auto group = fill(gen);
+    for (size_t k = 0; k < group.size() && i < n; ++k)
+      d[i++] = group[k];
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+void kiln_rt_arg(KilnCall *call, int32_t dtype, int64_t data, int64_t rank,
+                 int64_t dims) {
+  const int64_t *d = reinterpret_cast<const int64_t *>(dims);
+  TensorShape shape(std::vector<int64_t>(d, d + rank));
+  call->args.push_back(Tensor::borrow(static_cast<DType>(dtype), shape,
+                                      reinterpret_cast<void *>(data)));
+}
+
+int64_t kiln_rt_feed(KilnCall *call, int64_t i) {
+  return addValue(call, (*call->feeds)[static_cast<size_t>(i)]);
+}
+
+void _mlir_ciface_kiln_rt_buffer(ByteMemRef *out, KilnCall *call, int64_t v) {
+  // The compiled code owns (and frees) memrefs that calls return, so it gets
+  // its own copy. TODO: hand out the runtime's buffer without the copy.
+  Tensor &t = call->values[static_cast<size_t>(v)];
+  size_t bytes = t.byteSize();
+  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment *
+                   kTensorAlignment;
+  auto *p = static_cast<int8_t *>(
+      std::aligned_alloc(kTensorAlignment, rounded ? rounded : kTensorAlignment));
+  if (bytes)
+    std::memcpy(p, t.raw(), bytes);
+  *out = ByteMemRef{p, p, 0, static_cast<int64_t>(bytes), 1};
+}
+
+int64_t kiln_rt_dim(KilnCall *call, int64_t v, int64_t d) {
+  return call->values[static_cast<size_t>(v)].shape().dim(static_cast<int>(d));
+}
+
+int32_t kiln_rt_check_shape(KilnCall *call, int64_t v, int64_t rank,
+                            int64_t dims, int64_t slot) {
+  const Tensor &t = call->values[static_cast<size_t>(v)];
+  const int64_t *d = reinterpret_cast<const int64_t *>(dims);
+  bool ok = t.shape().rank() == rank;
+  for (int64_t i = 0; ok && i < rank; ++i)
+    ok = d[i] < 0 || d[i] == t.shape().dim(static_cast<int>(i));
+  if (ok)
+    return 1;
+  std::string want = "[";
+  for (int64_t i = 0; i < rank; ++i)
+    want += (i ? "," : "") + (d[i] < 0 ? std::string("?") : std::to_string(d[i]));
+  want += "]";
+  const std::string &node =
+      call->session->resources()[static_cast<size_t>(slot)].nodeName;
+  fail(call, errors::Unimplemented(
+                 "compiled code expects a value of shape ", want, " from ",
+                 node, " but got ", t.shape().toString(),
+                 "; give the queue or variable its shape"));
+  return 0;
+}
+
+int32_t kiln_rt_fetch(KilnCall *call, int64_t i) {
+  Tuple v = popArgs(call, 1);
+  (*call->fetches)[static_cast<size_t>(i)] = std::move(v[0]);
+  return 1;
+}
+
+int64_t kiln_rt_read(KilnCall *call, int64_t slot) {
+  StatusOr<Tensor> t = slotAs<Variable>(call, slot)->snapshot();
+  if (!t.ok())
+    return fail(call, t.status());
+  return addValue(call, std::move(*t));
+}
+
+int32_t kiln_rt_assign(KilnCall *call, int64_t slot, int32_t mode,
+                       int32_t validateShape) {
+  Variable *var = slotAs<Variable>(call, slot);
+  // Assign copies what it keeps; the argument may stay borrowed.
+  Tensor value = call->args.back();
+  call->args.pop_back();
+  Status st;
+  switch (static_cast<AssignMode>(mode)) {
+  case AssignMode::kAssign:
+    st = var->assign(value, validateShape != 0);
+    break;
+  case AssignMode::kAdd:
+    st = var->assignAdd(value);
+    break;
+  case AssignMode::kSub:
+    st = var->assignSub(value);
+    break;
+  }
+  if (!st.ok())
+    return static_cast<int32_t>(fail(call, st) + 1);
+  return 1;
+}
+
+int32_t kiln_rt_enqueue(KilnCall *call, int64_t slot, int64_t n, int32_t many,
+                        int64_t timeoutMs) {
+  (void)timeoutMs; // TF ignores the op's timeout_ms too.
+  Queue *q = slotAs<Queue>(call, slot);
+  Tuple t = popArgs(call, static_cast<size_t>(n));
+  Status st = many ? q->enqueueMany(t, call->ctx) : q->enqueue(t, call->ctx);
+  if (!st.ok())
+    return static_cast<int32_t>(fail(call, st) + 1);
+  return 1;
+}
+
+int64_t kiln_rt_dequeue(KilnCall *call, int64_t slot, int32_t mode, int64_t n,
+                        int64_t timeoutMs) {
+  (void)timeoutMs;
+  Queue *q = slotAs<Queue>(call, slot);
+  Tuple t;
+  Status st;
+  switch (static_cast<DequeueMode>(mode)) {
+  case DequeueMode::kOne:
+    st = q->dequeue(&t, call->ctx);
+    break;
+  case DequeueMode::kMany:
+    st = q->dequeueMany(n, &t, call->ctx);
+    break;
+  case DequeueMode::kUpTo:
+    st = q->dequeueUpTo(n, &t, call->ctx);
+    break;
+  }
+  if (!st.ok())
+    return fail(call, st);
+  int64_t first = static_cast<int64_t>(call->values.size());
+  for (Tensor &c : t)
+    addValue(call, std::move(c));
+  return first;
+}
+
+int32_t kiln_rt_queue_size(KilnCall *call, int64_t slot) {
+  return slotAs<Queue>(call, slot)->size();
+}
+
+int32_t kiln_rt_queue_is_closed(KilnCall *call, int64_t slot) {
+  return slotAs<Queue>(call, slot)->isClosed() ? 1 : 0;
+}
+
+int32_t kiln_rt_queue_close(KilnCall *call, int64_t slot,
+                            int32_t cancelPendingEnqueues) {
+  Status st = slotAs<Queue>(call, slot)->close(cancelPendingEnqueues != 0,
+                                                call->ctx);
+  if (!st.ok())
+    return static_cast<int32_t>(fail(call, st) + 1);
+  return 1;
+}
+
+int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
+                       int32_t dtype) {
+  Tuple shapeArg = popArgs(call, 1);
+  const Tensor &s = shapeArg[0];
+  std::vector<int64_t> dims;
+  for (int64_t i = 0; i < s.numElements(); ++i) {
+    int64_t d = s.dtype() == DType::kInt64 ? s.data<int64_t>()[i]
+                                           : s.data<int32_t>()[i];
+    if (d < 0)
+      return fail(call, errors::InvalidArgument(
+                            "Dimension ", i, " must be >= 0 (got ", d, ")"));
+    dims.push_back(d);
+  }
+  Tensor out = Tensor::uninitialized(static_cast<DType>(dtype),
+                                     TensorShape(std::move(dims)));
+  auto *state = slotAs<RandomState>(call, slot);
+  uint64_t n = static_cast<uint64_t>(out.numElements());
+  // TF reserves 256 Philox calls per output element for every distribution.
+  PhiloxRandom gen = state->reserve(n, 256);
+  bool isFloat = out.dtype() == DType::kFloat;
+  if (!isFloat && out.dtype() != DType::kDouble)
+    return fail(call, errors::Unimplemented("random ops of dtype ",
+                                            dtypeName(out.dtype())));
+  switch (static_cast<RandomDist>(dist)) {
+  case RandomDist::kUniform:
+    if (isFloat)
+      fillGroups<float>(out, gen, uniformFloat);
+    else
+      fillGroups<double>(out, gen, uniformDouble);
+    break;
+  case RandomDist::kNormal:
+    if (isFloat)
+      fillGroups<float>(out, gen, normalFloat);
+    else
+      fillGroups<double>(out, gen, normalDouble);
+    break;
+  case RandomDist::kTruncated: {
+    if (!isFloat)
+      return fail(call, errors::Unimplemented(
+                            "TruncatedNormal of dtype double"));
+    // Group g starts 256 Philox calls after group g-1.
+    float *d = out.data<float>();
+    for (uint64_t i = 0, g = 0; i < n; ++g) {
+      PhiloxRandom groupGen = gen;
+      groupGen.skip(g * 256);
+      SingleSampleAdapter single(&groupGen);
+      std::array<float, 4> v = truncatedNormalFloat(single);
+      for (size_t k = 0; k < 4 && i < n; ++k)
+        d[i++] = v[k];
+    }
+    break;
+  }
+  }
+  return addValue(call, std::move(out));
+}
+
+int32_t kiln_rt_incompatible_shapes(KilnCall *call, int64_t a, int64_t b) {
+  fail(call, errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [",
+                                     b, "]"));
+  return 0;
+}
+
+} // extern "C"
