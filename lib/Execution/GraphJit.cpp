@@ -155,6 +155,7 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   };
 #define KILN_RT(name) add(#name, reinterpret_cast<void *>(&name))
   KILN_RT(kiln_rt_arg);
+  KILN_RT(kiln_rt_arg_value);
   KILN_RT(kiln_rt_feed);
   KILN_RT(_mlir_ciface_kiln_rt_buffer);
   KILN_RT(kiln_rt_dim);

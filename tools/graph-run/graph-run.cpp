@@ -447,6 +447,25 @@ int main(int argc, char **argv) {
     if (action.kind == Action::kStartQueueRunners) {
       if ((*jit)->queueRunners().empty())
         std::fprintf(stderr, "graph-run: the graph has no queue runners\n");
+      // Compile the runners' ops first, so that the threads start together
+      // rather than in the order their code gets compiled.
+      for (const QueueRunnerSpec &spec : (*jit)->queueRunners()) {
+        std::vector<std::string> ops = spec.enqueueOpNames;
+        ops.push_back(spec.closeOpName);
+        ops.push_back(spec.cancelOpName);
+        for (const std::string &op : ops) {
+          if (op.empty())
+            continue;
+          bool isTensor = op.find(':') != std::string::npos;
+          StatusOr<const CompiledSignature *> sig =
+              isTensor ? (*jit)->get({}, {op}, {}, nullptr)
+                       : (*jit)->get({}, {}, {op}, nullptr);
+          if (!sig.ok()) {
+            printError(sig.status());
+            failedAny = true;
+          }
+        }
+      }
       for (const QueueRunnerSpec &spec : (*jit)->queueRunners()) {
         runners.push_back(std::make_unique<QueueRunner>(spec));
         for (ThreadHandle &t :

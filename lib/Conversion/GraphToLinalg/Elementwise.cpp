@@ -356,10 +356,8 @@ LogicalResult lowerIdentity(NodeLowering &l, Operation *op) {
     l.setSlot(op, 0, *slot);
     return success();
   }
-  FailureOr<Value> x = l.tensor(op, 0);
-  if (failed(x))
+  if (failed(l.forward(op, 0, 0)))
     return failure();
-  l.setTensor(op, 0, *x);
   return success();
 }
 

@@ -118,10 +118,52 @@ FailureOr<Value> NodeLowering::tensorOf(Value v) {
 
 FailureOr<Value> NodeLowering::tensor(Operation *op, unsigned i) {
   Value v = getDataOperands(op)[i];
+  if (opaqueValues.count(v)) {
+    (void)unsupported(op, "input " + Twine(i) +
+                              " has a shape unknown at compile time; give "
+                              "the graph shapes (e.g. the queue's `shapes`)");
+    return failure();
+  }
   FailureOr<Value> t = tensorOf(v);
   if (failed(t))
     (void)unsupported(op, "input " + Twine(i) + " has no tensor value");
   return t;
+}
+
+LogicalResult NodeLowering::forward(Operation *op, unsigned i, unsigned k) {
+  Value v = getDataOperands(op)[i];
+  if (auto it = opaqueValues.find(v); it != opaqueValues.end()) {
+    opaqueValues[op->getResult(k)] = it->second;
+    return success();
+  }
+  FailureOr<Value> t = tensor(op, i);
+  if (failed(t))
+    return failure();
+  setTensor(op, k, *t);
+  return success();
+}
+
+LogicalResult NodeLowering::pushValue(Value v) {
+  if (auto it = opaqueValues.find(v); it != opaqueValues.end()) {
+    callRuntime("kiln_rt_arg_value", Type(), {it->second});
+    return success();
+  }
+  FailureOr<Value> t = tensorOf(v);
+  if (failed(t))
+    return failure();
+  pushArg(*t, graphElementType(v));
+  return success();
+}
+
+LogicalResult NodeLowering::pushOperand(Operation *op, unsigned i) {
+  Value v = getDataOperands(op)[i];
+  if (opaqueValues.count(v))
+    return pushValue(v);
+  FailureOr<Value> t = tensor(op, i);
+  if (failed(t))
+    return failure();
+  pushArg(*t, graphElementType(v));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -459,12 +501,10 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
       return failure();
   }
   for (auto [i, v] : llvm::enumerate(returnOp->getOperands())) {
-    FailureOr<Value> t = l.tensorOf(v);
-    if (failed(t))
+    if (failed(l.pushValue(v)))
       return returnOp->emitError()
              << "Unimplemented: fetch " << fn.getResultAttr(i, kFetchAttrName)
              << " has no tensor value in compiled code";
-    l.pushArg(*t, NodeLowering::graphElementType(v));
     l.callRuntime("kiln_rt_fetch", b.getI32Type(),
                   {l.i64(static_cast<int64_t>(i))});
   }

@@ -52,6 +52,19 @@ public:
   void setTensor(mlir::Value graphValue, mlir::Value v) {
     values[graphValue] = v;
   }
+  /// A value the runtime holds whose shape the compiled code does not know
+  /// (e.g. dequeued from a queue without shapes): it can be passed on
+  /// (fetched, enqueued, assigned) but not computed with.
+  void setOpaque(mlir::Operation *op, unsigned k, mlir::Value index) {
+    opaqueValues[op->getResult(k)] = index;
+  }
+  /// Pushes data operand `i` as the next runtime argument (tensor or
+  /// opaque value).
+  mlir::LogicalResult pushOperand(mlir::Operation *op, unsigned i);
+  /// The same for a graph value (fetches).
+  mlir::LogicalResult pushValue(mlir::Value graphValue);
+  /// Result `k` of `op` is operand `i` as it is (tensor or opaque).
+  mlir::LogicalResult forward(mlir::Operation *op, unsigned i, unsigned k);
   /// The slot of resource node `name`.
   mlir::FailureOr<int64_t> slotOfNode(mlir::Operation *op);
 
@@ -120,6 +133,7 @@ private:
   mlir::Location currentLoc = mlir::UnknownLoc::get(module.getContext());
   llvm::DenseMap<mlir::Value, mlir::Value> values;
   llvm::DenseMap<mlir::Value, int64_t> slotValues;
+  llvm::DenseMap<mlir::Value, mlir::Value> opaqueValues;
 };
 
 /// The sizes of tensor `x` (index values).

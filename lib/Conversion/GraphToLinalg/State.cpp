@@ -46,10 +46,8 @@ LogicalResult lowerAssign(NodeLowering &l, Operation *op) {
                     : t.contains("Sub") ? AssignMode::kSub
                                         : AssignMode::kAssign;
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
-  FailureOr<Value> value = l.tensor(op, 1);
-  if (failed(slot) || failed(value))
+  if (failed(slot) || failed(l.pushOperand(op, 1)))
     return failure();
-  l.pushArg(*value, NodeLowering::graphElementType(getDataOperands(op)[1]));
   bool validate = boolAttr(op, "validate_shape", true);
   l.guardNonZero(l.callRuntime(
       "kiln_rt_assign", l.b.getI32Type(),
@@ -79,12 +77,9 @@ LogicalResult lowerEnqueue(NodeLowering &l, Operation *op) {
   if (failed(slot))
     return failure();
   unsigned n = getDataOperands(op).size() - 1;
-  for (unsigned i = 1; i <= n; ++i) {
-    FailureOr<Value> comp = l.tensor(op, i);
-    if (failed(comp))
+  for (unsigned i = 1; i <= n; ++i)
+    if (failed(l.pushOperand(op, i)))
       return failure();
-    l.pushArg(*comp, NodeLowering::graphElementType(getDataOperands(op)[i]));
-  }
   bool many = getNodeOpType(op).contains("Many");
   l.guardNonZero(l.callRuntime("kiln_rt_enqueue", l.b.getI32Type(),
                                {l.i64(*slot), l.i64(n), l.i32(many),
@@ -108,8 +103,13 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
     n = l.b.create<tensor::ExtractOp>(l.loc(), *count, ValueRange{});
     n = l.b.create<arith::ExtSIOp>(l.loc(), l.b.getI64Type(), n);
   }
+  // Components of unknown rank stay opaque (fetch or enqueue them only).
   SmallVector<RankedTensorType> types;
   for (unsigned k = 0; k < getDataResults(op).size(); ++k) {
+    if (!isa<RankedTensorType>(op->getResult(k).getType())) {
+      types.push_back(nullptr);
+      continue;
+    }
     FailureOr<RankedTensorType> type = l.resultType(op, k);
     if (failed(type))
       return failure();
@@ -122,6 +122,10 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
   for (auto [k, type] : llvm::enumerate(types)) {
     Value idx = l.b.create<arith::AddIOp>(l.loc(), first,
                                           l.i64(static_cast<int64_t>(k)));
+    if (!type) {
+      l.setOpaque(op, k, idx);
+      continue;
+    }
     l.checkShape(idx, type, *slot);
     l.setTensor(op, k,
                 l.importValue(idx, type,

@@ -59,6 +59,10 @@ void kiln_rt_arg(KilnCall *call, int32_t dtype, int64_t data, int64_t rank,
                                       reinterpret_cast<void *>(data)));
 }
 
+void kiln_rt_arg_value(KilnCall *call, int64_t v) {
+  call->args.push_back(call->values[static_cast<size_t>(v)]);
+}
+
 int64_t kiln_rt_feed(KilnCall *call, int64_t i) {
   return addValue(call, (*call->feeds)[static_cast<size_t>(i)]);
 }

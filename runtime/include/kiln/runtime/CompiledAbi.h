@@ -63,6 +63,8 @@ extern "C" {
 /// Pushes an argument: `data` points at rank-`rank` dims `dims` of `dtype`.
 void kiln_rt_arg(kiln::KilnCall *call, int32_t dtype, int64_t data,
                  int64_t rank, int64_t dims);
+/// Pushes value `v` (one the runtime holds) as an argument.
+void kiln_rt_arg_value(kiln::KilnCall *call, int64_t v);
 /// Value index of feed `i`.
 int64_t kiln_rt_feed(kiln::KilnCall *call, int64_t i);
 /// The bytes of value `v`: a copy the compiled code owns and frees.
