@@ -489,8 +489,8 @@ LogicalResult kiln::inferNodeShapes(Block &block) {
       continue;
     Inference r = infer(op);
     if (!r.error.empty()) {
-      op->emitError() << "node '" << getNodeName(op) << "' ("
-                      << getNodeOpType(op) << "): " << r.error;
+      op->emitError() << "InvalidArgument: node '" << getNodeName(op)
+                      << "' (" << getNodeOpType(op) << "): " << r.error;
       return failure();
     }
     ResultRange results = getDataResults(op);
@@ -500,8 +500,8 @@ LogicalResult kiln::inferNodeShapes(Block &block) {
       Shape current = shapeOf(v);
       std::optional<Shape> m = meet(current, r.outputs[k]);
       if (!m) {
-        op->emitError() << "node '" << getNodeName(op) << "' ("
-                        << getNodeOpType(op) << "): output " << k
+        op->emitError() << "InvalidArgument: node '" << getNodeName(op)
+                        << "' (" << getNodeOpType(op) << "): output " << k
                         << " has shape " << r.outputs[k].str()
                         << " but the graph declares " << current.str()
                         << " (_output_shapes)";
