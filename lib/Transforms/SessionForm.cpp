@@ -11,12 +11,17 @@
 #include "kiln/Transforms/SessionForm.h"
 #include "kiln/Transforms/Passes.h"
 
+#include "kiln/proto/meta_graph.pb.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <google/protobuf/text_format.h>
 
 #include <queue>
 
@@ -127,6 +132,110 @@ bool kiln::parseSignature(StringRef text, SignatureSpec &spec,
   return true;
 }
 
+bool kiln::parseSignatureFile(StringRef text, std::vector<SignatureSpec> &out,
+                              std::string &error) {
+  SmallVector<StringRef> lines;
+  text.split(lines, '\n');
+  for (auto [i, line] : llvm::enumerate(lines)) {
+    line = line.split('#').first.trim();
+    if (line.empty())
+      continue;
+    SignatureSpec spec;
+    if (!parseSignature(line, spec, error)) {
+      error = "line " + std::to_string(i + 1) + ": " + error;
+      return false;
+    }
+    out.push_back(std::move(spec));
+  }
+  return true;
+}
+
+std::vector<SignatureSpec> kiln::signaturesFromMetaGraph(GraphOp graph) {
+  std::vector<SignatureSpec> out;
+  auto text = graph.getMetaGraph();
+  tensorflow::MetaGraphDef meta;
+  if (!text || !google::protobuf::TextFormat::ParseFromString(text->str(), &meta))
+    return out;
+  // A collection entry names a node ("init") or a tensor ("AssignAdd:0"):
+  // run the first as a target, fetch the second.
+  auto addOp = [](SignatureSpec &spec, const std::string &name) {
+    if (name.find(':') == std::string::npos)
+      spec.targets.push_back(name);
+    else
+      spec.fetches.push_back(name);
+  };
+  auto sanitize = [](std::string name) {
+    for (char &c : name)
+      if (!isalnum(static_cast<unsigned char>(c)))
+        c = '_';
+    return name;
+  };
+  SignatureSpec init;
+  init.name = "init_all_variables";
+  for (const char *key : {"variables", "local_variables"}) {
+    auto it = meta.collection_def().find(key);
+    if (it == meta.collection_def().end())
+      continue;
+    for (const std::string &bytes : it->second.bytes_list().value()) {
+      tensorflow::VariableDef var;
+      if (var.ParseFromString(bytes) && !var.initializer_name().empty() &&
+          llvm::find(init.targets, var.initializer_name()) == init.targets.end())
+        init.targets.push_back(var.initializer_name());
+    }
+  }
+  if (!init.targets.empty())
+    out.push_back(init);
+  const tensorflow::SaverDef &saver = meta.saver_def();
+  if (!saver.filename_tensor_name().empty()) {
+    SignatureSpec save, restore;
+    save.name = "save";
+    save.feeds.push_back(saver.filename_tensor_name());
+    save.feedShapes.push_back(std::nullopt);
+    addOp(save, saver.save_tensor_name());
+    restore.name = "restore";
+    restore.feeds.push_back(saver.filename_tensor_name());
+    restore.feedShapes.push_back(std::nullopt);
+    addOp(restore, saver.restore_op_name());
+    out.push_back(save);
+    out.push_back(restore);
+  }
+  auto qrs = meta.collection_def().find("queue_runners");
+  if (qrs != meta.collection_def().end())
+    for (const std::string &bytes : qrs->second.bytes_list().value()) {
+      tensorflow::QueueRunnerDef qr;
+      if (!qr.ParseFromString(bytes))
+        continue;
+      std::string q = sanitize(qr.queue_name());
+      for (auto [i, op] : llvm::enumerate(qr.enqueue_op_name())) {
+        SignatureSpec spec;
+        spec.name = q + "_enqueue_" + std::to_string(i);
+        addOp(spec, op);
+        out.push_back(spec);
+      }
+      for (auto [suffix, op] : {std::pair<const char *, std::string>{
+                                    "_close", qr.close_op_name()},
+                                {"_cancel", qr.cancel_op_name()}}) {
+        if (op.empty())
+          continue;
+        SignatureSpec spec;
+        spec.name = q + suffix;
+        addOp(spec, op);
+        out.push_back(spec);
+      }
+    }
+  auto train = meta.collection_def().find("train_op");
+  if (train != meta.collection_def().end()) {
+    SignatureSpec spec;
+    spec.name = "train_op";
+    spec.feedPlaceholders = true;
+    for (const std::string &n : train->second.node_list().value())
+      addOp(spec, n);
+    if (!spec.targets.empty() || !spec.fetches.empty())
+      out.push_back(spec);
+  }
+  return out;
+}
+
 bool kiln::isResourceNode(Operation *op) {
   if (!isNode(op))
     return false;
@@ -177,9 +286,55 @@ Type valueType(Type type) {
 
 } // namespace
 
+static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
+                                             const SignatureSpec &spec,
+                                             ModuleOp module);
+
 FailureOr<func::FuncOp> kiln::buildSessionFunction(GraphOp graph,
                                                    const SignatureSpec &spec,
                                                    ModuleOp module) {
+  if (!spec.feedPlaceholders)
+    return buildFunction(graph, spec, module);
+  // Find the placeholders the run reaches without crossing a feed.
+  llvm::StringMap<Operation *> byName;
+  for (Operation &op : graph.getBlock())
+    if (isNode(&op))
+      byName[getNodeName(&op)] = &op;
+  llvm::StringSet<> fed;
+  for (const std::string &f : spec.feeds)
+    fed.insert(splitTensorName(f).first);
+  SmallVector<Operation *> worklist;
+  for (const std::string &f : spec.fetches)
+    if (Operation *op = byName.lookup(splitTensorName(f).first))
+      worklist.push_back(op);
+  for (const std::string &t : spec.targets)
+    if (Operation *op = byName.lookup(t))
+      worklist.push_back(op);
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  llvm::SmallPtrSet<Operation *, 8> placeholders;
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!seen.insert(op).second || fed.contains(getNodeName(op)))
+      continue;
+    if (isa<PlaceholderOp, PlaceholderV2Op>(op))
+      placeholders.insert(op);
+    for (Value v : op->getOperands())
+      worklist.push_back(v.getDefiningOp());
+  }
+  SignatureSpec withFeeds = spec;
+  withFeeds.feedPlaceholders = false;
+  withFeeds.feedShapes.resize(withFeeds.feeds.size());
+  for (Operation &op : graph.getBlock())
+    if (placeholders.contains(&op)) {
+      withFeeds.feeds.push_back(getNodeName(&op).str());
+      withFeeds.feedShapes.push_back(std::nullopt);
+    }
+  return buildFunction(graph, withFeeds, module);
+}
+
+static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
+                                             const SignatureSpec &spec,
+                                             ModuleOp module) {
   llvm::StringMap<Operation *> byName;
   DenseMap<Operation *, unsigned> position;
   for (Operation &op : graph.getBlock())
@@ -390,17 +545,39 @@ struct GraphSessionFormPass
     if (failed(inferNodeShapes(graph.getBlock())))
       return signalPassFailure();
     assignResourceSlots(graph);
-    SmallVector<StringRef> texts;
-    StringRef(signatures).split(texts, ';', -1, /*KeepEmpty=*/false);
-    for (auto [i, text] : llvm::enumerate(texts)) {
-      SignatureSpec spec;
-      std::string error;
-      if (!parseSignature(text, spec, error)) {
-        module.emitError() << "signature '" << text << "': " << error;
+    std::vector<SignatureSpec> specs;
+    std::string error;
+    std::string lines = signatures;
+    std::replace(lines.begin(), lines.end(), ';', '\n');
+    if (!parseSignatureFile(lines, specs, error)) {
+      module.emitError() << "signatures: " << error;
+      return signalPassFailure();
+    }
+    if (!config.empty()) {
+      auto file = llvm::MemoryBuffer::getFile(config);
+      if (!file) {
+        module.emitError() << "NotFound: " << config
+                           << "; No such file or directory";
         return signalPassFailure();
       }
+      if (!parseSignatureFile((*file)->getBuffer(), specs, error)) {
+        module.emitError() << config << ": " << error;
+        return signalPassFailure();
+      }
+    }
+    if (fromMeta) {
+      std::vector<SignatureSpec> meta = signaturesFromMetaGraph(graph);
+      specs.insert(specs.end(), meta.begin(), meta.end());
+    }
+    llvm::StringSet<> names;
+    for (auto [i, spec] : llvm::enumerate(specs)) {
       if (spec.name.empty())
         spec.name = "run" + std::to_string(i);
+      if (!names.insert(spec.name).second) {
+        module.emitError() << "InvalidArgument: two signatures are named '"
+                           << spec.name << "'";
+        return signalPassFailure();
+      }
       if (failed(buildSessionFunction(graph, spec, module)))
         return signalPassFailure();
     }

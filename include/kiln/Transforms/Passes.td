@@ -125,11 +125,20 @@ def GraphSessionForm : Pass<"graph-session-form", "::mlir::ModuleOp"> {
     removed. Errors use TensorFlow's wording and codes: an unknown fetch is
     `NotFound: FetchOutputs node x: not found`, an unfed placeholder
     `InvalidArgument: You must feed a value for placeholder tensor ...`.
+    Signatures come from `signatures`, from a `config` file, and with
+    `from-meta` from the MetaGraphDef: `init_all_variables` (each variable's
+    initializer), `save`/`restore` (SaverDef), one per queue-runner op, and
+    `train_op`.
   }];
   let options = [
     Option<"signatures", "signatures", "std::string", "",
            "signatures separated by ';', each `[NAME:] feed=.. fetch=.. "
            "target=..`">,
+    Option<"config", "config", "std::string", "",
+           "a file of signatures, one per line ('#' comments)">,
+    Option<"fromMeta", "from-meta", "bool", "false",
+           "add the MetaGraphDef's standard signatures: init_all_variables, "
+           "save, restore, each queue runner's ops, train_op">,
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }

@@ -31,6 +31,9 @@ struct SignatureSpec {
   /// Per feed (empty = none given): the shape to compile for where the graph
   /// leaves it open, e.g. "feed=X[128,784]" (-1 stays unknown).
   std::vector<std::optional<std::vector<int64_t>>> feedShapes;
+  /// Feed every placeholder the run needs (appended to `feeds` in graph
+  /// order): what a MetaGraphDef's train_op signature means.
+  bool feedPlaceholders = false;
 
   /// "feed=a,b fetch=c:0 target=init", the form the tools take.
   std::string str() const;
@@ -40,6 +43,19 @@ struct SignatureSpec {
 /// and repeatable; a feed may give its shape, `?` for an unknown dim). Returns false and sets `error` on anything else.
 bool parseSignature(llvm::StringRef text, SignatureSpec &spec,
                     std::string &error);
+
+/// Reads signatures, one per line ("[NAME:] feed=.. fetch=.. target=.."),
+/// '#' starting a comment. Returns false and sets `error` on a bad line.
+bool parseSignatureFile(llvm::StringRef text, std::vector<SignatureSpec> &out,
+                        std::string &error);
+
+/// The standard signatures a MetaGraphDef implies: `init_all_variables`
+/// (every variable's initializer from the `variables` and
+/// `local_variables` collections), `save` and `restore` (SaverDef: feed the
+/// file name tensor, run the save/restore op), one per queue runner op
+/// (`<queue>_enqueue_<i>`, `<queue>_close`, `<queue>_cancel`), and
+/// `train_op` (the collection of that name). Empty for a plain GraphDef.
+std::vector<SignatureSpec> signaturesFromMetaGraph(graph::GraphOp graph);
 
 /// "node:k" -> ("node", k); "node" -> ("node", 0).
 std::pair<llvm::StringRef, unsigned> splitTensorName(llvm::StringRef tensor);
