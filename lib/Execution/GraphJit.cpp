@@ -157,7 +157,8 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   KILN_RT(kiln_rt_arg);
   KILN_RT(kiln_rt_arg_value);
   KILN_RT(kiln_rt_feed);
-  KILN_RT(_mlir_ciface_kiln_rt_buffer);
+  KILN_RT(kiln_rt_data);
+  KILN_RT(kiln_rt_bytes);
   KILN_RT(kiln_rt_dim);
   KILN_RT(kiln_rt_check_shape);
   KILN_RT(kiln_rt_fetch);

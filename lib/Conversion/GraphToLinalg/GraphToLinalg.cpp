@@ -303,11 +303,36 @@ void NodeLowering::pushArg(Value t, Type graphElem) {
   callRuntime("kiln_rt_arg", Type(), {i32(dtype), ptr, i64(rank), dimsPtr});
 }
 
+Value NodeLowering::runtimeBytes(Value idx) {
+  // The runtime keeps the value alive until the run ends; the memref is
+  // built from its address (not returned by a call, which would make the
+  // deallocation pipeline free it as the caller's).
+  MLIRContext *ctx = b.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  Type i64Type = b.getI64Type();
+  auto arrayType = LLVM::LLVMArrayType::get(i64Type, 1);
+  auto descType = LLVM::LLVMStructType::getLiteral(
+      ctx, {ptrType, ptrType, i64Type, arrayType, arrayType});
+  Value addr = callRuntime("kiln_rt_data", i64Type, {idx});
+  Value bytes = callRuntime("kiln_rt_bytes", i64Type, {idx});
+  Value ptr = b.create<LLVM::IntToPtrOp>(loc(), ptrType, addr);
+  Value desc = b.create<LLVM::PoisonOp>(loc(), descType);
+  desc = b.create<LLVM::InsertValueOp>(loc(), desc, ptr, ArrayRef<int64_t>{0});
+  desc = b.create<LLVM::InsertValueOp>(loc(), desc, ptr, ArrayRef<int64_t>{1});
+  desc = b.create<LLVM::InsertValueOp>(loc(), desc, i64(0), ArrayRef<int64_t>{2});
+  desc = b.create<LLVM::InsertValueOp>(loc(), desc, bytes,
+                                       ArrayRef<int64_t>{3, 0});
+  desc = b.create<LLVM::InsertValueOp>(loc(), desc, i64(1),
+                                       ArrayRef<int64_t>{4, 0});
+  auto bytesType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
+  return b.create<UnrealizedConversionCastOp>(loc(), bytesType, desc)
+      .getResult(0);
+}
+
 Value NodeLowering::importValue(Value idx, RankedTensorType type,
                                 Type graphElem) {
   (void)graphElem;
-  auto bytesType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
-  Value buf = callRuntime("kiln_rt_buffer", bytesType, {idx});
+  Value buf = runtimeBytes(idx);
   SmallVector<Value> sizes;
   for (auto [d, size] : llvm::enumerate(type.getShape()))
     if (ShapedType::isDynamic(size)) {

@@ -108,6 +108,8 @@ public:
   /// type `graphElem`).
   mlir::Value importValue(mlir::Value index, mlir::RankedTensorType type,
                           mlir::Type graphElem);
+  /// The bytes of frame value `index` as a memref<?xi8> (not owned).
+  mlir::Value runtimeBytes(mlir::Value index);
   /// Checks, at run time, that value `index` has the static dims of `type`
   /// (values from queues and variables whose shapes the compiler assumed).
   void checkShape(mlir::Value index, mlir::RankedTensorType type,

@@ -2,7 +2,6 @@
 #include "kiln/runtime/CompiledAbi.h"
 #include "kiln/runtime/Session.h"
 
-#include <cstdlib>
 #include <cstring>
 
 using namespace kiln;
@@ -67,18 +66,13 @@ int64_t kiln_rt_feed(KilnCall *call, int64_t i) {
   return addValue(call, (*call->feeds)[static_cast<size_t>(i)]);
 }
 
-void _mlir_ciface_kiln_rt_buffer(ByteMemRef *out, KilnCall *call, int64_t v) {
-  // The compiled code owns (and frees) memrefs that calls return, so it gets
-  // its own copy. TODO: hand out the runtime's buffer without the copy.
-  Tensor &t = call->values[static_cast<size_t>(v)];
-  size_t bytes = t.byteSize();
-  size_t rounded = (bytes + kTensorAlignment - 1) / kTensorAlignment *
-                   kTensorAlignment;
-  auto *p = static_cast<int8_t *>(
-      std::aligned_alloc(kTensorAlignment, rounded ? rounded : kTensorAlignment));
-  if (bytes)
-    std::memcpy(p, t.raw(), bytes);
-  *out = ByteMemRef{p, p, 0, static_cast<int64_t>(bytes), 1};
+int64_t kiln_rt_data(KilnCall *call, int64_t v) {
+  return reinterpret_cast<int64_t>(call->values[static_cast<size_t>(v)].raw());
+}
+
+int64_t kiln_rt_bytes(KilnCall *call, int64_t v) {
+  return static_cast<int64_t>(
+      call->values[static_cast<size_t>(v)].byteSize());
 }
 
 int64_t kiln_rt_dim(KilnCall *call, int64_t v, int64_t d) {

@@ -5,7 +5,8 @@
 // from and fetches go to the runtime.
 // CHECK-LABEL: func.func @f(%{{.*}}: !llvm.ptr)
 // CHECK: call @kiln_rt_feed
-// CHECK: call @kiln_rt_buffer
+// CHECK: call @kiln_rt_data
+// CHECK: builtin.unrealized_conversion_cast
 // CHECK: memref.view
 // CHECK: bufferization.to_tensor
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel"]}

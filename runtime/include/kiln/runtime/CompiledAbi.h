@@ -5,9 +5,9 @@
 // feeds and fetches, random streams and error reports. Every call takes the
 // run's call frame. Tensors cross the boundary as scalars: compiled code
 // passes (dtype, data pointer, rank, pointer to dims) and receives tensors
-// as a frame-owned value index, whose bytes it maps with
-// `kiln_rt_buffer` (an MLIR memref<?xi8> via the C interface) and whose dims
-// it asks for. Values in the frame live until the run ends.
+// as a frame-owned value index, whose bytes (`kiln_rt_data`,
+// `kiln_rt_bytes`) it views as a memref in place, and whose dims it asks
+// for. Values in the frame live until the run ends.
 //
 // Calls that can fail return a negative number (or 0 for "ok" flags) and
 // record the error in the frame; compiled code then skips the rest of the
@@ -48,15 +48,6 @@ enum class DequeueMode : int32_t { kOne = 0, kMany = 1, kUpTo = 2 };
 /// kiln_rt_random's `dist`.
 enum class RandomDist : int32_t { kUniform = 0, kNormal = 1, kTruncated = 2 };
 
-/// A rank-1 memref<?xi8> descriptor as MLIR lays it out.
-struct ByteMemRef {
-  int8_t *allocated;
-  int8_t *aligned;
-  int64_t offset;
-  int64_t size;
-  int64_t stride;
-};
-
 } // namespace kiln
 
 extern "C" {
@@ -67,9 +58,10 @@ void kiln_rt_arg(kiln::KilnCall *call, int32_t dtype, int64_t data,
 void kiln_rt_arg_value(kiln::KilnCall *call, int64_t v);
 /// Value index of feed `i`.
 int64_t kiln_rt_feed(kiln::KilnCall *call, int64_t i);
-/// The bytes of value `v`: a copy the compiled code owns and frees.
-void _mlir_ciface_kiln_rt_buffer(kiln::ByteMemRef *out, kiln::KilnCall *call,
-                                 int64_t v);
+/// Address and size in bytes of value `v`'s data (valid until the run
+/// ends; compiled code reads it in place and never frees it).
+int64_t kiln_rt_data(kiln::KilnCall *call, int64_t v);
+int64_t kiln_rt_bytes(kiln::KilnCall *call, int64_t v);
 /// Dim `d` of value `v`.
 int64_t kiln_rt_dim(kiln::KilnCall *call, int64_t v, int64_t d);
 /// Checks that value `v` has `rank` dims equal to `dims` where those are >= 0
