@@ -487,8 +487,12 @@ static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
         for (size_t d = 0; d < given.size(); ++d)
           shape += (d ? "," : "") + (given[d] < 0 ? std::string("?")
                                                   : std::to_string(given[d]));
+        shape += "]";
+        std::string tensor = spec.feeds[i];
+        if (tensor.find(':') == std::string::npos)
+          tensor += ":0";
         graph.emitError() << "InvalidArgument: Cannot feed value of shape "
-                          << shape << " for Tensor '" << spec.feeds[i]
+                          << shape << " for Tensor '" << tensor
                           << "', which has shape " << shapeString(type);
         return failure();
       }

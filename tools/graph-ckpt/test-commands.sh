@@ -23,9 +23,9 @@ check() { # NAME EXPECTED_RC EXPECTED_OUTPUT COMMAND...
 cp "$src.index" "$src.data-00000-of-00001" "$tmp/"
 a=$tmp/embedding.ckpt
 check print 0 'my_embedding: float [3,2]
-[[1. 2.]
- [3. 5.]
- [7. 11.]]' "$tool" print "$a" my_embedding
+[[ 1.  2.]
+ [ 3.  5.]
+ [ 7. 11.]]' "$tool" print "$a" my_embedding
 check verify-ok 0 "OK: 1 tensors, all checksums match in $a" "$tool" verify "$a"
 check diff-same 0 'identical: 1 tensors' "$tool" diff "$a" "$src"
 

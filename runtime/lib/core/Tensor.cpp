@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <complex>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iomanip>
@@ -183,11 +184,112 @@ std::string formatElement(const Tensor &t, int64_t i) {
   }
 }
 
-void formatRec(const Tensor &t, int dim, int64_t &index, int64_t limit,
-               std::string &out) {
+bool isFloatDType(DType d) { return d == DType::kFloat || d == DType::kDouble; }
+
+template <typename T> double absAt(const Tensor &t, int64_t i) {
+  return std::fabs(static_cast<double>(t.data<T>()[i]));
+}
+
+/// numpy's scientific notation, used when values span too many magnitudes:
+/// shortest digits, at least one fraction digit place ("1.e+10"), two-digit
+/// exponent.
+std::string formatScientific(double v, bool isDouble) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  auto res = isDouble ? std::to_chars(buf, buf + sizeof(buf), v,
+                                      std::chars_format::scientific)
+                      : std::to_chars(buf, buf + sizeof(buf),
+                                      static_cast<float>(v),
+                                      std::chars_format::scientific);
+  std::string s(buf, res.ptr);
+  size_t e = s.find('e');
+  std::string mant = s.substr(0, e), exp = s.substr(e + 1);
+  if (mant.find('.') == std::string::npos)
+    mant += ".";
+  char sign = exp[0] == '-' ? '-' : '+';
+  if (exp[0] == '-' || exp[0] == '+')
+    exp = exp.substr(1);
+  while (exp.size() < 2)
+    exp = "0" + exp;
+  return mant + "e" + sign + exp;
+}
+
+/// The printed elements (the first `limit`), padded as numpy pads them: all
+/// to one width, floats aligned on the decimal point.
+std::vector<std::string> formatElements(const Tensor &t, int64_t limit) {
+  int64_t n = std::min<int64_t>(t.numElements(), limit);
+  std::vector<std::string> out;
+  out.reserve(n);
+  if (isFloatDType(t.dtype())) {
+    bool isDouble = t.dtype() == DType::kDouble;
+    double maxAbs = 0, minAbs = INFINITY;
+    for (int64_t i = 0; i < n; ++i) {
+      double a = isDouble ? absAt<double>(t, i) : absAt<float>(t, i);
+      if (std::isfinite(a) && a != 0) {
+        maxAbs = std::max(maxAbs, a);
+        minAbs = std::min(minAbs, a);
+      }
+    }
+    bool sci = maxAbs >= 1e8 ||
+               (maxAbs > 0 && (minAbs < 1e-4 || maxAbs / minAbs > 1e3));
+    size_t left = 0, right = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double v = isDouble ? t.data<double>()[i] : t.data<float>()[i];
+      std::string s = sci ? formatScientific(v, isDouble) : formatElement(t, i);
+      // numpy prints at most 8 fraction digits ("maxprec").
+      size_t point = s.find('.');
+      if (!sci && point != std::string::npos && s.size() - point - 1 > 8 &&
+          s.find('e') == std::string::npos) {
+        char buf[64];
+        std::snprintf(buf, sizeof(buf), "%.8f", v);
+        s = buf;
+        while (s.back() == '0')
+          s.pop_back();
+      }
+      out.push_back(s);
+      if (!std::isfinite(v))
+        continue;
+      size_t cut = s.find('.');
+      left = std::max(left, cut);
+      right = std::max(right, s.size() - cut);
+    }
+    for (std::string &s : out) {
+      size_t cut = s.find('.');
+      if (cut == std::string::npos) { // inf / nan: right-aligned
+        size_t width = left + right;
+        if (s.size() < width)
+          s = std::string(width - s.size(), ' ') + s;
+        continue;
+      }
+      std::string head = s.substr(0, cut), tail = s.substr(cut);
+      if (head.size() < left)
+        head = std::string(left - head.size(), ' ') + head;
+      if (tail.size() < right)
+        tail += std::string(right - tail.size(), ' ');
+      s = head + tail;
+    }
+    return out;
+  }
+  size_t width = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    out.push_back(formatElement(t, i));
+    width = std::max(width, out.back().size());
+  }
+  if (t.dtype() != DType::kString)
+    for (std::string &s : out)
+      if (s.size() < width)
+        s = std::string(width - s.size(), ' ') + s;
+  return out;
+}
+
+void formatRec(const Tensor &t, const std::vector<std::string> &elems, int dim,
+               int64_t &index, int64_t limit, std::string &out) {
   const TensorShape &s = t.shape();
   if (dim == s.rank()) {
-    out += index < limit ? formatElement(t, index) : "...";
+    out += index < limit ? elems[index] : "...";
     ++index;
     return;
   }
@@ -203,7 +305,7 @@ void formatRec(const Tensor &t, int dim, int64_t &index, int64_t limit,
       index += s.numElements();
       break;
     }
-    formatRec(t, dim + 1, index, limit, out);
+    formatRec(t, elems, dim + 1, index, limit, out);
   }
   out += "]";
 }
@@ -215,7 +317,8 @@ std::string Tensor::debugString(int64_t maxElements) const {
     return "<invalid tensor>";
   std::string out;
   int64_t index = 0;
-  formatRec(*this, 0, index, maxElements, out);
+  formatRec(*this, formatElements(*this, maxElements), 0, index, maxElements,
+            out);
   return out;
 }
 

@@ -42,7 +42,7 @@ TEST(TensorProto, SmallIntsUseIntVal) {
   p.add_int_val(-2);
   p.add_int_val(300);
   p.add_int_val(7);
-  EXPECT_EQ(tensorFromProto(p)->debugString(), "[-2 300 7]");
+  EXPECT_EQ(tensorFromProto(p)->debugString(), "[ -2 300   7]");
   auto u = makeProto(tensorflow::DT_UINT8, {2});
   u.add_int_val(255);
   Tensor t = *tensorFromProto(u);
@@ -71,7 +71,7 @@ TEST(TensorProto, TensorContentIsRawBytes) {
   int32_t v[2] = {7, -1};
   p.set_tensor_content(std::string(reinterpret_cast<char *>(v), 8));
   p.add_int_val(99); // ignored: tensor_content wins
-  EXPECT_EQ(tensorFromProto(p)->debugString(), "[7 -1]");
+  EXPECT_EQ(tensorFromProto(p)->debugString(), "[ 7 -1]");
   p.set_tensor_content(std::string(7, '\0'));
   StatusOr<Tensor> bad = tensorFromProto(p);
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);

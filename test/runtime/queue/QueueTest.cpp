@@ -212,7 +212,7 @@ TEST(Queue, DequeueManyLargerThanCapacityFillsOneByOne) {
   ASSERT_TRUE(s.ok()) << s;
   EXPECT_EQ(b[0].shape(), (TensorShape{5, 2}));
   EXPECT_EQ(b[0].debugString(),
-            "[[0. -0.]\n [1. -1.]\n [2. -2.]\n [3. -3.]\n [4. -4.]]");
+            "[[ 0. -0.]\n [ 1. -1.]\n [ 2. -2.]\n [ 3. -3.]\n [ 4. -4.]]");
   // Closed with fewer than n: OutOfRange naming n and the size.
   ASSERT_TRUE(q->enqueue({Tensor::vector<float>({7, 7})}).ok());
   ASSERT_TRUE(q->close().ok());
