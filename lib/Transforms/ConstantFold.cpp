@@ -167,9 +167,134 @@ std::optional<Value64> unary(const Value64 &a,
   return out;
 }
 
-struct GraphConstantFoldPass
-    : kiln::impl::GraphConstantFoldBase<GraphConstantFoldPass> {
-  using GraphConstantFoldBase::GraphConstantFoldBase;
+/// Normalized, deduplicated axes of a rank-`rank` tensor; nullopt if out
+/// of range.
+std::optional<SmallVector<int64_t>> normAxes(ArrayRef<int64_t> axes,
+                                             int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    out.push_back(a < 0 ? a + rank : a);
+  }
+  llvm::sort(out);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// Strides (in elements) of a row-major shape.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> st(shape.size(), 1);
+  for (int k = int(shape.size()) - 2; k >= 0; --k)
+    st[k] = st[k + 1] * shape[k + 1];
+  return st;
+}
+
+/// Element `flat` of `src` copied to element `dst` of `out`.
+void copyElem(Value64 &out, const Value64 &src, int64_t flat) {
+  if (src.isFloat)
+    out.f.push_back(src.f[flat]);
+  else
+    out.i.push_back(src.i[flat]);
+}
+
+/// Sum/Prod/Max/Min of `in` over `axes`.
+std::optional<Value64> reduceConst(const Value64 &in, ArrayRef<int64_t> axes,
+                                   bool keepDims, StringRef kind) {
+  std::optional<SmallVector<int64_t>> ax =
+      normAxes(axes, static_cast<int64_t>(in.shape.size()));
+  if (!ax)
+    return std::nullopt;
+  SmallVector<int64_t> outShape, keptShape;
+  for (size_t d = 0; d < in.shape.size(); ++d) {
+    bool reduced = llvm::is_contained(*ax, int64_t(d));
+    keptShape.push_back(reduced ? 1 : in.shape[d]);
+    if (!reduced)
+      outShape.push_back(in.shape[d]);
+    else if (keepDims)
+      outShape.push_back(1);
+  }
+  int64_t n = numElements(keptShape);
+  double init = kind == "Prod" ? 1 : kind == "Max" ? -INFINITY
+                : kind == "Min" ? INFINITY : 0;
+  std::vector<double> acc(n, init);
+  SmallVector<int64_t> inStrides = stridesOf(in.shape),
+                       keptStrides = stridesOf(keptShape);
+  for (int64_t flat = 0; flat < numElements(in.shape); ++flat) {
+    int64_t o = 0;
+    for (size_t d = 0; d < in.shape.size(); ++d) {
+      int64_t c = (flat / inStrides[d]) % in.shape[d];
+      if (keptShape[d] != 1)
+        o += c * keptStrides[d];
+    }
+    double v = in.isFloat ? in.f[flat] : double(in.i[flat]);
+    double &a = acc[o];
+    a = kind == "Prod"  ? a * v
+        : kind == "Max" ? std::max(a, v)
+        : kind == "Min" ? std::min(a, v)
+                        : a + v;
+  }
+  Value64 out;
+  out.shape = outShape;
+  out.isFloat = in.isFloat;
+  for (double v : acc) {
+    if (in.isFloat)
+      out.f.push_back(v);
+    else
+      out.i.push_back(int64_t(v));
+  }
+  return out;
+}
+
+/// TF's BroadcastGradientArgs: for shapes s0, s1, the axes each input's
+/// gradient must be summed over.
+std::optional<SmallVector<Value64>> broadcastGradientArgs(const Value64 &a,
+                                                          const Value64 &b) {
+  if (a.isFloat || b.isFloat)
+    return std::nullopt;
+  size_t r = std::max(a.i.size(), b.i.size());
+  auto dimAt = [&](const Value64 &v, size_t k) {
+    size_t off = r - v.i.size();
+    return k < off ? int64_t(1) : v.i[k - off];
+  };
+  Value64 r0, r1;
+  for (size_t k = 0; k < r; ++k) {
+    int64_t x = dimAt(a, k), y = dimAt(b, k);
+    if (x != y && x != 1 && y != 1)
+      return std::nullopt; // an error at run time
+    if (x == 1 && y != 1)
+      r0.i.push_back(int64_t(k));
+    else if (y == 1 && x != 1)
+      r1.i.push_back(int64_t(k));
+    else if (x == 1 && y == 1) {
+      r0.i.push_back(int64_t(k));
+      r1.i.push_back(int64_t(k));
+    }
+  }
+  r0.shape = {int64_t(r0.i.size())};
+  r1.shape = {int64_t(r1.i.size())};
+  return SmallVector<Value64>{r0, r1};
+}
+
+struct ConstantFolder {
+  int64_t maxElements;
+
+  std::optional<SmallVector<Value64>> evaluateAll(Operation *op) {
+    StringRef type = getNodeOpType(op);
+    auto data = getDataOperands(op);
+    if (type == "BroadcastGradientArgs") {
+      std::optional<Value64> a = readConst(data[0]), b = readConst(data[1]);
+      if (!a || !b)
+        return std::nullopt;
+      return broadcastGradientArgs(*a, *b);
+    }
+    if (getDataResults(op).size() != 1)
+      return std::nullopt;
+    std::optional<Value64> v = evaluate(op);
+    if (!v)
+      return std::nullopt;
+    return SmallVector<Value64>{*v};
+  }
 
   std::optional<Value64> evaluate(Operation *op) {
     StringRef type = getNodeOpType(op);
@@ -276,47 +401,200 @@ struct GraphConstantFoldPass
         r.i.assign(n, in[1].i[0]);
       return r;
     }
+    auto boolAttr = [&](StringRef n) {
+      auto a = op->getAttrOfType<BoolAttr>(n);
+      return a && a.getValue();
+    };
+    if (type == "Sum" || type == "Prod" || type == "Max" || type == "Min" ||
+        type == "Mean") {
+      if (in[1].isFloat || numElements(in[0].shape) > cap)
+        return std::nullopt;
+      std::optional<Value64> r =
+          reduceConst(in[0], in[1].i, boolAttr("keep_dims"),
+                      type == "Mean" ? "Sum" : type);
+      if (r && type == "Mean") {
+        int64_t count = numElements(in[0].shape) /
+                        std::max<int64_t>(1, numElements(r->shape));
+        if (count == 0)
+          return std::nullopt;
+        for (double &x : r->f)
+          x /= double(count);
+        for (int64_t &x : r->i)
+          x /= count;
+      }
+      return r;
+    }
+    if (type == "Pack") {
+      auto axisAttr = op->getAttrOfType<IntegerAttr>("axis");
+      int64_t axis = axisAttr ? axisAttr.getInt() : 0;
+      int64_t rank = int64_t(in[0].shape.size()) + 1;
+      if (axis < 0)
+        axis += rank;
+      for (const Value64 &v : in)
+        if (v.shape != in[0].shape || v.isFloat != in[0].isFloat)
+          return std::nullopt;
+      if (axis < 0 || axis >= rank)
+        return std::nullopt;
+      Value64 r;
+      r.isFloat = in[0].isFloat;
+      r.shape = in[0].shape;
+      r.shape.insert(r.shape.begin() + axis, int64_t(in.size()));
+      // Outer = product of dims before axis, inner = after.
+      int64_t outer = 1, inner = 1;
+      for (int64_t d = 0; d < axis; ++d)
+        outer *= in[0].shape[d];
+      for (size_t d = axis; d < in[0].shape.size(); ++d)
+        inner *= in[0].shape[d];
+      for (int64_t o = 0; o < outer; ++o)
+        for (const Value64 &v : in)
+          for (int64_t k = 0; k < inner; ++k)
+            copyElem(r, v, o * inner + k);
+      return r;
+    }
+    if (type == "ConcatV2") {
+      const Value64 &axisV = in.back();
+      if (axisV.isFloat || axisV.i.size() != 1)
+        return std::nullopt;
+      int64_t rank = int64_t(in[0].shape.size());
+      int64_t axis = axisV.i[0] < 0 ? axisV.i[0] + rank : axisV.i[0];
+      if (rank == 0 || axis < 0 || axis >= rank)
+        return std::nullopt;
+      Value64 r;
+      r.isFloat = in[0].isFloat;
+      r.shape = in[0].shape;
+      r.shape[axis] = 0;
+      for (size_t k = 0; k + 1 < in.size(); ++k) {
+        if (int64_t(in[k].shape.size()) != rank || in[k].isFloat != r.isFloat)
+          return std::nullopt;
+        r.shape[axis] += in[k].shape[axis];
+      }
+      int64_t outer = 1;
+      for (int64_t d = 0; d < axis; ++d)
+        outer *= in[0].shape[d];
+      for (int64_t o = 0; o < outer; ++o)
+        for (size_t k = 0; k + 1 < in.size(); ++k) {
+          int64_t chunk = 1;
+          for (int64_t d = axis; d < rank; ++d)
+            chunk *= in[k].shape[d];
+          for (int64_t e = 0; e < chunk; ++e)
+            copyElem(r, in[k], o * chunk + e);
+        }
+      return r;
+    }
+    if (type == "Slice") {
+      if (in[1].isFloat || in[2].isFloat)
+        return std::nullopt;
+      int64_t rank = int64_t(in[0].shape.size());
+      if (int64_t(in[1].i.size()) != rank || int64_t(in[2].i.size()) != rank)
+        return std::nullopt;
+      SmallVector<int64_t> begin(in[1].i.begin(), in[1].i.end()), size;
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t sz = in[2].i[d] == -1 ? in[0].shape[d] - begin[d] : in[2].i[d];
+        if (begin[d] < 0 || sz < 0 || begin[d] + sz > in[0].shape[d])
+          return std::nullopt;
+        size.push_back(sz);
+      }
+      Value64 r;
+      r.isFloat = in[0].isFloat;
+      r.shape = size;
+      SmallVector<int64_t> st = stridesOf(in[0].shape), outSt = stridesOf(size);
+      for (int64_t flat = 0; flat < numElements(size); ++flat) {
+        int64_t src = 0;
+        for (int64_t d = 0; d < rank; ++d)
+          src += ((flat / outSt[d]) % size[d] + begin[d]) * st[d];
+        copyElem(r, in[0], src);
+      }
+      return r;
+    }
+    if (type == "ExpandDims" || type == "Squeeze") {
+      auto out = dyn_cast<RankedTensorType>(getDataResults(op)[0].getType());
+      if (!out || !out.hasStaticShape())
+        return std::nullopt;
+      Value64 r = in[0];
+      r.shape.assign(out.getShape().begin(), out.getShape().end());
+      return r;
+    }
     return std::nullopt;
   }
 
-  void runOnOperation() override {
-    GraphOp graph = getOperation();
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      SmallVector<Operation *> nodes;
-      for (Operation &op : graph.getBlock())
+  /// One sweep over `block`; true when something was folded.
+  bool sweep(Block &block) {
+    bool changed = false;
+    SmallVector<Operation *> nodes;
+    for (Operation &op : block)
+      if (isNode(&op))
         nodes.push_back(&op);
-      for (Operation *op : nodes) {
-        const OpDefInfo *def = getNodeOpDef(op);
-        if (!def || !def->isPure() || isa<ConstOp>(op) ||
-            !getControlOperands(op).empty() || getDataResults(op).size() != 1)
-          continue;
-        auto resultType = dyn_cast<TensorType>(getDataResults(op)[0].getType());
-        Type elem = resultType.getElementType();
-        if (!isa<FloatType, IntegerType>(elem))
-          continue;
-        std::optional<Value64> v = evaluate(op);
-        if (!v || v->size() > maxElements)
-          continue;
-        auto type = RankedTensorType::get(v->shape, elem);
+    for (Operation *op : nodes) {
+      const OpDefInfo *def = getNodeOpDef(op);
+      if (!def || !def->isPure() || isa<ConstOp>(op) ||
+          !getControlOperands(op).empty())
+        continue;
+      ResultRange results = getDataResults(op);
+      if (results.empty() ||
+          llvm::any_of(results, [](Value r) {
+            return !isa<FloatType, IntegerType>(
+                cast<TensorType>(r.getType()).getElementType());
+          }))
+        continue;
+      std::optional<SmallVector<Value64>> vs = evaluateAll(op);
+      if (!vs || vs->size() != results.size() ||
+          llvm::any_of(*vs, [&](const Value64 &v) {
+            return v.size() > maxElements;
+          }))
+        continue;
+      SmallVector<RankedTensorType> types;
+      bool fits = true;
+      for (auto [k, v] : llvm::enumerate(*vs)) {
+        auto resultType = cast<TensorType>(results[k].getType());
+        auto type = RankedTensorType::get(v.shape, resultType.getElementType());
         if (auto ranked = dyn_cast<RankedTensorType>(resultType))
           if (failed(verifyCompatibleShape(ranked.getShape(), type.getShape())))
-            continue; // leave contradictions for graph-infer-shapes to report
-        OpBuilder b(op);
+            fits = false; // leave contradictions for shape inference to report
+        types.push_back(type);
+      }
+      if (!fits)
+        continue;
+      OpBuilder b(op);
+      for (auto [k, v] : llvm::enumerate(*vs)) {
         auto c = b.create<ConstOp>(
-            op->getLoc(), TypeRange{type, ControlType::get(&getContext())},
+            op->getLoc(), TypeRange{types[k], ControlType::get(op->getContext())},
             ValueRange{});
-        c->setAttr("name", op->getAttr("name"));
+        std::string name = getNodeName(op).str();
+        if (k > 0)
+          name += "/folded_" + std::to_string(k);
+        c->setAttr("name", b.getStringAttr(name));
         if (Attribute dev = op->getAttr("device"))
           c->setAttr("device", dev);
-        c->setAttr("dtype", TypeAttr::get(elem));
-        c->setAttr("value", buildAttr(type, *v));
-        op->replaceAllUsesWith(c);
-        op->erase();
-        changed = true;
+        c->setAttr("dtype", TypeAttr::get(types[k].getElementType()));
+        c->setAttr("value", buildAttr(types[k], v));
+        results[k].replaceAllUsesWith(c.getResult(0));
+        if (k == 0)
+          getControlResult(op).replaceAllUsesWith(getControlResult(c));
       }
+      op->erase();
+      changed = true;
     }
+    return changed;
+  }
+};
+
+} // namespace
+
+bool kiln::foldConstants(Block &block, int64_t maxElements) {
+  ConstantFolder folder{maxElements};
+  bool any = false;
+  while (folder.sweep(block))
+    any = true;
+  return any;
+}
+
+namespace {
+struct GraphConstantFoldPass
+    : kiln::impl::GraphConstantFoldBase<GraphConstantFoldPass> {
+  using GraphConstantFoldBase::GraphConstantFoldBase;
+
+  void runOnOperation() override {
+    kiln::foldConstants(getOperation().getBlock(), maxElements);
   }
 };
 

@@ -522,9 +522,13 @@ static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
   for (Value v : fetches)
     results.push_back(mapping.lookup(v));
   b.create<func::ReturnOp>(graph.getLoc(), results);
-  // Feed shapes given for this signature refine what the nodes compute.
+  // Feed shapes given for this signature refine what the nodes compute,
+  // and shape arithmetic on now-static shapes folds (gradient graphs).
   if (failed(inferNodeShapes(*body)))
     return failure();
+  while (foldConstants(*body))
+    if (failed(inferNodeShapes(*body)))
+      return failure();
   auto ret = cast<func::ReturnOp>(body->getTerminator());
   func.setType(b.getFunctionType(argTypes,
                                  ValueRange(ret.getOperands()).getTypes()));

@@ -44,6 +44,8 @@ Options (applied in command-line order, between runs):
                          are stopped and joined when all runs are done
   --restore PREFIX       load every variable found in checkpoint PREFIX (or
                          the latest one of a directory with a `checkpoint`)
+  --output-dir DIR       from here on, also write each fetched tensor to
+                         DIR/NAME.npy (NAME with '/' and ':' as '_')
   --prefix NAME          import with node names prefixed by NAME/
   --tags a,b             SavedModel tag set
   --keep-going           continue after a failed run (exit code stays 1)
@@ -57,7 +59,7 @@ prints `Add = [6 3 5]`.
 )";
 
 struct Action {
-  enum Kind { kRun, kStartQueueRunners, kRestore } kind;
+  enum Kind { kRun, kStartQueueRunners, kRestore, kOutputDir } kind;
   std::string text;
 };
 
@@ -277,6 +279,48 @@ StatusOr<Tensor> npyTensor(const std::string &path, const std::string &name) {
   return t;
 }
 
+/// Writes `t` as a NumPy .npy file (version 1.0, C order).
+Status writeNpy(const std::string &dir, const std::string &name,
+                const Tensor &t) {
+  static const std::pair<DType, const char *> kinds[] = {
+      {DType::kFloat, "<f4"}, {DType::kDouble, "<f8"}, {DType::kInt32, "<i4"},
+      {DType::kInt64, "<i8"}, {DType::kInt16, "<i2"},  {DType::kInt8, "|i1"},
+      {DType::kUInt8, "|u1"}, {DType::kUInt16, "<u2"}, {DType::kBool, "|b1"}};
+  const char *descr = nullptr;
+  for (auto &[d, k] : kinds)
+    if (d == t.dtype())
+      descr = k;
+  if (!descr)
+    return errors::Unimplemented("--output-dir: no .npy form for dtype ",
+                                 dtypeName(t.dtype()));
+  std::string shape = "(";
+  for (int d = 0; d < t.shape().rank(); ++d)
+    shape += std::to_string(t.shape().dim(d)) +
+             (t.shape().rank() == 1 ? "," : d + 1 < t.shape().rank() ? ", " : "");
+  shape += ")";
+  std::string header = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Magic (6) + version (2) + length (2) + header + '\n' is a multiple of 64.
+  size_t total = 10 + header.size() + 1;
+  header += std::string((64 - total % 64) % 64, ' ') + "\n";
+  std::string file = name;
+  for (char &c : file)
+    if (c == '/' || c == ':')
+      c = '_';
+  std::string path = dir + "/" + file + ".npy";
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    return errors::NotFound(path, "; cannot open for writing");
+  out.write("\x93NUMPY\x01\x00", 8);
+  uint16_t len = static_cast<uint16_t>(header.size());
+  char lenBytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+  out.write(lenBytes, 2);
+  out << header;
+  out.write(static_cast<const char *>(t.raw()),
+            static_cast<std::streamsize>(t.byteSize()));
+  return out ? Status::OK() : errors::DataLoss("short write to ", path);
+}
+
 struct RunSpec {
   std::vector<std::pair<std::string, Tensor>> feeds;
   std::vector<std::string> fetches, targets;
@@ -396,6 +440,8 @@ int main(int argc, char **argv) {
       actions.push_back({Action::kStartQueueRunners, ""});
     } else if (a == "--restore") {
       actions.push_back({Action::kRestore, value("--restore")});
+    } else if (a == "--output-dir") {
+      actions.push_back({Action::kOutputDir, value("--output-dir")});
     } else if (a == "--prefix") {
       options.prefix = value("--prefix");
     } else if (a == "--tags") {
@@ -441,6 +487,7 @@ int main(int argc, char **argv) {
   std::vector<std::unique_ptr<QueueRunner>> runners;
   std::vector<ThreadHandle> threads;
   bool failedAny = false;
+  std::string outputDir;
   for (const Action &action : actions) {
     if (failedAny && !keepGoing)
       break;
@@ -474,6 +521,10 @@ int main(int argc, char **argv) {
       }
       continue;
     }
+    if (action.kind == Action::kOutputDir) {
+      outputDir = action.text;
+      continue;
+    }
     if (action.kind == Action::kRestore) {
       Status st = restore(**session, action.text);
       if (!st.ok()) {
@@ -497,9 +548,17 @@ int main(int argc, char **argv) {
         failedAny = true;
         break;
       }
-      for (size_t i = 0; i < outputs.size(); ++i)
+      for (size_t i = 0; i < outputs.size(); ++i) {
         std::printf("%s = %s\n", run->fetches[i].c_str(),
                     outputs[i].debugString().c_str());
+        if (!outputDir.empty()) {
+          Status w = writeNpy(outputDir, run->fetches[i], outputs[i]);
+          if (!w.ok()) {
+            printError(w);
+            failedAny = true;
+          }
+        }
+      }
       std::fflush(stdout);
     }
   }

@@ -30,6 +30,7 @@ void populateElementwiseLowerings(NodeLoweringTable &table);
 void populateArrayLowerings(NodeLoweringTable &table);
 void populateNNLowerings(NodeLoweringTable &table);
 void populateStateLowerings(NodeLoweringTable &table);
+void populateTrainingLowerings(NodeLoweringTable &table);
 /// Every lowering Kiln has.
 const NodeLoweringTable &defaultNodeLowerings();
 

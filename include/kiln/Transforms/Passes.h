@@ -26,6 +26,11 @@ std::set<std::string> collectMetaGraphNodeNames(graph::GraphOp graph);
 /// to a graph). Emits an error on the node whose shapes contradict.
 llvm::LogicalResult inferNodeShapes(mlir::Block &block);
 
+/// Replaces pure nodes of `block` whose inputs are constants by `Const`
+/// nodes (what graph-constant-fold does to a graph); results larger than
+/// `maxElements` stay. Returns true when anything was folded.
+bool foldConstants(mlir::Block &block, int64_t maxElements = 10000000);
+
 } // namespace kiln
 
 #endif // KILN_TRANSFORMS_PASSES_H

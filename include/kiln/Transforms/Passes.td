@@ -87,8 +87,11 @@ def GraphConstantFold : Pass<"graph-constant-fold", "::kiln::graph::GraphOp"> {
     control inputs) by a `Const` of the same name and device holding its
     value, computed with TF's semantics: element-wise arithmetic with numpy
     broadcasting, comparisons, `Cast`, `Reshape`, `Fill`, `Identity`,
-    `ZerosLike`/`OnesLike`, and `Shape`/`Size`/`Rank` of any statically shaped
-    input. Integer division by zero and results over `max-elements` are left
+    `ZerosLike`/`OnesLike`, reductions (`Sum`/`Prod`/`Max`/`Min`/`Mean`),
+    `Pack`, `ConcatV2`, `Slice`, `ExpandDims`/`Squeeze`,
+    `BroadcastGradientArgs` (both outputs), and `Shape`/`Size`/`Rank` of any
+    statically shaped input: the shape arithmetic of gradient graphs folds
+    away once the batch size is known. Integer division by zero and results over `max-elements` are left
     for run time. Inputs that become unused are left for `graph-dce`.
   }];
   let options = [

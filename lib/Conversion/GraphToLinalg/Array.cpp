@@ -1,6 +1,8 @@
 //===- Array.cpp - Constants and shape ops to tensor/linalg ---------------===//
 #include "Lowering.h"
 
+#include "mlir/IR/AffineMap.h"
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::graph;
@@ -224,9 +226,146 @@ LogicalResult lowerPlaceholderWithDefault(NodeLowering &l, Operation *op) {
   return success();
 }
 
+LogicalResult lowerTile(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  std::optional<SmallVector<int64_t>> multiples = l.constInts(op, 1);
+  if (failed(x) || failed(out))
+    return failure();
+  auto in = cast<RankedTensorType>(x->getType());
+  if (!multiples || !in.hasStaticShape() || !out->hasStaticShape())
+    return l.unsupported(op, "Tile needs constant multiples and static shapes");
+  // out[i] = in[i mod in_dim] along every dim.
+  MLIRContext *ctx = l.b.getContext();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    exprs.push_back(getAffineDimExpr(d, ctx) % in.getDimSize(d));
+  SmallVector<AffineMap> maps{AffineMap::get(in.getRank(), 0, exprs, ctx),
+                              l.b.getMultiDimIdentityMap(in.getRank())};
+  SmallVector<utils::IteratorType> iters(in.getRank(),
+                                         utils::IteratorType::parallel);
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, ValueRange{});
+  l.setTensor(op, 0,
+              l.b.create<linalg::GenericOp>(
+                     l.loc(), TypeRange{*out}, ValueRange{*x}, ValueRange{init},
+                     maps, iters,
+                     [](OpBuilder &b, Location loc, ValueRange args) {
+                       b.create<linalg::YieldOp>(loc, args[0]);
+                     })
+                  .getResult(0));
+  return success();
+}
+
+LogicalResult lowerSlice(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  std::optional<SmallVector<int64_t>> begin = l.constInts(op, 1),
+                                      size = l.constInts(op, 2);
+  if (failed(x) || failed(out))
+    return failure();
+  auto in = cast<RankedTensorType>(x->getType());
+  if (!begin || !size || !in.hasStaticShape())
+    return l.unsupported(op, "Slice needs constant begin/size and a static "
+                             "input shape");
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t sz = (*size)[d] == -1 ? in.getDimSize(d) - (*begin)[d] : (*size)[d];
+    if ((*begin)[d] < 0 || sz < 0 || (*begin)[d] + sz > in.getDimSize(d))
+      return l.unsupported(op, "slice out of bounds");
+    offsets.push_back(l.b.getIndexAttr((*begin)[d]));
+    sizes.push_back(l.b.getIndexAttr(sz));
+    strides.push_back(l.b.getIndexAttr(1));
+  }
+  Value slice = l.b.create<tensor::ExtractSliceOp>(l.loc(), *out, *x, offsets,
+                                                   sizes, strides);
+  l.setTensor(op, 0, slice);
+  return success();
+}
+
+/// Concatenation of `parts` (same rank) along `axis` into `out`.
+FailureOr<Value> concat(NodeLowering &l, Operation *op, ArrayRef<Value> parts,
+                        int64_t axis, RankedTensorType out) {
+  if (!out.hasStaticShape())
+    return l.unsupported(op, "concatenation needs static shapes");
+  Value acc = l.b.create<tensor::EmptyOp>(l.loc(), out, ValueRange{});
+  int64_t offset = 0;
+  for (Value p : parts) {
+    auto t = cast<RankedTensorType>(p.getType());
+    if (!t.hasStaticShape())
+      return l.unsupported(op, "concatenation needs static shapes");
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      offsets.push_back(l.b.getIndexAttr(d == axis ? offset : 0));
+      sizes.push_back(l.b.getIndexAttr(t.getDimSize(d)));
+      strides.push_back(l.b.getIndexAttr(1));
+    }
+    acc = l.b.create<tensor::InsertSliceOp>(l.loc(), p, acc, offsets, sizes,
+                                            strides);
+    offset += t.getDimSize(axis);
+  }
+  return acc;
+}
+
+LogicalResult lowerConcatV2(NodeLowering &l, Operation *op) {
+  unsigned n = getDataOperands(op).size() - 1;
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  std::optional<SmallVector<int64_t>> axis = l.constInts(op, n);
+  if (failed(out))
+    return failure();
+  if (!axis || axis->size() != 1)
+    return l.unsupported(op, "the axis must be a constant");
+  int64_t a = (*axis)[0] < 0 ? (*axis)[0] + out->getRank() : (*axis)[0];
+  SmallVector<Value> parts;
+  for (unsigned i = 0; i < n; ++i) {
+    FailureOr<Value> p = l.tensor(op, i);
+    if (failed(p))
+      return failure();
+    parts.push_back(*p);
+  }
+  FailureOr<Value> r = concat(l, op, parts, a, *out);
+  if (failed(r))
+    return failure();
+  l.setTensor(op, 0, *r);
+  return success();
+}
+
+LogicalResult lowerPack(NodeLowering &l, Operation *op) {
+  unsigned n = getDataOperands(op).size();
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(out))
+    return failure();
+  auto axisAttr = op->getAttrOfType<IntegerAttr>("axis");
+  int64_t axis = axisAttr ? axisAttr.getInt() : 0;
+  if (axis < 0)
+    axis += out->getRank();
+  SmallVector<Value> parts;
+  for (unsigned i = 0; i < n; ++i) {
+    FailureOr<Value> p = l.tensor(op, i);
+    if (failed(p))
+      return failure();
+    // Each value gains a dim of 1 at `axis`.
+    auto t = cast<RankedTensorType>(p->getType());
+    SmallVector<int64_t> shape(t.getShape());
+    shape.insert(shape.begin() + axis, 1);
+    SmallVector<Value> sizes = sizesOf(l, *p);
+    sizes.insert(sizes.begin() + axis, l.index(1));
+    parts.push_back(reshapeTensor(
+        l, *p, RankedTensorType::get(shape, t.getElementType()), sizes));
+  }
+  FailureOr<Value> r = concat(l, op, parts, axis, *out);
+  if (failed(r))
+    return failure();
+  l.setTensor(op, 0, *r);
+  return success();
+}
+
 } // namespace
 
 void kiln::populateArrayLowerings(NodeLoweringTable &table) {
+  table["Tile"] = lowerTile;
+  table["Slice"] = lowerSlice;
+  table["ConcatV2"] = lowerConcatV2;
+  table["Pack"] = lowerPack;
   table["Const"] = lowerConst;
   table["Reshape"] = lowerReshape;
   table["ExpandDims"] = lowerExpandOrSqueeze;

@@ -459,6 +459,7 @@ const NodeLoweringTable &kiln::defaultNodeLowerings() {
     populateArrayLowerings(t);
     populateNNLowerings(t);
     populateStateLowerings(t);
+    populateTrainingLowerings(t);
     return t;
   }();
   return table;

@@ -1,0 +1,379 @@
+//===- Training.cpp - Gradient kernels and optimizer updates --------------===//
+//
+// The ops TF's gradient subgraphs and optimizers add: the *Grad element-wise
+// kernels, SoftmaxCrossEntropyWithLogits (loss and backprop), and the
+// Apply* updates of ref variables. Updates are generated code: the
+// variables' values are read, the new values computed by one linalg.generic
+// with an output per updated variable, and assigned back.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+
+#include "mlir/IR/AffineMap.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+Value fconst(OpBuilder &b, Location l, Type t, double v) {
+  return b.create<arith::ConstantOp>(l, t, b.getFloatAttr(t, v));
+}
+
+/// Gradient kernels of element-wise ops: (a, b) -> dx.
+LogicalResult lowerElementwiseGrad(NodeLowering &l, Operation *op) {
+  FailureOr<Value> a = l.tensor(op, 0), b = l.tensor(op, 1);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(a) || failed(b) || failed(out))
+    return failure();
+  Type elem = out->getElementType();
+  if (!isa<FloatType>(elem))
+    return l.unsupported(op, "gradients of non-float tensors");
+  StringRef t = getNodeOpType(op);
+  FailureOr<Value> r = l.elementwise(
+      op, {*a, *b}, *out, [&](OpBuilder &nb, Location loc, ValueRange v) {
+        Value zero = fconst(nb, loc, elem, 0), one = fconst(nb, loc, elem, 1);
+        if (t == "ReluGrad" || t == "Relu6Grad") {
+          // (gradients, features): pass where 0 < features (< 6).
+          Value pos = nb.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT,
+                                               v[1], zero);
+          if (t == "Relu6Grad") {
+            Value below = nb.create<arith::CmpFOp>(
+                loc, arith::CmpFPredicate::OLT, v[1], fconst(nb, loc, elem, 6));
+            pos = nb.create<arith::AndIOp>(loc, pos, below);
+          }
+          return nb.create<arith::SelectOp>(loc, pos, v[0], zero).getResult();
+        }
+        // (y, dy) forms.
+        Value y = v[0], dy = v[1];
+        if (t == "SigmoidGrad") // dy * y * (1 - y)
+          return nb
+              .create<arith::MulFOp>(
+                  loc, nb.create<arith::MulFOp>(loc, dy, y),
+                  nb.create<arith::SubFOp>(loc, one, y))
+              .getResult();
+        if (t == "TanhGrad") // dy * (1 - y^2)
+          return nb
+              .create<arith::MulFOp>(
+                  loc, dy,
+                  nb.create<arith::SubFOp>(
+                      loc, one, nb.create<arith::MulFOp>(loc, y, y)))
+              .getResult();
+        if (t == "SqrtGrad") // dy * 0.5 / y
+          return nb
+              .create<arith::DivFOp>(
+                  loc,
+                  nb.create<arith::MulFOp>(loc, dy, fconst(nb, loc, elem, 0.5)),
+                  y)
+              .getResult();
+        if (t == "RsqrtGrad") // dy * -0.5 * y^3
+          return nb
+              .create<arith::MulFOp>(
+                  loc,
+                  nb.create<arith::MulFOp>(loc, dy,
+                                           fconst(nb, loc, elem, -0.5)),
+                  nb.create<arith::MulFOp>(
+                      loc, y, nb.create<arith::MulFOp>(loc, y, y)))
+              .getResult();
+        // ReciprocalGrad / InvGrad: -dy * y^2
+        return nb
+            .create<arith::NegFOp>(
+                loc, nb.create<arith::MulFOp>(
+                         loc, dy, nb.create<arith::MulFOp>(loc, y, y)))
+            .getResult();
+      });
+  if (failed(r))
+    return failure();
+  l.setTensor(op, 0, *r);
+  return success();
+}
+
+/// Row-wise reduction of a [B, C] tensor to [B] with `combine`.
+Value reduceRows(NodeLowering &l, Value x, Value init,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
+  auto t = cast<RankedTensorType>(x.getType());
+  auto outType = RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
+  SmallVector<Value> dyn;
+  if (t.isDynamicDim(0))
+    dyn.push_back(l.dim(x, 0));
+  Value empty = l.b.create<tensor::EmptyOp>(l.loc(), outType, dyn);
+  Value filled = l.b.create<linalg::FillOp>(l.loc(), init, empty).getResult(0);
+  return l.b
+      .create<linalg::ReduceOp>(
+          l.loc(), ValueRange{x}, ValueRange{filled}, ArrayRef<int64_t>{1},
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            b.create<linalg::YieldOp>(loc, f(b, loc, args[0], args[1]));
+          })
+      .getResult(0);
+}
+
+/// [B] -> [B, 1] so it broadcasts along the classes.
+Value column(NodeLowering &l, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  auto outType = RankedTensorType::get({t.getDimSize(0), 1}, t.getElementType());
+  SmallVector<Value> sizes{l.dim(v, 0), l.index(1)};
+  return reshapeTensor(l, v, outType, sizes);
+}
+
+LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
+  FailureOr<Value> logits = l.tensor(op, 0), labels = l.tensor(op, 1);
+  FailureOr<RankedTensorType> lossType = l.resultType(op, 0),
+                              backpropType = l.resultType(op, 1);
+  if (failed(logits) || failed(labels) || failed(lossType) ||
+      failed(backpropType))
+    return failure();
+  auto t = cast<RankedTensorType>(logits->getType());
+  if (t.getRank() != 2)
+    return l.unsupported(op, "logits must be 2-D [batch, classes]");
+  Type elem = t.getElementType();
+  double inf = std::numeric_limits<double>::infinity();
+  // max, shifted = x - max, sum(exp(shifted)), log-softmax = shifted - log(s)
+  Value m = column(l, reduceRows(l, *logits, fconst(l.b, l.loc(), elem, -inf),
+                                 [](OpBuilder &b, Location loc, Value v, Value a) {
+                                   return b.create<arith::MaximumFOp>(loc, v, a)
+                                       .getResult();
+                                 }));
+  FailureOr<Value> shifted = l.elementwise(
+      op, {*logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
+        return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
+      });
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> e = l.elementwise(
+      op, {*shifted}, t, [](OpBuilder &b, Location loc, ValueRange v) {
+        return b.create<math::ExpOp>(loc, v[0]).getResult();
+      });
+  if (failed(e))
+    return failure();
+  Value s = column(l, reduceRows(l, *e, fconst(l.b, l.loc(), elem, 0),
+                                 [](OpBuilder &b, Location loc, Value v, Value a) {
+                                   return b.create<arith::AddFOp>(loc, v, a)
+                                       .getResult();
+                                 }));
+  // loss = sum(labels * (log(s) - shifted)) per row
+  FailureOr<Value> terms = l.elementwise(
+      op, {*labels, *shifted, s}, t,
+      [](OpBuilder &b, Location loc, ValueRange v) {
+        Value nls = b.create<arith::SubFOp>(
+            loc, b.create<math::LogOp>(loc, v[2]), v[1]);
+        return b.create<arith::MulFOp>(loc, v[0], nls).getResult();
+      });
+  if (failed(terms))
+    return failure();
+  Value loss = reduceRows(l, *terms, fconst(l.b, l.loc(), elem, 0),
+                          [](OpBuilder &b, Location loc, Value v, Value a) {
+                            return b.create<arith::AddFOp>(loc, v, a)
+                                .getResult();
+                          });
+  if (loss.getType() != *lossType)
+    loss = l.b.create<tensor::CastOp>(l.loc(), *lossType, loss);
+  // backprop = softmax - labels
+  FailureOr<Value> backprop = l.elementwise(
+      op, {*e, s, *labels}, *backpropType,
+      [](OpBuilder &b, Location loc, ValueRange v) {
+        return b
+            .create<arith::SubFOp>(loc, b.create<arith::DivFOp>(loc, v[0], v[1]),
+                                   v[2])
+            .getResult();
+      });
+  if (failed(backprop))
+    return failure();
+  l.setTensor(op, 0, loss);
+  l.setTensor(op, 1, *backprop);
+  return success();
+}
+
+/// The Apply* optimizers: `vars` are the ref inputs updated, `scalars` the
+/// hyperparameters, then the gradient; `update` computes the new values of
+/// every ref from the current values, hyperparameters and gradient.
+LogicalResult lowerApply(
+    NodeLowering &l, Operation *op, unsigned numRefs,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange refs,
+                                    ValueRange rest)>
+        update) {
+  unsigned numInputs = getDataOperands(op).size();
+  SmallVector<int64_t> slots;
+  SmallVector<Value> ins;
+  for (unsigned i = 0; i < numRefs; ++i) {
+    FailureOr<int64_t> slot = l.slotOperand(op, i);
+    if (failed(slot))
+      return failure();
+    slots.push_back(*slot);
+  }
+  for (unsigned i = 0; i < numInputs; ++i) {
+    FailureOr<Value> v = l.tensor(op, i);
+    if (failed(v))
+      return failure();
+    ins.push_back(*v);
+  }
+  auto varType = cast<RankedTensorType>(ins[0].getType());
+  if (!isa<FloatType>(varType.getElementType()))
+    return l.unsupported(op, "optimizers of non-float variables");
+  // One generic with an output per ref; scalars broadcast.
+  int64_t rank = varType.getRank();
+  SmallVector<AffineMap> maps;
+  MLIRContext *ctx = l.b.getContext();
+  for (Value in : ins) {
+    auto t = cast<RankedTensorType>(in.getType());
+    if (t.getRank() == 0)
+      maps.push_back(AffineMap::get(rank, 0, {}, ctx));
+    else if (t.getRank() == rank)
+      maps.push_back(l.b.getMultiDimIdentityMap(rank));
+    else
+      return l.unsupported(op, "hyperparameters must be scalars and the "
+                               "gradient of the variable's shape");
+  }
+  SmallVector<Value> inits;
+  SmallVector<Type> outTypes;
+  for (unsigned i = 0; i < numRefs; ++i) {
+    auto t = cast<RankedTensorType>(ins[i].getType());
+    inits.push_back(l.b.create<tensor::EmptyOp>(l.loc(), t,
+                                                l.dynamicSizes(t, ins[i])));
+    outTypes.push_back(t);
+    maps.push_back(l.b.getMultiDimIdentityMap(rank));
+  }
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto generic = l.b.create<linalg::GenericOp>(
+      l.loc(), outTypes, ins, inits, maps, iters,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        ValueRange all = args.take_front(ins.size());
+        b.create<linalg::YieldOp>(
+            loc, update(b, loc, all.take_front(numRefs),
+                        all.drop_front(numRefs)));
+      });
+  // Write back in TF's order: the accumulators first, the variable last.
+  for (unsigned i = 1; i <= numRefs; ++i) {
+    unsigned k = i % numRefs; // 1..numRefs-1, then 0
+    l.pushArg(generic.getResult(k),
+              NodeLowering::graphElementType(getDataOperands(op)[k]));
+    l.guardNonZero(l.callRuntime(
+        "kiln_rt_assign", l.b.getI32Type(),
+        {l.i64(slots[k]), l.i32(0), l.i32(1)}));
+  }
+  l.setSlot(op, 0, slots[0]);
+  return success();
+}
+
+LogicalResult lowerApplyGradientDescent(NodeLowering &l, Operation *op) {
+  // var -= alpha * delta
+  return lowerApply(l, op, 1,
+                    [](OpBuilder &b, Location loc, ValueRange refs,
+                       ValueRange rest) -> SmallVector<Value> {
+                      Value step = b.create<arith::MulFOp>(loc, rest[0], rest[1]);
+                      return {b.create<arith::SubFOp>(loc, refs[0], step)};
+                    });
+}
+
+LogicalResult lowerApplyMomentum(NodeLowering &l, Operation *op) {
+  // accum = accum * momentum + grad; var -= lr * accum (Nesterov: var -=
+  // grad * lr + accum * momentum * lr). Inputs: var, accum, lr, grad,
+  // momentum.
+  auto nesterovAttr = op->getAttrOfType<BoolAttr>("use_nesterov");
+  bool nesterov = nesterovAttr && nesterovAttr.getValue();
+  return lowerApply(
+      l, op, 2,
+      [&](OpBuilder &b, Location loc, ValueRange refs,
+          ValueRange rest) -> SmallVector<Value> {
+        Value lr = rest[0], grad = rest[1], momentum = rest[2];
+        Value accum = b.create<arith::AddFOp>(
+            loc, b.create<arith::MulFOp>(loc, refs[1], momentum), grad);
+        Value step =
+            nesterov
+                ? b.create<arith::AddFOp>(
+                       loc, b.create<arith::MulFOp>(loc, grad, lr),
+                       b.create<arith::MulFOp>(
+                           loc, b.create<arith::MulFOp>(loc, accum, momentum),
+                           lr))
+                      .getResult()
+                : b.create<arith::MulFOp>(loc, lr, accum).getResult();
+        return {b.create<arith::SubFOp>(loc, refs[0], step), accum};
+      });
+}
+
+LogicalResult lowerApplyRMSProp(NodeLowering &l, Operation *op) {
+  // ms = rho*ms + (1-rho)*grad^2; mom = momentum*mom + lr*grad/sqrt(ms+eps);
+  // var -= mom. Inputs: var, ms, mom, lr, rho, momentum, epsilon, grad.
+  return lowerApply(
+      l, op, 3,
+      [](OpBuilder &b, Location loc, ValueRange refs,
+         ValueRange rest) -> SmallVector<Value> {
+        Value lr = rest[0], rho = rest[1], momentum = rest[2], eps = rest[3],
+              grad = rest[4];
+        Type t = grad.getType();
+        Value one = b.create<arith::ConstantOp>(loc, t, b.getFloatAttr(t, 1));
+        Value ms = b.create<arith::AddFOp>(
+            loc, b.create<arith::MulFOp>(loc, rho, refs[1]),
+            b.create<arith::MulFOp>(
+                loc, b.create<arith::SubFOp>(loc, one, rho),
+                b.create<arith::MulFOp>(loc, grad, grad)));
+        Value mom = b.create<arith::AddFOp>(
+            loc, b.create<arith::MulFOp>(loc, momentum, refs[2]),
+            b.create<arith::DivFOp>(
+                loc, b.create<arith::MulFOp>(loc, lr, grad),
+                b.create<math::SqrtOp>(loc,
+                                       b.create<arith::AddFOp>(loc, ms, eps))));
+        return {b.create<arith::SubFOp>(loc, refs[0], mom), ms, mom};
+      });
+}
+
+LogicalResult lowerApplyAdam(NodeLowering &l, Operation *op) {
+  // lr_t = lr*sqrt(1-beta2^t)/(1-beta1^t); m += (g-m)*(1-beta1);
+  // v += (g^2-v)*(1-beta2); var -= lr_t*m/(sqrt(v)+eps) (Nesterov:
+  // lr_t*(m*beta1 + (1-beta1)*g)/(sqrt(v)+eps)). Inputs: var, m, v,
+  // beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad.
+  auto nesterovAttr = op->getAttrOfType<BoolAttr>("use_nesterov");
+  bool nesterov = nesterovAttr && nesterovAttr.getValue();
+  return lowerApply(
+      l, op, 3,
+      [&](OpBuilder &b, Location loc, ValueRange refs,
+          ValueRange rest) -> SmallVector<Value> {
+        Value b1p = rest[0], b2p = rest[1], lr = rest[2], b1 = rest[3],
+              b2 = rest[4], eps = rest[5], g = rest[6];
+        Type t = g.getType();
+        Value one = b.create<arith::ConstantOp>(loc, t, b.getFloatAttr(t, 1));
+        Value lrT = b.create<arith::DivFOp>(
+            loc,
+            b.create<arith::MulFOp>(
+                loc, lr,
+                b.create<math::SqrtOp>(loc,
+                                       b.create<arith::SubFOp>(loc, one, b2p))),
+            b.create<arith::SubFOp>(loc, one, b1p));
+        Value oneMinusB1 = b.create<arith::SubFOp>(loc, one, b1);
+        Value m = b.create<arith::AddFOp>(
+            loc, refs[1],
+            b.create<arith::MulFOp>(
+                loc, b.create<arith::SubFOp>(loc, g, refs[1]), oneMinusB1));
+        Value v = b.create<arith::AddFOp>(
+            loc, refs[2],
+            b.create<arith::MulFOp>(
+                loc,
+                b.create<arith::SubFOp>(loc, b.create<arith::MulFOp>(loc, g, g),
+                                        refs[2]),
+                b.create<arith::SubFOp>(loc, one, b2)));
+        Value num = nesterov ? b.create<arith::AddFOp>(
+                                    loc, b.create<arith::MulFOp>(loc, m, b1),
+                                    b.create<arith::MulFOp>(loc, oneMinusB1, g))
+                                   .getResult()
+                             : m;
+        Value step = b.create<arith::DivFOp>(
+            loc, b.create<arith::MulFOp>(loc, lrT, num),
+            b.create<arith::AddFOp>(loc, b.create<math::SqrtOp>(loc, v), eps));
+        return {b.create<arith::SubFOp>(loc, refs[0], step), m, v};
+      });
+}
+
+} // namespace
+
+void kiln::populateTrainingLowerings(NodeLoweringTable &table) {
+  for (const char *t : {"ReluGrad", "Relu6Grad", "SigmoidGrad", "TanhGrad",
+                        "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "InvGrad"})
+    table[t] = lowerElementwiseGrad;
+  table["SoftmaxCrossEntropyWithLogits"] = lowerSoftmaxCrossEntropy;
+  table["ApplyGradientDescent"] = lowerApplyGradientDescent;
+  table["ApplyMomentum"] = lowerApplyMomentum;
+  table["ApplyRMSProp"] = lowerApplyRMSProp;
+  table["ApplyAdam"] = lowerApplyAdam;
+}
