@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 using namespace mlir;
 using namespace kiln;
@@ -319,8 +320,10 @@ GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
     return errors.status("lowering to LLVM failed");
 
   ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
+  // `transformer` is a function_ref: the function must outlive create().
+  std::function<llvm::Error(llvm::Module *)> optimize =
       makeOptimizingTransformer(options_.optLevel, 0, nullptr);
+  engineOptions.transformer = optimize;
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)
     return errors::Internal("JIT: ", llvm::toString(engine.takeError()));
