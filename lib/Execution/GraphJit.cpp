@@ -55,9 +55,21 @@ Status kiln::statusFromDiagnostic(const std::string &text) {
   return errors::Internal(text);
 }
 
-namespace {
+std::unique_ptr<MLIRContext> kiln::createCompilerContext() {
+  initializeCompilerOnce();
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registry.insert<GraphDialect>();
+  auto ctx = std::make_unique<MLIRContext>(registry);
+  ctx->disableMultithreading();
+  ctx->loadAllAvailableDialects();
+  return ctx;
+}
 
-void initializeOnce() {
+void kiln::initializeCompilerOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
@@ -68,25 +80,7 @@ void initializeOnce() {
   });
 }
 
-/// Collects error diagnostics while alive; the first one becomes a Status.
-class ErrorCollector {
-public:
-  explicit ErrorCollector(MLIRContext *ctx)
-      : handler(ctx, [this](Diagnostic &d) {
-          if (d.getSeverity() == DiagnosticSeverity::Error)
-            errors.push_back(d.str());
-          return success();
-        }) {}
-  Status status(const std::string &fallback) const {
-    if (errors.empty())
-      return errors::Internal(fallback);
-    return statusFromDiagnostic(errors.front());
-  }
-
-private:
-  std::vector<std::string> errors;
-  ScopedDiagnosticHandler handler;
-};
+namespace {
 
 GraphOp theGraph(ModuleOp module) {
   for (auto g : module.getOps<GraphOp>())
@@ -116,7 +110,24 @@ TensorShape shapeOf(Attribute a) {
   return shape;
 }
 
-ResourceSpec resourceSpec(Operation *op) {
+} // namespace
+
+kiln::ErrorCollector::ErrorCollector(MLIRContext *ctx)
+    : handler(std::make_unique<ScopedDiagnosticHandler>(
+          ctx, [this](Diagnostic &d) {
+            if (d.getSeverity() == DiagnosticSeverity::Error)
+              errors.push_back(d.str());
+            return success();
+          })) {}
+kiln::ErrorCollector::~ErrorCollector() = default;
+
+Status kiln::ErrorCollector::status(const std::string &fallback) const {
+  if (errors.empty())
+    return errors::Internal(fallback);
+  return statusFromDiagnostic(errors.front());
+}
+
+ResourceSpec kiln::resourceSpecOf(Operation *op) {
   ResourceSpec r;
   r.nodeName = getNodeName(op).str();
   r.opType = getNodeOpType(op).str();
@@ -147,6 +158,8 @@ ResourceSpec resourceSpec(Operation *op) {
   }
   return r;
 }
+
+namespace {
 
 llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   llvm::orc::SymbolMap m;
@@ -180,18 +193,9 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
 
 StatusOr<std::unique_ptr<GraphJit>> GraphJit::load(const std::string &path,
                                                    const JitOptions &options) {
-  initializeOnce();
   std::unique_ptr<GraphJit> jit(new GraphJit());
   jit->options_ = options;
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registry.insert<GraphDialect>();
-  jit->context_ = std::make_unique<MLIRContext>(registry);
-  jit->context_->disableMultithreading();
-  jit->context_->loadAllAvailableDialects();
+  jit->context_ = createCompilerContext();
   MLIRContext *ctx = jit->context_.get();
 
   ErrorCollector errors(ctx);
@@ -240,7 +244,7 @@ std::vector<ResourceSpec> GraphJit::resourceSpecs() const {
   std::vector<ResourceSpec> out;
   auto names = module->getAttrOfType<ArrayAttr>(kResourcesAttrName);
   for (Attribute n : names)
-    out.push_back(resourceSpec(byName.lookup(cast<StringAttr>(n).getValue())));
+    out.push_back(resourceSpecOf(byName.lookup(cast<StringAttr>(n).getValue())));
   return out;
 }
 

@@ -23,6 +23,8 @@ namespace mlir {
 class MLIRContext;
 class ModuleOp;
 class ExecutionEngine;
+class Operation;
+class ScopedDiagnosticHandler;
 template <typename T> class OwningOpRef;
 } // namespace mlir
 
@@ -76,6 +78,26 @@ private:
   struct Entry;
   std::map<std::string, std::unique_ptr<Entry>> compiled_;
 };
+
+/// An MLIRContext with everything the compiler uses registered (dialects,
+/// extensions, passes and pipelines, LLVM IR translations).
+std::unique_ptr<mlir::MLIRContext> createCompilerContext();
+void initializeCompilerOnce();
+
+/// Collects error diagnostics while alive; the first becomes a Status.
+class ErrorCollector {
+public:
+  explicit ErrorCollector(mlir::MLIRContext *ctx);
+  ~ErrorCollector();
+  Status status(const std::string &fallback) const;
+
+private:
+  std::vector<std::string> errors;
+  std::unique_ptr<mlir::ScopedDiagnosticHandler> handler;
+};
+
+/// What a session creates for resource node `op` (variable, queue, random).
+ResourceSpec resourceSpecOf(mlir::Operation *op);
 
 /// TF's status code of a compiler diagnostic that starts "Code: message"
 /// (the convention of Kiln's session form and lowering); Internal otherwise.

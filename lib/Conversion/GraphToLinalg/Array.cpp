@@ -21,6 +21,17 @@ LogicalResult lowerConst(NodeLowering &l, Operation *op) {
     attr = attr.bitcast(type->getElementType());
   if (attr.getType().getShape() != type->getShape())
     attr = attr.reshape(*type);
+  // A large splat (an initializer's zeros/ones) is a fill, not data in the
+  // binary.
+  if (attr.isSplat() && type->getNumElements() > 64) {
+    Value scalar = l.b.create<arith::ConstantOp>(
+        l.loc(), type->getElementType(),
+        cast<TypedAttr>(attr.getSplatValue<Attribute>()));
+    Value init = l.b.create<tensor::EmptyOp>(l.loc(), *type, ValueRange{});
+    l.setTensor(op, 0,
+                l.b.create<linalg::FillOp>(l.loc(), scalar, init).getResult(0));
+    return success();
+  }
   l.setTensor(op, 0, l.b.create<arith::ConstantOp>(l.loc(), *type, attr));
   return success();
 }

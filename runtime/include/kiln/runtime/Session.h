@@ -65,6 +65,10 @@ struct CompiledSignature {
   std::vector<FeedSpec> feeds;
   std::vector<std::string> fetches;
   void (*fn)(KilnCall *) = nullptr;
+  /// Ahead-of-time signatures: the name the program calls it by, and the
+  /// targets it runs (feeds and fetches are above).
+  std::string name;
+  std::vector<std::string> targets;
 };
 
 /// Supplies the compiled function of a signature (feeds, fetches, targets).

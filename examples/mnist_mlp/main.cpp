@@ -1,0 +1,201 @@
+//===- main.cpp - S1/S2: train the MLP on Fashion-MNIST, checkpoint, predict -===//
+//
+// The S1 training loop of SCENARIOS.md, on the graph compiled ahead of time
+// (mnist_mlp.h, made by graph-compile from the TF-written S1 .meta):
+// batches of 128 with keep 0.8/0.5, RMSProp, `Start from: N` from the
+// latest checkpoint, global_step set per epoch, one save per epoch into
+// ckpt_dir (TF's format; the newest 5 kept). S2 (--predict): restore the
+// latest checkpoint and report the test accuracy.
+//
+//===----------------------------------------------------------------------===//
+#include "mnist_mlp.h"
+
+#include "kiln/runtime/CheckpointState.h"
+#include "kiln/runtime/MnistRecords.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <sys/stat.h>
+
+using namespace kiln;
+
+namespace {
+
+struct Data {
+  int64_t count = 0;
+  std::vector<float> images; // [count, 784] in [0, 1]
+  std::vector<float> onehot; // [count, 10]
+  std::vector<uint8_t> labels;
+};
+
+StatusOr<Data> load(const std::string &dir, const char *images,
+                    const char *labels) {
+  StatusOr<MnistSplit> split = readMnistSplit(dir, images, labels);
+  if (!split.ok())
+    return split.status();
+  Data d;
+  d.count = split->count;
+  d.images.resize(split->pixels.size());
+  for (size_t i = 0; i < split->pixels.size(); ++i)
+    d.images[i] = split->pixels[i] / 255.0f;
+  d.onehot.assign(static_cast<size_t>(d.count) * 10, 0.0f);
+  for (int64_t i = 0; i < d.count; ++i)
+    d.onehot[i * 10 + split->labels[i]] = 1.0f;
+  d.labels = split->labels;
+  return d;
+}
+
+Tensor rows(const std::vector<float> &v, int64_t start, int64_t n,
+            int64_t width) {
+  Tensor t = Tensor::uninitialized(DType::kFloat, TensorShape{n, width});
+  std::memcpy(t.data<float>(), v.data() + start * width,
+              sizeof(float) * n * width);
+  return t;
+}
+
+bool check(const Status &s, const char *what) {
+  if (s.ok())
+    return true;
+  std::fprintf(stderr, "%s: %s: %s\n", what, codeName(s.code()),
+               s.message().c_str());
+  return false;
+}
+
+/// Test accuracy with the predict signature, in batches of 1000.
+StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
+                          std::vector<int64_t> *predictions = nullptr) {
+  int64_t correct = 0;
+  Tensor one = Tensor::scalar<float>(1.0f);
+  for (int64_t start = 0; start < test.count; start += 1000) {
+    int64_t n = std::min<int64_t>(1000, test.count - start);
+    Tensor argmax;
+    Status st =
+        model.predict(rows(test.images, start, n, 784), one, one, &argmax);
+    if (!st.ok())
+      return st;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t p = argmax.data<int64_t>()[i];
+      correct += p == test.labels[start + i];
+      if (predictions)
+        predictions->push_back(p);
+    }
+  }
+  return double(correct) / double(test.count);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string dataDir = kDefaultMnistDir, ckptDir = "./ckpt_dir";
+  int epochs = 100;
+  int64_t maxBatches = 0; // 0 = the whole training set per epoch
+  bool predictOnly = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() { return std::string(i + 1 < argc ? argv[++i] : ""); };
+    if (a == "--data")
+      dataDir = next();
+    else if (a == "--ckpt-dir")
+      ckptDir = next();
+    else if (a == "--epochs")
+      epochs = std::stoi(next());
+    else if (a == "--batches-per-epoch")
+      maxBatches = std::stoll(next());
+    else if (a == "--predict")
+      predictOnly = true;
+    else {
+      std::fprintf(stderr,
+                   "usage: mnist_mlp [--data DIR] [--ckpt-dir DIR] "
+                   "[--epochs N] [--batches-per-epoch K] [--predict]\n"
+                   "Trains the S1 MLP on Fashion-MNIST (Debian's "
+                   "dataset-fashion-mnist), saving a checkpoint per epoch;\n"
+                   "--predict restores the latest one and reports the test "
+                   "accuracy (S2).\n");
+      return 2;
+    }
+  }
+  StatusOr<Data> test =
+      load(dataDir, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+  if (!check(test.status(), "test set"))
+    return 1;
+  auto created = demo::MnistMlp::create();
+  if (!check(created.status(), "model"))
+    return 1;
+  demo::MnistMlp &model = **created;
+  if (!check(model.init_all_variables(), "init"))
+    return 1;
+
+  if (predictOnly) {
+    StatusOr<std::optional<CheckpointState>> state =
+        getCheckpointState(ckptDir);
+    if (!state.ok() || !state->has_value()) {
+      std::fprintf(stderr, "NotFound: no checkpoint in %s\n", ckptDir.c_str());
+      return 1;
+    }
+    std::string path = (*state)->modelCheckpointPath;
+    std::printf("%s\n", path.c_str());
+    if (!check(model.restore(path), "restore"))
+      return 1;
+    StatusOr<double> acc = accuracy(model, *test);
+    if (!check(acc.status(), "predict"))
+      return 1;
+    std::printf("test accuracy: %.4f\n", *acc);
+    return 0;
+  }
+
+  StatusOr<Data> train = load(dataDir, "train-images-idx3-ubyte.gz",
+                              "train-labels-idx1-ubyte.gz");
+  if (!check(train.status(), "training set"))
+    return 1;
+  mkdir(ckptDir.c_str(), 0755);
+  if (std::optional<std::string> latest = latestCheckpoint(ckptDir)) {
+    if (!check(model.restore(ckptDir), "restore"))
+      return 1;
+  }
+  StatusOr<Tensor> step = model.var_global_step()->snapshot();
+  if (!check(step.status(), "global_step"))
+    return 1;
+  int start = *step->data<int32_t>();
+  std::printf("Start from: %d\n", start);
+  std::fflush(stdout);
+  Tensor keepInput = Tensor::scalar<float>(0.8f),
+         keepHidden = Tensor::scalar<float>(0.5f);
+  for (int epoch = start; epoch < epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    double lossSum = 0;
+    int64_t batches = 0;
+    for (int64_t s = 0, e = 128; e <= train->count; s += 128, e += 128) {
+      if (maxBatches && batches >= maxBatches)
+        break;
+      Tensor loss;
+      Status st = model.train(rows(train->images, s, 128, 784),
+                              rows(train->onehot, s, 128, 10), keepInput,
+                              keepHidden, &loss);
+      if (!check(st, "train"))
+        return 1;
+      lossSum += *loss.data<float>();
+      ++batches;
+    }
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
+    if (!check(model.var_global_step()->assign(Tensor::scalar<int32_t>(epoch)),
+               "global_step"))
+      return 1;
+    StatusOr<std::string> saved = model.save(ckptDir + "/model.ckpt", epoch);
+    if (!check(saved.status(), "save"))
+      return 1;
+    StatusOr<double> acc = accuracy(model, *test);
+    if (!check(acc.status(), "predict"))
+      return 1;
+    std::printf("epoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "
+                "saved %s\n",
+                epoch, lossSum / std::max<int64_t>(batches, 1), *acc,
+                batches * 128 / secs, saved->c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
