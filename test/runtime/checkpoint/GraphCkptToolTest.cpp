@@ -110,11 +110,11 @@ TEST(GraphCkptTool, ListAndPrintKilnCheckpoint) {
                    "half   half        [2]               4\n"
                    "q      qint8       [2]               2\n");
   r = run("print '" + tmp / "m" + "' half");
-  EXPECT_EQ(r.out, "half: half [2]\n[1. -2.5]\n");
+  EXPECT_EQ(r.out, "half: half [2]\n[ 1.  -2.5]\n");
   r = run("print '" + tmp / "m" + "' bf");
   EXPECT_EQ(r.out, "bf: bfloat16 [1]\n[3.140625]\n");
   r = run("print '" + tmp / "m" + "' q");
-  EXPECT_EQ(r.out, "q: qint8 [2]\n[-3 4]\n");
+  EXPECT_EQ(r.out, "q: qint8 [2]\n[-3  4]\n");
   r = run("print '" + tmp / "m" + "' flag");
   EXPECT_EQ(r.out, "flag: bool []\nTrue\n");
   r = run("verify '" + tmp / "m" + "'");
