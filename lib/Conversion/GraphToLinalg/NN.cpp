@@ -69,10 +69,30 @@ LogicalResult lowerMatMul(NodeLowering &l, Operation *op) {
   Value zero = constScalar(l.b, l.loc(), out->getElementType(), 0, 0);
   Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn);
   init = l.b.create<linalg::FillOp>(l.loc(), zero, init).getResult(0);
-  l.setTensor(op, 0,
-              l.b.create<linalg::MatmulOp>(l.loc(), ValueRange{x, y},
-                                           ValueRange{init})
-                  .getResult(0));
+  // C[i,j] += A[i,k] * B[k,j] with the loops ordered i, k, j: the innermost
+  // loop walks rows of B and C contiguously, which LLVM vectorizes (an
+  // i, j, k nest strides through B). Tiling and packing come with the
+  // performance work.
+  MLIRContext *ctx = l.b.getContext();
+  AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+             j = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {i, k}, ctx),
+                              AffineMap::get(3, 0, {k, j}, ctx),
+                              AffineMap::get(3, 0, {i, j}, ctx)};
+  SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction,
+                                         utils::IteratorType::parallel};
+  bool isFloat = isa<FloatType>(out->getElementType());
+  auto product = l.b.create<linalg::GenericOp>(
+      l.loc(), TypeRange{*out}, ValueRange{x, y}, ValueRange{init}, maps,
+      iters, [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value p = isFloat ? b.create<arith::MulFOp>(loc, a[0], a[1]).getResult()
+                          : b.create<arith::MulIOp>(loc, a[0], a[1]).getResult();
+        Value s = isFloat ? b.create<arith::AddFOp>(loc, a[2], p).getResult()
+                          : b.create<arith::AddIOp>(loc, a[2], p).getResult();
+        b.create<linalg::YieldOp>(loc, s);
+      });
+  l.setTensor(op, 0, product.getResult(0));
   return success();
 }
 
