@@ -373,30 +373,11 @@ Status kiln::compileGraphAot(const std::string &graphPath,
     meta.SerializeToString(&metaBytes);
   }
   std::vector<std::string> saved = savedVariableNames(graph);
-  std::vector<QueueRunnerSpec> runners;
-  if (auto text = graph.getMetaGraph()) {
-    tensorflow::MetaGraphDef meta;
-    if (google::protobuf::TextFormat::ParseFromString(text->str(), &meta)) {
-      auto it = meta.collection_def().find("queue_runners");
-      if (it != meta.collection_def().end())
-        for (const std::string &bytes : it->second.bytes_list().value()) {
-          tensorflow::QueueRunnerDef def;
-          if (def.ParseFromString(bytes))
-            runners.push_back(queueRunnerFromProto(def));
-        }
-    }
-  }
-  std::vector<ResourceSpec> resources;
-  {
-    llvm::StringMap<Operation *> byName;
-    for (Operation &op : graph.getBlock())
-      if (isResourceNode(&op))
-        byName.try_emplace(getNodeName(&op), &op);
-    for (Attribute n :
-         (*module)->getAttrOfType<ArrayAttr>(kResourcesAttrName))
-      resources.push_back(
-          resourceSpecOf(byName.lookup(cast<StringAttr>(n).getValue())));
-  }
+  StatusOr<std::vector<QueueRunnerSpec>> runnersOr = queueRunnersOf(graph);
+  if (!runnersOr.ok())
+    return runnersOr.status();
+  std::vector<QueueRunnerSpec> runners = std::move(*runnersOr);
+  std::vector<ResourceSpec> resources = resourceSpecsOf(*module);
 
   std::vector<SignatureSpec> specs = options.signatures;
   if (options.metaSignatures)

@@ -216,36 +216,50 @@ StatusOr<std::unique_ptr<GraphJit>> GraphJit::load(const std::string &path,
     return errors.status("shape inference failed");
   assignResourceSlots(graph);
 
-  if (auto text = graph.getMetaGraph()) {
-    tensorflow::MetaGraphDef meta;
-    if (google::protobuf::TextFormat::ParseFromString(text->str(), &meta)) {
-      auto it = meta.collection_def().find("queue_runners");
-      if (it != meta.collection_def().end())
-        for (const std::string &bytes : it->second.bytes_list().value()) {
-          tensorflow::QueueRunnerDef def;
-          if (!def.ParseFromString(bytes))
-            return errors::DataLoss("queue_runners collection: a "
-                                    "QueueRunnerDef does not parse");
-          jit->queueRunners_.push_back(queueRunnerFromProto(def));
-        }
-    }
-  }
+  StatusOr<std::vector<QueueRunnerSpec>> runners = queueRunnersOf(graph);
+  if (!runners.ok())
+    return runners.status();
+  jit->queueRunners_ = std::move(*runners);
   jit->graph_ = std::make_unique<OwningOpRef<ModuleOp>>(std::move(module));
   return jit;
 }
 
-std::vector<ResourceSpec> GraphJit::resourceSpecs() const {
-  ModuleOp module = **graph_;
+StatusOr<std::vector<QueueRunnerSpec>> kiln::queueRunnersOf(GraphOp graph) {
+  std::vector<QueueRunnerSpec> out;
+  auto text = graph.getMetaGraph();
+  tensorflow::MetaGraphDef meta;
+  if (!text || !google::protobuf::TextFormat::ParseFromString(text->str(), &meta))
+    return out;
+  auto it = meta.collection_def().find("queue_runners");
+  if (it == meta.collection_def().end())
+    return out;
+  for (const std::string &bytes : it->second.bytes_list().value()) {
+    tensorflow::QueueRunnerDef def;
+    if (!def.ParseFromString(bytes))
+      return errors::DataLoss("queue_runners collection: a QueueRunnerDef "
+                              "does not parse");
+    out.push_back(queueRunnerFromProto(def));
+  }
+  return out;
+}
+
+std::vector<ResourceSpec> kiln::resourceSpecsOf(ModuleOp module) {
+  std::vector<ResourceSpec> out;
   GraphOp graph = theGraph(module);
+  auto names = module->getAttrOfType<ArrayAttr>(kResourcesAttrName);
+  if (!graph || !names)
+    return out;
   llvm::StringMap<Operation *> byName;
   for (Operation &op : graph.getBlock())
     if (isResourceNode(&op))
       byName.try_emplace(getNodeName(&op), &op);
-  std::vector<ResourceSpec> out;
-  auto names = module->getAttrOfType<ArrayAttr>(kResourcesAttrName);
   for (Attribute n : names)
     out.push_back(resourceSpecOf(byName.lookup(cast<StringAttr>(n).getValue())));
   return out;
+}
+
+std::vector<ResourceSpec> GraphJit::resourceSpecs() const {
+  return resourceSpecsOf(**graph_);
 }
 
 StatusOr<DType> GraphJit::tensorDType(const std::string &tensor) const {

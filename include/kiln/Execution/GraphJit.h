@@ -29,6 +29,9 @@ template <typename T> class OwningOpRef;
 } // namespace mlir
 
 namespace kiln {
+namespace graph {
+class GraphOp;
+}
 
 struct JitOptions {
   /// Prefix for node names (import_graph_def's name=).
@@ -98,6 +101,12 @@ private:
 
 /// What a session creates for resource node `op` (variable, queue, random).
 ResourceSpec resourceSpecOf(mlir::Operation *op);
+/// The queue runners of the graph's MetaGraphDef `queue_runners` collection
+/// (none for a plain GraphDef); DataLoss when one does not parse.
+StatusOr<std::vector<QueueRunnerSpec>> queueRunnersOf(graph::GraphOp graph);
+/// The session's resources, slot by slot, of a module holding a graph whose
+/// slots were assigned (assignResourceSlots).
+std::vector<ResourceSpec> resourceSpecsOf(mlir::ModuleOp module);
 
 /// TF's status code of a compiler diagnostic that starts "Code: message"
 /// (the convention of Kiln's session form and lowering); Internal otherwise.

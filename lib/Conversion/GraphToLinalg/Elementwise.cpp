@@ -275,18 +275,28 @@ Value castScalar(OpBuilder &b, Location l, Value x, Type from, Type to,
                       : b.create<arith::ExtSIOp>(l, toLowered, x).getResult();
 }
 
-LogicalResult lowerBinary(NodeLowering &l, Operation *op) {
-  FailureOr<Value> x = l.tensor(op, 0), y = l.tensor(op, 1);
+/// An element-wise op over all its data inputs whose scalar code `scalar`
+/// gives (null when it has none for the inputs' element type).
+LogicalResult lowerScalarOp(
+    NodeLowering &l, Operation *op,
+    function_ref<Value(OpBuilder &, Location, StringRef, Type, ValueRange)>
+        scalar) {
+  SmallVector<Value> ins;
+  for (unsigned i = 0; i < getDataOperands(op).size(); ++i) {
+    FailureOr<Value> x = l.tensor(op, i);
+    if (failed(x))
+      return failure();
+    ins.push_back(*x);
+  }
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
-  if (failed(x) || failed(y) || failed(out))
+  if (failed(out))
     return failure();
   StringRef t = getNodeOpType(op);
   Type elem = NodeLowering::graphElementType(getDataOperands(op)[0]);
-  // Probe that the op has a body for this element type.
   bool ok = true;
   FailureOr<Value> r = l.elementwise(
-      op, {*x, *y}, *out, [&](OpBuilder &b, Location loc, ValueRange a) {
-        Value v = binaryScalar(b, loc, t, elem, a[0], a[1]);
+      op, ins, *out, [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value v = scalar(b, loc, t, elem, a);
         if (!v) {
           ok = false;
           return a[0];
@@ -302,30 +312,20 @@ LogicalResult lowerBinary(NodeLowering &l, Operation *op) {
   return success();
 }
 
+LogicalResult lowerBinary(NodeLowering &l, Operation *op) {
+  return lowerScalarOp(l, op,
+                       [](OpBuilder &b, Location loc, StringRef t, Type elem,
+                          ValueRange a) {
+                         return binaryScalar(b, loc, t, elem, a[0], a[1]);
+                       });
+}
+
 LogicalResult lowerUnary(NodeLowering &l, Operation *op) {
-  FailureOr<Value> x = l.tensor(op, 0);
-  FailureOr<RankedTensorType> out = l.resultType(op, 0);
-  if (failed(x) || failed(out))
-    return failure();
-  StringRef t = getNodeOpType(op);
-  Type elem = NodeLowering::graphElementType(getDataOperands(op)[0]);
-  bool ok = true;
-  FailureOr<Value> r = l.elementwise(
-      op, {*x}, *out, [&](OpBuilder &b, Location loc, ValueRange a) {
-        Value v = unaryScalar(b, loc, t, elem, a[0]);
-        if (!v) {
-          ok = false;
-          return a[0];
-        }
-        return v;
-      });
-  if (!ok)
-    return l.unsupported(op, "no lowering for element type " +
-                                 elementTypeToString(elem));
-  if (failed(r))
-    return failure();
-  l.setTensor(op, 0, *r);
-  return success();
+  return lowerScalarOp(l, op,
+                       [](OpBuilder &b, Location loc, StringRef t, Type elem,
+                          ValueRange a) {
+                         return unaryScalar(b, loc, t, elem, a[0]);
+                       });
 }
 
 LogicalResult lowerCast(NodeLowering &l, Operation *op) {
