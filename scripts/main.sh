@@ -30,7 +30,7 @@ fi
 echo "== S1 compiled ahead of time (graph-compile via kiln_add_graph_library)"
 BUILD_DIR=build bash scripts/build.sh mnist_mlp
 echo "== S1: train ${EPOCHS:-2} epochs, a checkpoint per epoch"
-$B/mnist_mlp --ckpt-dir "$work/ckpt_dir" --epochs "${EPOCHS:-2}"
+$B/mnist_mlp --ckpt-dir "$work/ckpt_dir" --logdir "$work/logs" --epochs "${EPOCHS:-2}"
 ls -l "$work/ckpt_dir"
 $B/graph-ckpt list "$work/ckpt_dir"
 echo "== S2: restore the latest checkpoint and predict the test set"

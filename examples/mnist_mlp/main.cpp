@@ -12,6 +12,7 @@
 
 #include "kiln/runtime/CheckpointState.h"
 #include "kiln/runtime/MnistRecords.h"
+#include "kiln/runtime/Summary.h"
 
 #include <algorithm>
 #include <chrono>
@@ -89,7 +90,8 @@ StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string dataDir = kDefaultMnistDir, ckptDir = "./ckpt_dir";
+  std::string dataDir = kDefaultMnistDir, ckptDir = "./ckpt_dir",
+              logDir = "./logs";
   int epochs = 100;
   int64_t maxBatches = 0; // 0 = the whole training set per epoch
   bool predictOnly = false;
@@ -100,6 +102,8 @@ int main(int argc, char **argv) {
       dataDir = next();
     else if (a == "--ckpt-dir")
       ckptDir = next();
+    else if (a == "--logdir")
+      logDir = next();
     else if (a == "--epochs")
       epochs = std::stoi(next());
     else if (a == "--batches-per-epoch")
@@ -109,9 +113,12 @@ int main(int argc, char **argv) {
     else {
       std::fprintf(stderr,
                    "usage: mnist_mlp [--data DIR] [--ckpt-dir DIR] "
-                   "[--epochs N] [--batches-per-epoch K] [--predict]\n"
+                   "[--logdir DIR] [--epochs N] [--batches-per-epoch K] "
+                   "[--predict]\n"
                    "Trains the S1 MLP on Fashion-MNIST (Debian's "
-                   "dataset-fashion-mnist), saving a checkpoint per epoch;\n"
+                   "dataset-fashion-mnist), saving a checkpoint per epoch\n"
+                   "and logging loss and test accuracy for TensorBoard in "
+                   "--logdir;\n"
                    "--predict restores the latest one and reports the test "
                    "accuracy (S2).\n");
       return 2;
@@ -161,6 +168,10 @@ int main(int argc, char **argv) {
   int start = *step->data<int32_t>();
   std::printf("Start from: %d\n", start);
   std::fflush(stdout);
+  StatusOr<std::unique_ptr<SummaryWriter>> writer =
+      SummaryWriter::create(logDir);
+  if (!check(writer.status(), "summary writer"))
+    return 1;
   Tensor keepInput = Tensor::scalar<float>(0.8f),
          keepHidden = Tensor::scalar<float>(0.5f);
   for (int epoch = start; epoch < epochs; ++epoch) {
@@ -191,9 +202,14 @@ int main(int argc, char **argv) {
     StatusOr<double> acc = accuracy(model, *test);
     if (!check(acc.status(), "predict"))
       return 1;
+    double meanLoss = lossSum / std::max<int64_t>(batches, 1);
+    if (!check((*writer)->addScalar("loss", float(meanLoss), epoch), "log") ||
+        !check((*writer)->addScalar("accuracy", float(*acc), epoch), "log") ||
+        !check((*writer)->flush(), "log"))
+      return 1;
     std::printf("epoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "
                 "saved %s\n",
-                epoch, lossSum / std::max<int64_t>(batches, 1), *acc,
+                epoch, meanLoss, *acc,
                 batches * 128 / secs, saved->c_str());
     std::fflush(stdout);
   }

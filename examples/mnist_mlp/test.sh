@@ -11,9 +11,10 @@ data=${4:-/usr/share/datasets/fashion-mnist}
 [ -f "$data/t10k-images-idx3-ubyte.gz" ] || { echo "no Fashion-MNIST in $data: skipped"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-out=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --epochs 2 --batches-per-epoch 20)
+out=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --logdir "$tmp/logs" --epochs 2 --batches-per-epoch 20)
 echo "$out"
 grep -q '^Start from: 0$' <<<"$out"
+ls "$tmp"/logs/events.out.tfevents.* # loss and accuracy for TensorBoard
 grep -q '^epoch 1: ' <<<"$out"
 ls "$tmp/ckpt_dir"
 [ "$(ls "$tmp/ckpt_dir" | wc -l)" -eq 7 ] # 2 x (.index, .data, .meta) + checkpoint
@@ -25,7 +26,7 @@ diff <("$ckpt_tool" list "$tmp/ckpt_dir/model.ckpt-1") <("$ckpt_tool" list "$fix
 "$ckpt_tool" verify "$tmp/ckpt_dir/model.ckpt-1"
 acc=$(sed -n 's/^epoch 1: .*test accuracy \([0-9.]*\),.*/\1/p' <<<"$out")
 # Resume: the restarted run starts from the saved global_step.
-out2=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --epochs 2 --batches-per-epoch 20)
+out2=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --logdir "$tmp/logs" --epochs 2 --batches-per-epoch 20)
 echo "$out2"
 grep -q '^Start from: 1$' <<<"$out2"
 # S2: restore the latest and predict.

@@ -185,6 +185,9 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   KILN_RT(kiln_rt_queue_close);
   KILN_RT(kiln_rt_random);
   KILN_RT(kiln_rt_incompatible_shapes);
+  KILN_RT(kiln_rt_string_const);
+  KILN_RT(kiln_rt_summary);
+  KILN_RT(kiln_rt_merge_summary);
 #undef KILN_RT
   return m;
 }

@@ -11,6 +11,7 @@
 #include "kiln/runtime/BundleReader.h"
 #include "kiln/runtime/CheckpointState.h"
 #include "kiln/runtime/Coordinator.h"
+#include "kiln/runtime/Summary.h"
 
 #include <cstdio>
 #include <functional>
@@ -46,6 +47,9 @@ Options (applied in command-line order, between runs):
                          the latest one of a directory with a `checkpoint`)
   --output-dir DIR       from here on, also write each fetched tensor to
                          DIR/NAME.npy (NAME with '/' and ':' as '_')
+  --summary-dir DIR      from here on, add each fetched Summary (a string
+                         scalar, e.g. of MergeSummary) to a TensorBoard event
+                         file in DIR, the step counting the runs from 1
   --prefix NAME          import with node names prefixed by NAME/
   --tags a,b             SavedModel tag set
   --keep-going           continue after a failed run (exit code stays 1)
@@ -59,7 +63,7 @@ prints `Add = [6 3 5]`.
 )";
 
 struct Action {
-  enum Kind { kRun, kStartQueueRunners, kRestore, kOutputDir } kind;
+  enum Kind { kRun, kStartQueueRunners, kRestore, kOutputDir, kSummaryDir } kind;
   std::string text;
 };
 
@@ -440,6 +444,8 @@ int main(int argc, char **argv) {
       actions.push_back({Action::kStartQueueRunners, ""});
     } else if (a == "--restore") {
       actions.push_back({Action::kRestore, value("--restore")});
+    } else if (a == "--summary-dir") {
+      actions.push_back({Action::kSummaryDir, value("--summary-dir")});
     } else if (a == "--output-dir") {
       actions.push_back({Action::kOutputDir, value("--output-dir")});
     } else if (a == "--prefix") {
@@ -488,6 +494,8 @@ int main(int argc, char **argv) {
   std::vector<ThreadHandle> threads;
   bool failedAny = false;
   std::string outputDir;
+  std::unique_ptr<SummaryWriter> summaries;
+  int64_t runCount = 0;
   for (const Action &action : actions) {
     if (failedAny && !keepGoing)
       break;
@@ -525,6 +533,17 @@ int main(int argc, char **argv) {
       outputDir = action.text;
       continue;
     }
+    if (action.kind == Action::kSummaryDir) {
+      StatusOr<std::unique_ptr<SummaryWriter>> w =
+          SummaryWriter::create(action.text);
+      if (!w.ok()) {
+        printError(w.status());
+        failedAny = true;
+        continue;
+      }
+      summaries = std::move(*w);
+      continue;
+    }
     if (action.kind == Action::kRestore) {
       Status st = restore(**session, action.text);
       if (!st.ok()) {
@@ -548,7 +567,23 @@ int main(int argc, char **argv) {
         failedAny = true;
         break;
       }
+      ++runCount;
       for (size_t i = 0; i < outputs.size(); ++i) {
+        if (summaries && outputs[i].dtype() == DType::kString &&
+            outputs[i].numElements() == 1) {
+          const std::string &s = outputs[i].data<std::string>()[0];
+          Status w = mergeSummaries({s}).status();
+          if (w.ok())
+            w = summaries->addSummary(s, runCount);
+          if (!w.ok()) {
+            printError(w);
+            failedAny = true;
+          }
+          std::printf("%s = <Summary of %zu bytes, step %lld>\n",
+                      run->fetches[i].c_str(), s.size(),
+                      static_cast<long long>(runCount));
+          continue;
+        }
         std::printf("%s = %s\n", run->fetches[i].c_str(),
                     outputs[i].debugString().c_str());
         if (!outputDir.empty()) {
@@ -565,6 +600,13 @@ int main(int argc, char **argv) {
   if (!threads.empty()) {
     coord.requestStop();
     Status st = coord.join(threads, /*stopGracePeriodSecs=*/10);
+    if (!st.ok()) {
+      printError(st);
+      failedAny = true;
+    }
+  }
+  if (summaries) {
+    Status st = summaries->close();
     if (!st.ok()) {
       printError(st);
       failedAny = true;

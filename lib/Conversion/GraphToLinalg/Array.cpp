@@ -9,7 +9,67 @@ using namespace kiln::graph;
 
 namespace {
 
+/// A string constant: its bytes (each element as an 8-byte length and its
+/// characters) in a global, made a runtime value the code can pass on
+/// (summary tags, file names, checkpoint keys).
+LogicalResult lowerStringConst(NodeLowering &l, Operation *op,
+                               DenseStringElementsAttr attr) {
+  std::string bytes;
+  for (StringRef s : attr.getRawStringData()) {
+    uint64_t len = s.size();
+    bytes.append(reinterpret_cast<const char *>(&len), 8);
+    bytes.append(s.data(), s.size());
+  }
+  if (bytes.empty())
+    bytes.push_back(0);
+  ModuleOp module = op->getParentOfType<ModuleOp>();
+  if (!module)
+    module = l.b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto memType = MemRefType::get({static_cast<int64_t>(bytes.size())},
+                                 l.b.getI8Type());
+  std::string name;
+  {
+    OpBuilder::InsertionGuard g(l.b);
+    l.b.setInsertionPointToStart(module.getBody());
+    for (int k = 0;; ++k) {
+      name = "kiln_string_const_" + std::to_string(k);
+      if (!module.lookupSymbol(name))
+        break;
+    }
+    auto data = DenseElementsAttr::get(
+        RankedTensorType::get(memType.getShape(), l.b.getI8Type()),
+        ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(bytes.data()),
+                         bytes.size()));
+    l.b.create<memref::GlobalOp>(op->getLoc(), name,
+                                 l.b.getStringAttr("private"), memType, data,
+                                 /*constant=*/true, IntegerAttr());
+  }
+  Value global = l.b.create<memref::GetGlobalOp>(l.loc(), memType, name);
+  Value ptr = l.b.create<memref::ExtractAlignedPointerAsIndexOp>(l.loc(), global);
+  ptr = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), ptr);
+  auto shape = attr.getType().getShape();
+  int64_t rank = static_cast<int64_t>(shape.size());
+  auto dimsType =
+      MemRefType::get({std::max<int64_t>(rank, 1)}, l.b.getI64Type());
+  Value dims = l.b.create<memref::AllocaOp>(l.loc(), dimsType);
+  for (int64_t d = 0; d < rank; ++d)
+    l.b.create<memref::StoreOp>(l.loc(), l.i64(shape[d]), dims,
+                                ValueRange{l.index(d)});
+  Value dimsPtr =
+      l.b.create<memref::ExtractAlignedPointerAsIndexOp>(l.loc(), dims);
+  dimsPtr = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), dimsPtr);
+  Value idx = l.callRuntime(
+      "kiln_rt_string_const", l.b.getI64Type(),
+      {ptr, l.i64(static_cast<int64_t>(bytes.size())), l.i64(rank), dimsPtr});
+  l.guardNonNegative(idx);
+  l.setOpaque(op, 0, idx);
+  return success();
+}
+
 LogicalResult lowerConst(NodeLowering &l, Operation *op) {
+  if (auto strings =
+          dyn_cast_or_null<DenseStringElementsAttr>(op->getAttr("value")))
+    return lowerStringConst(l, op, strings);
   FailureOr<RankedTensorType> type = l.resultType(op, 0);
   if (failed(type))
     return failure();

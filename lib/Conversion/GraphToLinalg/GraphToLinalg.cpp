@@ -503,19 +503,16 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
 
   NodeLowering l(b, entry->getArgument(0), module, slots);
   for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
-    Operation *user = arg.use_empty() ? nullptr : *arg.getUsers().begin();
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     Type elem = type ? loweredElementType(type.getElementType()) : Type();
-    if (!type || !elem) {
-      if (arg.use_empty())
-        continue;
-      return (user ? user : fn.getOperation())->emitError()
-             << "Unimplemented: feed " << fn.getArgAttr(i, kFeedAttrName)
-             << " of type " << arg.getType()
-             << " (unknown rank or unsupported dtype)";
-    }
     Value idx = l.callRuntime("kiln_rt_feed", b.getI64Type(),
                               {l.i64(static_cast<int64_t>(i))});
+    if (!type || !elem) {
+      // Unknown rank, or strings: the value can be passed on, not computed
+      // with (a clear error says so where it is).
+      l.setOpaqueValue(arg, idx);
+      continue;
+    }
     l.setTensor(arg, l.importValue(
                          idx, RankedTensorType::get(type.getShape(), elem),
                          type.getElementType()));

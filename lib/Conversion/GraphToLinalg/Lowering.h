@@ -58,6 +58,9 @@ public:
   void setOpaque(mlir::Operation *op, unsigned k, mlir::Value index) {
     opaqueValues[op->getResult(k)] = index;
   }
+  void setOpaqueValue(mlir::Value graphValue, mlir::Value index) {
+    opaqueValues[graphValue] = index;
+  }
   /// Pushes data operand `i` as the next runtime argument (tensor or
   /// opaque value).
   mlir::LogicalResult pushOperand(mlir::Operation *op, unsigned i);

@@ -194,9 +194,29 @@ LogicalResult lowerRandom(NodeLowering &l, Operation *op) {
   return success();
 }
 
+/// Summary ops: the runtime serializes the Summary proto; the result is a
+/// string value the code passes on (to MergeSummary, to a fetch).
+LogicalResult lowerSummary(NodeLowering &l, Operation *op) {
+  StringRef t = getNodeOpType(op);
+  unsigned n = getDataOperands(op).size();
+  for (unsigned i = 0; i < n; ++i)
+    if (failed(l.pushOperand(op, i)))
+      return failure();
+  Value idx = t == "MergeSummary"
+                  ? l.callRuntime("kiln_rt_merge_summary", l.b.getI64Type(),
+                                  {l.i64(n)})
+                  : l.callRuntime("kiln_rt_summary", l.b.getI64Type(),
+                                  {l.i32(t == "ScalarSummary" ? 0 : 1)});
+  l.guardNonNegative(idx);
+  l.setOpaque(op, 0, idx);
+  return success();
+}
+
 } // namespace
 
 void kiln::populateStateLowerings(NodeLoweringTable &table) {
+  for (const char *t : {"ScalarSummary", "HistogramSummary", "MergeSummary"})
+    table[t] = lowerSummary;
   for (const char *t :
        {"VariableV2", "Variable", "VarHandleOp", "FIFOQueueV2", "FIFOQueue",
         "RandomShuffleQueueV2", "RandomShuffleQueue", "PaddingFIFOQueueV2",

@@ -1,6 +1,7 @@
 //===- CompiledAbi.cpp - What compiled graph code calls -------------------===//
 #include "kiln/runtime/CompiledAbi.h"
 #include "kiln/runtime/Session.h"
+#include "kiln/runtime/Summary.h"
 
 #include <cstring>
 
@@ -244,6 +245,58 @@ int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
   }
   }
   return addValue(call, std::move(out));
+}
+
+int64_t kiln_rt_string_const(KilnCall *call, int64_t data, int64_t nbytes,
+                             int64_t rank, int64_t dims) {
+  const int64_t *d = reinterpret_cast<const int64_t *>(dims);
+  Tensor t(DType::kString, TensorShape(std::vector<int64_t>(d, d + rank)));
+  const char *p = reinterpret_cast<const char *>(data);
+  const char *end = p + nbytes;
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    uint64_t len;
+    if (end - p < 8)
+      return fail(call, errors::Internal("corrupt string constant"));
+    std::memcpy(&len, p, 8);
+    p += 8;
+    if (static_cast<uint64_t>(end - p) < len)
+      return fail(call, errors::Internal("corrupt string constant"));
+    t.data<std::string>()[i].assign(p, len);
+    p += len;
+  }
+  return addValue(call, std::move(t));
+}
+
+int64_t kiln_rt_summary(KilnCall *call, int32_t kind) {
+  Tuple args = popArgs(call, 2);
+  StatusOr<std::string> s = Status::OK();
+  if (kind == 0) {
+    s = scalarSummary(args[0], args[1]);
+  } else {
+    if (args[0].dtype() != DType::kString || args[0].numElements() != 1)
+      return fail(call, errors::InvalidArgument(
+                            "HistogramSummary tag must be a string scalar"));
+    s = histogramSummary(args[0].data<std::string>()[0], args[1]);
+  }
+  if (!s.ok())
+    return fail(call, s.status());
+  return addValue(call, Tensor::scalar<std::string>(std::move(*s)));
+}
+
+int64_t kiln_rt_merge_summary(KilnCall *call, int64_t n) {
+  Tuple args = popArgs(call, static_cast<size_t>(n));
+  std::vector<std::string> inputs;
+  for (const Tensor &t : args) {
+    if (t.dtype() != DType::kString)
+      return fail(call, errors::InvalidArgument(
+                            "MergeSummary inputs must be strings"));
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      inputs.push_back(t.data<std::string>()[i]);
+  }
+  StatusOr<std::string> s = mergeSummaries(inputs);
+  if (!s.ok())
+    return fail(call, s.status());
+  return addValue(call, Tensor::scalar<std::string>(std::move(*s)));
 }
 
 int32_t kiln_rt_incompatible_shapes(KilnCall *call, int64_t a, int64_t b) {

@@ -89,6 +89,16 @@ int32_t kiln_rt_queue_close(kiln::KilnCall *call, int64_t slot,
 /// int32/int64 shape vector), from the generator in `slot`: value index or -1.
 int64_t kiln_rt_random(kiln::KilnCall *call, int64_t slot, int32_t dist,
                        int32_t dtype);
+/// A string tensor constant: `nbytes` at `data` hold each element as an
+/// 8-byte little-endian length and its bytes; value index.
+int64_t kiln_rt_string_const(kiln::KilnCall *call, int64_t data,
+                             int64_t nbytes, int64_t rank, int64_t dims);
+/// ScalarSummary (kind 0: tags, values) or HistogramSummary (kind 1: tag,
+/// values) of the last two arguments: value index of the serialized
+/// Summary, or -1.
+int64_t kiln_rt_summary(kiln::KilnCall *call, int32_t kind);
+/// MergeSummary of the last `n` arguments: value index or -1.
+int64_t kiln_rt_merge_summary(kiln::KilnCall *call, int64_t n);
 /// Records InvalidArgument "Incompatible shapes: [a] vs. [b]" for the
 /// broadcast of dims `a` and `b` of node `nodeName` (a NUL-terminated
 /// string in the compiled code). Returns 0.
