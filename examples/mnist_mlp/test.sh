@@ -35,3 +35,31 @@ echo "$pred"
 acc2=$(sed -n 's/^epoch 1: .*test accuracy \([0-9.]*\),.*/\1/p' <<<"$out2")
 grep -q "^test accuracy: $acc2\$" <<<"$pred"
 echo "PASS (accuracy after the first run $acc, after resuming $acc2)"
+
+# Rotation: 7 epochs with max_to_keep=5 leave exactly 16 files (5 x .index,
+# .data, .meta + `checkpoint`), the newest 5 listed in the state file.
+rot=$tmp/rotation
+"$bin" --data "$data" --ckpt-dir "$rot" --logdir "$tmp/logs2" --epochs 7 --batches-per-epoch 2 >/dev/null
+[ "$(ls "$rot" | wc -l)" -eq 16 ]
+[ "$(ls "$rot" | grep -c '\.index$')" -eq 5 ]
+[ "$(grep -c all_model_checkpoint_paths "$rot/checkpoint")" -eq 5 ]
+grep -q 'model_checkpoint_path: ".*model.ckpt-6"' "$rot/checkpoint"
+[ ! -e "$rot/model.ckpt-1.index" ]
+
+# Killed mid-epoch (SIGKILL), restarted: resumes from the last checkpoint.
+kill_dir=$tmp/killed
+"$bin" --data "$data" --ckpt-dir "$kill_dir" --logdir "$tmp/logs3" --epochs 100 --batches-per-epoch 30 >"$tmp/killed.log" &
+pid=$!
+for _ in $(seq 600); do
+  grep -q '^epoch 1: ' "$tmp/killed.log" 2>/dev/null && break
+  sleep 0.1
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+last=$(sed -n 's/^epoch \([0-9]*\): .*/\1/p' "$tmp/killed.log" | tail -1)
+resumed_out=$("$bin" --data "$data" --ckpt-dir "$kill_dir" --logdir "$tmp/logs3" --epochs "$((last + 1))" --batches-per-epoch 1)
+resumed=$(sed -n 1p <<<"$resumed_out")
+echo "killed after epoch $last; restarted: $resumed"
+[ "$resumed" = "Start from: $last" ]
+"$ckpt_tool" verify "$kill_dir" >/dev/null
+echo "PASS (rotation, SIGKILL and resume)"
