@@ -380,6 +380,12 @@ Status kiln::compileGraphAot(const std::string &graphPath,
   std::vector<ResourceSpec> resources = resourceSpecsOf(*module);
 
   std::vector<SignatureSpec> specs = options.signatures;
+  for (const std::string &key : options.signatureDefs) {
+    SignatureSpec spec;
+    if (!signatureFromSignatureDef(graph, key, spec, error))
+      return errors::NotFound("--signature-def: ", error);
+    specs.push_back(std::move(spec));
+  }
   if (options.metaSignatures)
     for (SignatureSpec &s : signaturesFromMetaGraph(graph))
       if (s.name != "save" && s.name != "restore" && s.name != "train_op")

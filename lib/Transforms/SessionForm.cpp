@@ -236,6 +236,47 @@ std::vector<SignatureSpec> kiln::signaturesFromMetaGraph(GraphOp graph) {
   return out;
 }
 
+bool kiln::signatureFromSignatureDef(GraphOp graph, StringRef key,
+                                     SignatureSpec &spec, std::string &error) {
+  auto text = graph.getMetaGraph();
+  tensorflow::MetaGraphDef meta;
+  if (!text ||
+      !google::protobuf::TextFormat::ParseFromString(text->str(), &meta)) {
+    error = "the graph has no MetaGraphDef (SignatureDefs come with a "
+            "SavedModel or .meta)";
+    return false;
+  }
+  auto it = meta.signature_def().find(key.str());
+  if (it == meta.signature_def().end()) {
+    std::vector<std::string> keys;
+    for (const auto &[k, v] : meta.signature_def())
+      keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    error = "no SignatureDef '" + key.str() + "' (the graph has: " +
+            llvm::join(keys, ", ") + ")";
+    return false;
+  }
+  std::string name = key.str();
+  for (char &c : name)
+    if (!isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  spec.name = name;
+  auto sorted = [](const auto &map) {
+    std::vector<std::string> keys;
+    for (const auto &[k, v] : map)
+      keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  };
+  for (const std::string &k : sorted(it->second.inputs())) {
+    spec.feeds.push_back(it->second.inputs().at(k).name());
+    spec.feedShapes.push_back(std::nullopt);
+  }
+  for (const std::string &k : sorted(it->second.outputs()))
+    spec.fetches.push_back(it->second.outputs().at(k).name());
+  return true;
+}
+
 bool kiln::isResourceNode(Operation *op) {
   if (!isNode(op))
     return false;

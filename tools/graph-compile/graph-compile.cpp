@@ -32,6 +32,8 @@ a feed may give the shape to compile for, `?` for a dim left open).
 Options:
   --signature SIG       a signature (repeatable)
   --signatures-file F   signatures, one per line ('#' comments)
+  --signature-def KEY   a SavedModel SignatureDef as a signature (its inputs
+                        fed, outputs fetched; the method is named KEY)
   --class NAME          the C++ class (may be namespace-qualified: a::b::C)
   -o PREFIX             output prefix
   --target CPU          CPU to compile for: native (default), x86-64-v3,
@@ -93,6 +95,8 @@ int main(int argc, char **argv) {
         }
         options.signatures.push_back(std::move(s));
       }
+    } else if (a == "--signature-def") {
+      options.signatureDefs.push_back(value());
     } else if (a == "--class") {
       options.className = value();
     } else if (a == "-o") {

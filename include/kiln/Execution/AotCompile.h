@@ -28,6 +28,9 @@ struct AotOptions {
   /// LLVM CPU name for portable builds.
   std::string targetCpu;
   std::vector<SignatureSpec> signatures;
+  /// SavedModel SignatureDef keys to compile as signatures (named after the
+  /// key, non-identifier characters as '_').
+  std::vector<std::string> signatureDefs;
   /// Also compile the MetaGraphDef's init and queue-runner signatures (what
   /// start_queue_runners and an init need).
   bool metaSignatures = true;

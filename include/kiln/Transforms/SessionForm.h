@@ -57,6 +57,12 @@ bool parseSignatureFile(llvm::StringRef text, std::vector<SignatureSpec> &out,
 /// `train_op` (the collection of that name). Empty for a plain GraphDef.
 std::vector<SignatureSpec> signaturesFromMetaGraph(graph::GraphOp graph);
 
+/// The signature of a SavedModel SignatureDef `key` of the graph's
+/// MetaGraphDef: its inputs fed and outputs fetched (each in key order),
+/// named after the key. False with `error` when there is no such key.
+bool signatureFromSignatureDef(graph::GraphOp graph, llvm::StringRef key,
+                               SignatureSpec &spec, std::string &error);
+
 /// "node:k" -> ("node", k); "node" -> ("node", 0).
 std::pair<llvm::StringRef, unsigned> splitTensorName(llvm::StringRef tensor);
 
