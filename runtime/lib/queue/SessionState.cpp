@@ -27,7 +27,9 @@ StatusOr<Tensor> Variable::snapshot() const {
 }
 
 void Variable::makeExclusiveLocked() {
-  if (value_.isValid() && !value_.ownsBufferExclusively())
+  // Always a fresh buffer: a snapshot reader may still be copying the old
+  // one, and a use count says nothing about when its reads finished.
+  if (value_.isValid())
     value_ = value_.deepCopy();
 }
 

@@ -42,8 +42,8 @@ public:
   /// uninitialized value <name>" before the first assign.
   StatusOr<Tensor> read() const;
   /// The value itself, sharing its buffer (no copy): writers never change a
-  /// buffer someone else holds (assign replaces it, in-place updates copy it
-  /// first when shared), so the snapshot stays as it was.
+  /// buffer that was handed out (assign replaces it, updates copy it first),
+  /// so the snapshot stays as it was.
   StatusOr<Tensor> snapshot() const;
   /// Assign: copies `value` in. With validateShape the shapes must match
   /// once initialized: InvalidArgument "Assign requires shapes of both
@@ -54,12 +54,13 @@ public:
   Status assignSub(const Tensor &delta);
   /// Runs `fn` on the value under the variable's lock (for compiled code
   /// that updates in place). FailedPrecondition when uninitialized.
-  /// A buffer shared with a snapshot is copied first.
+  /// The update works on a fresh copy (snapshots never change).
   Status update(const std::function<Status(Tensor &)> &fn);
 
 private:
   Status applyDelta(const Tensor &delta, bool add);
-  /// Copies the value's buffer if a snapshot shares it; under mu_.
+  /// Gives the value a buffer of its own before an in-place update; under
+  /// mu_.
   void makeExclusiveLocked();
 
   std::string name_;

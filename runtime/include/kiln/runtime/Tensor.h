@@ -131,9 +131,6 @@ public:
   StatusOr<Tensor> reshaped(TensorShape shape) const;
   /// An independent copy of the data.
   Tensor deepCopy() const;
-  /// True when no other tensor shares this one's buffer (in-place updates
-  /// are then invisible to everyone else).
-  bool ownsBufferExclusively() const { return buffer_.use_count() <= 1; }
   bool sharesBufferWith(const Tensor &o) const {
     return buffer_ && buffer_ == o.buffer_;
   }
