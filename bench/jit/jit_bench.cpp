@@ -102,8 +102,7 @@ node { name: "sum" op: "Add" input: "a" input: "b"
   auto t3 = Clock::now();
   double kilnPerSec = n / seconds(t0, t1);
   double directPerSec = n * 50 / seconds(t2, t3);
-  std::printf("BENCH jit_run_overhead_scalar_add %.3f us\n",
-              1e6 / kilnPerSec);
+  std::printf("BENCH jit_run_overhead_scalar_add %.3f us\n", 1e6 / kilnPerSec);
   std::printf("BENCH direct_cpp_scalar_add %.4f us\n", 1e6 / directPerSec);
   std::printf("RATIO jit_run_vs_direct_call %.5f (higher is better)\n",
               kilnPerSec / directPerSec);

@@ -1,4 +1,5 @@
-//===- main.cpp - The TF-written half_plus_two SavedModel, ahead of time ---===//
+//===- main.cpp - The TF-written half_plus_two SavedModel, ahead of time
+//---===//
 //
 // half_plus_two_graph.h comes from graph-compile on the SavedModel directory
 // (tag set "serve"); its variables are restored from the SavedModel's
@@ -23,9 +24,9 @@ int main(int argc, char **argv) {
       (*model)->restore(std::string(argv[1]) + "/variables/variables");
   kiln::Tensor y;
   if (st.ok())
-    st = (*model)->serve(kiln::Tensor::fromVector<float>({1, 2, 3},
-                                                        kiln::TensorShape{3, 1}),
-                         &y);
+    st = (*model)->serve(
+        kiln::Tensor::fromVector<float>({1, 2, 3}, kiln::TensorShape{3, 1}),
+        &y);
   if (!st.ok()) {
     std::fprintf(stderr, "%s: %s\n", kiln::codeName(st.code()),
                  st.message().c_str());

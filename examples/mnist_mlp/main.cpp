@@ -1,4 +1,5 @@
-//===- main.cpp - S1/S2: train the MLP on Fashion-MNIST, checkpoint, predict -===//
+//===- main.cpp - S1/S2: train the MLP on Fashion-MNIST, checkpoint, predict
+//-===//
 //
 // The S1 training loop of SCENARIOS.md, on the graph compiled ahead of time
 // (mnist_mlp.h, made by graph-compile from the TF-written S1 .meta):
@@ -153,8 +154,8 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  StatusOr<Data> train = load(dataDir, "train-images-idx3-ubyte.gz",
-                              "train-labels-idx1-ubyte.gz");
+  StatusOr<Data> train =
+      load(dataDir, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz");
   if (!check(train.status(), "training set"))
     return 1;
   mkdir(ckptDir.c_str(), 0755);
@@ -190,9 +191,9 @@ int main(int argc, char **argv) {
       lossSum += *loss.data<float>();
       ++batches;
     }
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     if (!check(model.var_global_step()->assign(Tensor::scalar<int32_t>(epoch)),
                "global_step"))
       return 1;
@@ -209,8 +210,7 @@ int main(int argc, char **argv) {
       return 1;
     std::printf("epoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "
                 "saved %s\n",
-                epoch, meanLoss, *acc,
-                batches * 128 / secs, saved->c_str());
+                epoch, meanLoss, *acc, batches * 128 / secs, saved->c_str());
     std::fflush(stdout);
   }
   return 0;

@@ -113,8 +113,8 @@ TensorShape shapeOf(Attribute a) {
 } // namespace
 
 kiln::ErrorCollector::ErrorCollector(MLIRContext *ctx)
-    : handler(std::make_unique<ScopedDiagnosticHandler>(
-          ctx, [this](Diagnostic &d) {
+    : handler(
+          std::make_unique<ScopedDiagnosticHandler>(ctx, [this](Diagnostic &d) {
             if (d.getSeverity() == DiagnosticSeverity::Error)
               errors.push_back(d.str());
             return success();
@@ -142,8 +142,7 @@ ResourceSpec kiln::resourceSpecOf(Operation *op) {
     r.kind = ResourceSpec::Kind::kQueue;
     if (auto types = op->getAttrOfType<ArrayAttr>("component_types"))
       for (Attribute a : types)
-        r.queue.componentTypes.push_back(
-            dtypeOf(cast<TypeAttr>(a).getValue()));
+        r.queue.componentTypes.push_back(dtypeOf(cast<TypeAttr>(a).getValue()));
     if (auto shapes = op->getAttrOfType<ArrayAttr>("shapes"))
       for (Attribute a : shapes)
         r.queue.shapes.push_back(shapeOf(a));
@@ -206,7 +205,8 @@ StatusOr<std::unique_ptr<GraphJit>> GraphJit::load(const std::string &path,
   importOptions.prefix = options.prefix;
   importOptions.tags = options.tags;
   std::string error;
-  OwningOpRef<ModuleOp> module = importGraphFile(path, ctx, importOptions, error);
+  OwningOpRef<ModuleOp> module =
+      importGraphFile(path, ctx, importOptions, error);
   if (!module)
     return statusFromDiagnostic(error.find(": ") != std::string::npos &&
                                         error.rfind("NotFound", 0) == 0
@@ -231,7 +231,8 @@ StatusOr<std::vector<QueueRunnerSpec>> kiln::queueRunnersOf(GraphOp graph) {
   std::vector<QueueRunnerSpec> out;
   auto text = graph.getMetaGraph();
   tensorflow::MetaGraphDef meta;
-  if (!text || !google::protobuf::TextFormat::ParseFromString(text->str(), &meta))
+  if (!text ||
+      !google::protobuf::TextFormat::ParseFromString(text->str(), &meta))
     return out;
   auto it = meta.collection_def().find("queue_runners");
   if (it == meta.collection_def().end())
@@ -257,7 +258,8 @@ std::vector<ResourceSpec> kiln::resourceSpecsOf(ModuleOp module) {
     if (isResourceNode(&op))
       byName.try_emplace(getNodeName(&op), &op);
   for (Attribute n : names)
-    out.push_back(resourceSpecOf(byName.lookup(cast<StringAttr>(n).getValue())));
+    out.push_back(
+        resourceSpecOf(byName.lookup(cast<StringAttr>(n).getValue())));
   return out;
 }
 
@@ -272,8 +274,8 @@ StatusOr<DType> GraphJit::tensorDType(const std::string &tensor) const {
     if (isNode(&op) && getNodeName(&op) == name) {
       if (k >= getDataResults(&op).size())
         break;
-      return dtypeOf(cast<TensorType>(op.getResult(k).getType())
-                         .getElementType());
+      return dtypeOf(
+          cast<TensorType>(op.getResult(k).getType()).getElementType());
     }
   return errors::NotFound("FeedInputs: unable to find feed output ", tensor);
 }

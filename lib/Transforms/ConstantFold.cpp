@@ -64,7 +64,8 @@ Attribute buildAttr(RankedTensorType type, const Value64 &v) {
   Type elem = type.getElementType();
   if (auto ft = dyn_cast<FloatType>(elem)) {
     SmallVector<APFloat> vals;
-    for (double d : v.isFloat ? v.f : std::vector<double>(v.i.begin(), v.i.end())) {
+    for (double d :
+         v.isFloat ? v.f : std::vector<double>(v.i.begin(), v.i.end())) {
       APFloat x(d);
       bool lost;
       x.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
@@ -215,8 +216,10 @@ std::optional<Value64> reduceConst(const Value64 &in, ArrayRef<int64_t> axes,
       outShape.push_back(1);
   }
   int64_t n = numElements(keptShape);
-  double init = kind == "Prod" ? 1 : kind == "Max" ? -INFINITY
-                : kind == "Min" ? INFINITY : 0;
+  double init = kind == "Prod"  ? 1
+                : kind == "Max" ? -INFINITY
+                : kind == "Min" ? INFINITY
+                                : 0;
   std::vector<double> acc(n, init);
   SmallVector<int64_t> inStrides = stridesOf(in.shape),
                        keptStrides = stridesOf(keptShape);
@@ -338,44 +341,71 @@ struct ConstantFolder {
     };
     int64_t cap = maxElements;
     if (type == "Add" || type == "AddV2")
-      return binary(in[0], in[1], std::plus<double>(), ints(std::plus<int64_t>()), false, cap);
+      return binary(in[0], in[1], std::plus<double>(),
+                    ints(std::plus<int64_t>()), false, cap);
     if (type == "Sub")
-      return binary(in[0], in[1], std::minus<double>(), ints(std::minus<int64_t>()), false, cap);
+      return binary(in[0], in[1], std::minus<double>(),
+                    ints(std::minus<int64_t>()), false, cap);
     if (type == "Mul")
-      return binary(in[0], in[1], std::multiplies<double>(), ints(std::multiplies<int64_t>()), false, cap);
+      return binary(in[0], in[1], std::multiplies<double>(),
+                    ints(std::multiplies<int64_t>()), false, cap);
     if (type == "RealDiv" || type == "Div")
       return binary(in[0], in[1], std::divides<double>(), divide, false, cap);
     if (type == "FloorDiv")
-      return binary(in[0], in[1], [](double x, double y) { return std::floor(x / y); }, floorDivide, false, cap);
+      return binary(
+          in[0], in[1], [](double x, double y) { return std::floor(x / y); },
+          floorDivide, false, cap);
     if (type == "Maximum")
-      return binary(in[0], in[1], [](double x, double y) { return std::isnan(x) || x > y ? x : y; },
-                    ints([](int64_t x, int64_t y) { return std::max(x, y); }), false, cap);
+      return binary(
+          in[0], in[1],
+          [](double x, double y) { return std::isnan(x) || x > y ? x : y; },
+          ints([](int64_t x, int64_t y) { return std::max(x, y); }), false,
+          cap);
     if (type == "Minimum")
-      return binary(in[0], in[1], [](double x, double y) { return std::isnan(x) || x < y ? x : y; },
-                    ints([](int64_t x, int64_t y) { return std::min(x, y); }), false, cap);
+      return binary(
+          in[0], in[1],
+          [](double x, double y) { return std::isnan(x) || x < y ? x : y; },
+          ints([](int64_t x, int64_t y) { return std::min(x, y); }), false,
+          cap);
     auto cmp = [&](auto f) {
-      return binary(in[0], in[1], [f](double x, double y) { return double(f(x, y)); },
-                    ints([f](int64_t x, int64_t y) { return int64_t(f(x, y)); }), true, cap);
+      return binary(
+          in[0], in[1], [f](double x, double y) { return double(f(x, y)); },
+          ints([f](int64_t x, int64_t y) { return int64_t(f(x, y)); }), true,
+          cap);
     };
-    if (type == "Equal") return cmp(std::equal_to<>());
-    if (type == "NotEqual") return cmp(std::not_equal_to<>());
-    if (type == "Less") return cmp(std::less<>());
-    if (type == "LessEqual") return cmp(std::less_equal<>());
-    if (type == "Greater") return cmp(std::greater<>());
-    if (type == "GreaterEqual") return cmp(std::greater_equal<>());
+    if (type == "Equal")
+      return cmp(std::equal_to<>());
+    if (type == "NotEqual")
+      return cmp(std::not_equal_to<>());
+    if (type == "Less")
+      return cmp(std::less<>());
+    if (type == "LessEqual")
+      return cmp(std::less_equal<>());
+    if (type == "Greater")
+      return cmp(std::greater<>());
+    if (type == "GreaterEqual")
+      return cmp(std::greater_equal<>());
     if (type == "Neg")
-      return unary(in[0], [](double x) { return -x; }, [](int64_t x) { return -x; });
+      return unary(
+          in[0], [](double x) { return -x; }, [](int64_t x) { return -x; });
     if (type == "Square")
-      return unary(in[0], [](double x) { return x * x; }, [](int64_t x) { return x * x; });
+      return unary(
+          in[0], [](double x) { return x * x; },
+          [](int64_t x) { return x * x; });
     if (type == "Abs")
-      return unary(in[0], [](double x) { return std::fabs(x); }, [](int64_t x) { return x < 0 ? -x : x; });
+      return unary(
+          in[0], [](double x) { return std::fabs(x); },
+          [](int64_t x) { return x < 0 ? -x : x; });
     if (type == "Floor")
-      return unary(in[0], [](double x) { return std::floor(x); }, nullptr);
+      return unary(
+          in[0], [](double x) { return std::floor(x); }, nullptr);
     if (type == "Identity" || type == "Cast" || type == "StopGradient")
       return in[0];
     if (type == "ZerosLike" || type == "OnesLike") {
       double v = type == "OnesLike";
-      return unary(in[0], [v](double) { return v; }, [v](int64_t) { return int64_t(v); });
+      return unary(
+          in[0], [v](double) { return v; },
+          [v](int64_t) { return int64_t(v); });
     }
     if (type == "Reshape") {
       auto out = dyn_cast<RankedTensorType>(getDataResults(op)[0].getType());
@@ -409,9 +439,8 @@ struct ConstantFolder {
         type == "Mean") {
       if (in[1].isFloat || numElements(in[0].shape) > cap)
         return std::nullopt;
-      std::optional<Value64> r =
-          reduceConst(in[0], in[1].i, boolAttr("keep_dims"),
-                      type == "Mean" ? "Sum" : type);
+      std::optional<Value64> r = reduceConst(
+          in[0], in[1].i, boolAttr("keep_dims"), type == "Mean" ? "Sum" : type);
       if (r && type == "Mean") {
         int64_t count = numElements(in[0].shape) /
                         std::max<int64_t>(1, numElements(r->shape));
@@ -530,17 +559,15 @@ struct ConstantFolder {
           !getControlOperands(op).empty())
         continue;
       ResultRange results = getDataResults(op);
-      if (results.empty() ||
-          llvm::any_of(results, [](Value r) {
+      if (results.empty() || llvm::any_of(results, [](Value r) {
             return !isa<FloatType, IntegerType>(
                 cast<TensorType>(r.getType()).getElementType());
           }))
         continue;
       std::optional<SmallVector<Value64>> vs = evaluateAll(op);
       if (!vs || vs->size() != results.size() ||
-          llvm::any_of(*vs, [&](const Value64 &v) {
-            return v.size() > maxElements;
-          }))
+          llvm::any_of(
+              *vs, [&](const Value64 &v) { return v.size() > maxElements; }))
         continue;
       SmallVector<RankedTensorType> types;
       bool fits = true;
@@ -557,7 +584,8 @@ struct ConstantFolder {
       OpBuilder b(op);
       for (auto [k, v] : llvm::enumerate(*vs)) {
         auto c = b.create<ConstOp>(
-            op->getLoc(), TypeRange{types[k], ControlType::get(op->getContext())},
+            op->getLoc(),
+            TypeRange{types[k], ControlType::get(op->getContext())},
             ValueRange{});
         std::string name = getNodeName(op).str();
         if (k > 0)

@@ -36,7 +36,8 @@ struct Shape {
       return "<unknown rank>";
     std::string s = "[";
     for (size_t i = 0; i < dims.size(); ++i)
-      s += (i ? "," : "") + (dims[i] < 0 ? std::string("?") : std::to_string(dims[i]));
+      s += (i ? "," : "") +
+           (dims[i] < 0 ? std::string("?") : std::to_string(dims[i]));
     return s + "]";
   }
 };
@@ -134,23 +135,77 @@ Shape reduce(const Shape &in, std::optional<SmallVector<int64_t>> axes,
 }
 
 bool isElementwiseUnary(StringRef t) {
-  static const char *const kOps[] = {
-      "Identity", "StopGradient", "PreventGradient", "Snapshot", "Neg",
-      "Abs", "Sign", "Square", "Reciprocal", "Sqrt", "Rsqrt", "Exp", "Log",
-      "Log1p", "Tanh", "Sigmoid", "Sin", "Cos", "Floor", "Ceil", "Round",
-      "Rint", "IsNan", "IsInf", "IsFinite", "LogicalNot", "Relu", "Relu6",
-      "Elu", "Softplus", "Softmax", "LogSoftmax", "ZerosLike", "OnesLike",
-      "Cast", "BiasAdd", "PlaceholderWithDefault", "Enter", "Exit",
-      "NextIteration", "LoopCond", "RandomShuffle", "CheckNumerics"};
+  static const char *const kOps[] = {"Identity",
+                                     "StopGradient",
+                                     "PreventGradient",
+                                     "Snapshot",
+                                     "Neg",
+                                     "Abs",
+                                     "Sign",
+                                     "Square",
+                                     "Reciprocal",
+                                     "Sqrt",
+                                     "Rsqrt",
+                                     "Exp",
+                                     "Log",
+                                     "Log1p",
+                                     "Tanh",
+                                     "Sigmoid",
+                                     "Sin",
+                                     "Cos",
+                                     "Floor",
+                                     "Ceil",
+                                     "Round",
+                                     "Rint",
+                                     "IsNan",
+                                     "IsInf",
+                                     "IsFinite",
+                                     "LogicalNot",
+                                     "Relu",
+                                     "Relu6",
+                                     "Elu",
+                                     "Softplus",
+                                     "Softmax",
+                                     "LogSoftmax",
+                                     "ZerosLike",
+                                     "OnesLike",
+                                     "Cast",
+                                     "BiasAdd",
+                                     "PlaceholderWithDefault",
+                                     "Enter",
+                                     "Exit",
+                                     "NextIteration",
+                                     "LoopCond",
+                                     "RandomShuffle",
+                                     "CheckNumerics"};
   return llvm::is_contained(kOps, t);
 }
 
 bool isElementwiseBinary(StringRef t) {
-  static const char *const kOps[] = {
-      "Add", "AddV2", "Sub", "Mul", "Div", "RealDiv", "FloorDiv", "FloorMod",
-      "TruncateDiv", "Maximum", "Minimum", "Pow", "SquaredDifference",
-      "Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual",
-      "LogicalAnd", "LogicalOr", "ReluGrad", "SigmoidGrad", "TanhGrad"};
+  static const char *const kOps[] = {"Add",
+                                     "AddV2",
+                                     "Sub",
+                                     "Mul",
+                                     "Div",
+                                     "RealDiv",
+                                     "FloorDiv",
+                                     "FloorMod",
+                                     "TruncateDiv",
+                                     "Maximum",
+                                     "Minimum",
+                                     "Pow",
+                                     "SquaredDifference",
+                                     "Equal",
+                                     "NotEqual",
+                                     "Less",
+                                     "LessEqual",
+                                     "Greater",
+                                     "GreaterEqual",
+                                     "LogicalAnd",
+                                     "LogicalOr",
+                                     "ReluGrad",
+                                     "SigmoidGrad",
+                                     "TanhGrad"};
   return llvm::is_contained(kOps, t);
 }
 
@@ -229,7 +284,8 @@ Inference infer(Operation *op) {
     return one(shapeOf(in[0]));
   if (isElementwiseBinary(t)) {
     std::string error;
-    std::optional<Shape> s = broadcastShapes(shapeOf(in[0]), shapeOf(in[1]), error);
+    std::optional<Shape> s =
+        broadcastShapes(shapeOf(in[0]), shapeOf(in[1]), error);
     if (!s)
       return fail(error);
     return one(*s);
@@ -250,8 +306,9 @@ Inference infer(Operation *op) {
     if (!a.ranked || !b.ranked)
       return one(Shape::of({-1, -1}));
     if (a.dims.size() != 2 || b.dims.size() != 2)
-      return fail("Shape must be rank 2 but is rank " +
-                  std::to_string(a.dims.size() != 2 ? a.dims.size() : b.dims.size()));
+      return fail(
+          "Shape must be rank 2 but is rank " +
+          std::to_string(a.dims.size() != 2 ? a.dims.size() : b.dims.size()));
     bool ta = boolAttr("transpose_a"), tb = boolAttr("transpose_b");
     int64_t m = a.dims[ta ? 1 : 0], ka = a.dims[ta ? 0 : 1];
     int64_t kb = b.dims[tb ? 1 : 0], n = b.dims[tb ? 0 : 1];
@@ -283,20 +340,23 @@ Inference infer(Operation *op) {
         known *= d;
       }
     }
-    bool srcStatic = src.ranked && llvm::all_of(src.dims, [](int64_t d) { return d >= 0; });
+    bool srcStatic =
+        src.ranked && llvm::all_of(src.dims, [](int64_t d) { return d >= 0; });
     if (srcStatic) {
       int64_t n = 1;
       for (int64_t d : src.dims)
         n *= d;
       if (unknown >= 0) {
         if (known == 0 || n % known != 0)
-          return fail("Input to reshape is a tensor with " + std::to_string(n) +
-                      " values, but the requested shape requires a multiple of " +
-                      std::to_string(known));
+          return fail(
+              "Input to reshape is a tensor with " + std::to_string(n) +
+              " values, but the requested shape requires a multiple of " +
+              std::to_string(known));
         out.dims[unknown] = n / known;
       } else if (n != known) {
         return fail("Input to reshape is a tensor with " + std::to_string(n) +
-                    " values, but the requested shape has " + std::to_string(known));
+                    " values, but the requested shape has " +
+                    std::to_string(known));
       }
     }
     return one(out);
@@ -325,11 +385,13 @@ Inference infer(Operation *op) {
     Shape out = Shape::of({});
     int64_t rank = s.dims.size();
     for (int64_t k = 0; k < rank; ++k) {
-      bool listed = llvm::is_contained(axes, k) || llvm::is_contained(axes, k - rank);
+      bool listed =
+          llvm::is_contained(axes, k) || llvm::is_contained(axes, k - rank);
       if (axes.empty() ? s.dims[k] == 1 : listed) {
         if (s.dims[k] >= 0 && s.dims[k] != 1)
           return fail("Can not squeeze dim[" + std::to_string(k) +
-                      "], expected a dimension of 1, got " + std::to_string(s.dims[k]));
+                      "], expected a dimension of 1, got " +
+                      std::to_string(s.dims[k]));
         continue;
       }
       if (axes.empty() && s.dims[k] < 0)
@@ -349,7 +411,8 @@ Inference infer(Operation *op) {
     Shape s = shapeOf(in[0]);
     auto mult = constInts(in[1]);
     if (!s.ranked || !mult || mult->size() != s.dims.size())
-      return one(s.ranked ? Shape::of(SmallVector<int64_t>(s.dims.size(), -1)) : s);
+      return one(s.ranked ? Shape::of(SmallVector<int64_t>(s.dims.size(), -1))
+                          : s);
     for (auto [k, m] : llvm::enumerate(*mult))
       if (s.dims[k] >= 0)
         s.dims[k] *= m;
@@ -360,7 +423,8 @@ Inference infer(Operation *op) {
     SmallVector<Shape> parts;
     for (Value v : in.drop_back())
       parts.push_back(shapeOf(v));
-    if (!axisVals || llvm::any_of(parts, [](const Shape &s) { return !s.ranked; }))
+    if (!axisVals ||
+        llvm::any_of(parts, [](const Shape &s) { return !s.ranked; }))
       return one(Shape::unknown());
     int64_t rank = parts[0].dims.size(), axis = (*axisVals)[0];
     if (axis < 0)
@@ -415,12 +479,13 @@ Inference infer(Operation *op) {
   if (t == "Assign" || t == "AssignAdd" || t == "AssignSub" ||
       t.starts_with("Apply"))
     return one(shapeOf(in[0]));
-  if (t == "QueueDequeueV2" || t == "QueueDequeue" || t == "QueueDequeueManyV2" ||
-      t == "QueueDequeueMany" || t == "QueueDequeueUpToV2" ||
-      t == "QueueDequeueUpTo") {
+  if (t == "QueueDequeueV2" || t == "QueueDequeue" ||
+      t == "QueueDequeueManyV2" || t == "QueueDequeueMany" ||
+      t == "QueueDequeueUpToV2" || t == "QueueDequeueUpTo") {
     // Shapes come from the queue's `shapes` attr.
     Operation *queue = in[0].getDefiningOp();
-    auto shapes = queue ? dyn_cast_or_null<ArrayAttr>(queue->getAttr("shapes")) : nullptr;
+    auto shapes =
+        queue ? dyn_cast_or_null<ArrayAttr>(queue->getAttr("shapes")) : nullptr;
     Inference r;
     unsigned n = getDataResults(op).size();
     std::optional<SmallVector<int64_t>> count;
@@ -435,7 +500,9 @@ Inference infer(Operation *op) {
                                              : fromEnqueues[k];
       if (many && s.ranked)
         s.dims.insert(s.dims.begin(),
-                      t.contains("Many") && count && count->size() == 1 ? (*count)[0] : -1);
+                      t.contains("Many") && count && count->size() == 1
+                          ? (*count)[0]
+                          : -1);
       r.outputs.push_back(s);
     }
     return r;
@@ -489,8 +556,8 @@ LogicalResult kiln::inferNodeShapes(Block &block) {
       continue;
     Inference r = infer(op);
     if (!r.error.empty()) {
-      op->emitError() << "InvalidArgument: node '" << getNodeName(op)
-                      << "' (" << getNodeOpType(op) << "): " << r.error;
+      op->emitError() << "InvalidArgument: node '" << getNodeName(op) << "' ("
+                      << getNodeOpType(op) << "): " << r.error;
       return failure();
     }
     ResultRange results = getDataResults(op);
@@ -500,8 +567,8 @@ LogicalResult kiln::inferNodeShapes(Block &block) {
       Shape current = shapeOf(v);
       std::optional<Shape> m = meet(current, r.outputs[k]);
       if (!m) {
-        op->emitError() << "InvalidArgument: node '" << getNodeName(op)
-                        << "' (" << getNodeOpType(op) << "): output " << k
+        op->emitError() << "InvalidArgument: node '" << getNodeName(op) << "' ("
+                        << getNodeOpType(op) << "): output " << k
                         << " has shape " << r.outputs[k].str()
                         << " but the graph declares " << current.str()
                         << " (_output_shapes)";

@@ -1,4 +1,5 @@
-//===- Prune.cpp - Keep what a Session.run needs ---------------------------===//
+//===- Prune.cpp - Keep what a Session.run needs
+//---------------------------===//
 #include "kiln/Transforms/Passes.h"
 #include "kiln/Transforms/SessionForm.h"
 
@@ -90,9 +91,8 @@ struct GraphPrunePass : kiln::impl::GraphPruneBase<GraphPrunePass> {
       Operation *producer = v.getDefiningOp();
       if (keep.contains(producer) || v.use_empty())
         continue;
-      bool usedByKept = llvm::any_of(v.getUsers(), [&](Operation *user) {
-        return keep.contains(user);
-      });
+      bool usedByKept = llvm::any_of(
+          v.getUsers(), [&](Operation *user) { return keep.contains(user); });
       if (!usedByKept)
         continue;
       auto type = cast<TensorType>(v.getType());

@@ -1,4 +1,5 @@
-//===- SessionForm.cpp - One function per Session.run ----------------------===//
+//===- SessionForm.cpp - One function per Session.run
+//----------------------===//
 //
 // Builds, for a signature, the function that executes one Session.run: the
 // needed nodes (the fetches' and targets' transitive inputs, stopping at fed
@@ -16,8 +17,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -78,8 +79,8 @@ bool kiln::parseSignature(StringRef text, SignatureSpec &spec,
                                      : key == "target" ? &spec.targets
                                                        : nullptr;
     if (!list || key == part) {
-      error = ("'" + part +
-               "' is not feed=A,B, fetch=A,B:1 or target=A,B").str();
+      error =
+          ("'" + part + "' is not feed=A,B, fetch=A,B:1 or target=A,B").str();
       return false;
     }
     // Split on commas outside brackets ("X[128,784],Y").
@@ -154,7 +155,8 @@ std::vector<SignatureSpec> kiln::signaturesFromMetaGraph(GraphOp graph) {
   std::vector<SignatureSpec> out;
   auto text = graph.getMetaGraph();
   tensorflow::MetaGraphDef meta;
-  if (!text || !google::protobuf::TextFormat::ParseFromString(text->str(), &meta))
+  if (!text ||
+      !google::protobuf::TextFormat::ParseFromString(text->str(), &meta))
     return out;
   // A collection entry names a node ("init") or a tensor ("AssignAdd:0"):
   // run the first as a target, fetch the second.
@@ -179,7 +181,8 @@ std::vector<SignatureSpec> kiln::signaturesFromMetaGraph(GraphOp graph) {
     for (const std::string &bytes : it->second.bytes_list().value()) {
       tensorflow::VariableDef var;
       if (var.ParseFromString(bytes) && !var.initializer_name().empty() &&
-          llvm::find(init.targets, var.initializer_name()) == init.targets.end())
+          llvm::find(init.targets, var.initializer_name()) ==
+              init.targets.end())
         init.targets.push_back(var.initializer_name());
     }
   }
@@ -212,9 +215,9 @@ std::vector<SignatureSpec> kiln::signaturesFromMetaGraph(GraphOp graph) {
         addOp(spec, op);
         out.push_back(spec);
       }
-      for (auto [suffix, op] : {std::pair<const char *, std::string>{
-                                    "_close", qr.close_op_name()},
-                                {"_cancel", qr.cancel_op_name()}}) {
+      for (auto [suffix, op] :
+           {std::pair<const char *, std::string>{"_close", qr.close_op_name()},
+            {"_cancel", qr.cancel_op_name()}}) {
         if (op.empty())
           continue;
         SignatureSpec spec;
@@ -252,8 +255,8 @@ bool kiln::signatureFromSignatureDef(GraphOp graph, StringRef key,
     for (const auto &[k, v] : meta.signature_def())
       keys.push_back(k);
     std::sort(keys.begin(), keys.end());
-    error = "no SignatureDef '" + key.str() + "' (the graph has: " +
-            llvm::join(keys, ", ") + ")";
+    error = "no SignatureDef '" + key.str() +
+            "' (the graph has: " + llvm::join(keys, ", ") + ")";
     return false;
   }
   std::string name = key.str();
@@ -327,9 +330,8 @@ Type valueType(Type type) {
 
 } // namespace
 
-static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
-                                             const SignatureSpec &spec,
-                                             ModuleOp module);
+static FailureOr<func::FuncOp>
+buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module);
 
 FailureOr<func::FuncOp> kiln::buildSessionFunction(GraphOp graph,
                                                    const SignatureSpec &spec,
@@ -373,9 +375,8 @@ FailureOr<func::FuncOp> kiln::buildSessionFunction(GraphOp graph,
   return buildFunction(graph, withFeeds, module);
 }
 
-static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
-                                             const SignatureSpec &spec,
-                                             ModuleOp module) {
+static FailureOr<func::FuncOp>
+buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module) {
   llvm::StringMap<Operation *> byName;
   DenseMap<Operation *, unsigned> position;
   for (Operation &op : graph.getBlock())
@@ -414,8 +415,7 @@ static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
     auto [name, k] = splitTensorName(f);
     auto it = byName.find(name);
     if (it == byName.end() || k >= getDataResults(it->second).size()) {
-      graph.emitError() << "NotFound: FetchOutputs node " << f
-                        << ": not found";
+      graph.emitError() << "NotFound: FetchOutputs node " << f << ": not found";
       return failure();
     }
     Value v = it->second->getResult(k);
@@ -512,8 +512,8 @@ static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
       // Specialize on the given shape where the graph leaves dims open.
       const std::vector<int64_t> &given = *spec.feedShapes[i];
       auto declared = dyn_cast<RankedTensorType>(type);
-      bool fits = !declared || declared.getRank() ==
-                                   static_cast<int64_t>(given.size());
+      bool fits =
+          !declared || declared.getRank() == static_cast<int64_t>(given.size());
       SmallVector<int64_t> dims;
       for (size_t d = 0; fits && d < given.size(); ++d) {
         int64_t want = declared ? declared.getDimSize(d) : ShapedType::kDynamic;
@@ -526,8 +526,8 @@ static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
       if (!fits) {
         std::string shape = "[";
         for (size_t d = 0; d < given.size(); ++d)
-          shape += (d ? "," : "") + (given[d] < 0 ? std::string("?")
-                                                  : std::to_string(given[d]));
+          shape += (d ? "," : "") +
+                   (given[d] < 0 ? std::string("?") : std::to_string(given[d]));
         shape += "]";
         std::string tensor = spec.feeds[i];
         if (tensor.find(':') == std::string::npos)
@@ -571,8 +571,8 @@ static FailureOr<func::FuncOp> buildFunction(GraphOp graph,
     if (failed(inferNodeShapes(*body)))
       return failure();
   auto ret = cast<func::ReturnOp>(body->getTerminator());
-  func.setType(b.getFunctionType(argTypes,
-                                 ValueRange(ret.getOperands()).getTypes()));
+  func.setType(
+      b.getFunctionType(argTypes, ValueRange(ret.getOperands()).getTypes()));
   return func;
 }
 

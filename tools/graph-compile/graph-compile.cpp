@@ -1,4 +1,5 @@
-//===- graph-compile.cpp - Compile TF1 graphs ahead of time ----------------===//
+//===- graph-compile.cpp - Compile TF1 graphs ahead of time
+//----------------===//
 //
 // graph-compile GRAPH --signature 'NAME: feed=X[128,784] fetch=y' --class C
 // -o PREFIX writes PREFIX.o (native code of every signature) and PREFIX.h
@@ -16,7 +17,8 @@
 
 using namespace kiln;
 
-static const char *kUsage = R"(usage: graph-compile GRAPH --signature 'SIG' [--signature 'SIG']...
+static const char *kUsage =
+    R"(usage: graph-compile GRAPH --signature 'SIG' [--signature 'SIG']...
                      --class NAME -o PREFIX [options]
 
 Compiles a TensorFlow 1.x graph (.pb/.pbtxt GraphDef, .meta MetaGraphDef or
@@ -82,8 +84,7 @@ int main(int argc, char **argv) {
       std::string error;
       std::vector<SignatureSpec> specs;
       if (!parseSignatureFile(text, specs, error)) {
-        std::fprintf(stderr, "InvalidArgument: signature: %s\n",
-                     error.c_str());
+        std::fprintf(stderr, "InvalidArgument: signature: %s\n", error.c_str());
         return 1;
       }
       for (SignatureSpec &s : specs) {

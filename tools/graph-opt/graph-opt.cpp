@@ -1,11 +1,12 @@
-//===- graph-opt.cpp - Kiln's optimizer driver ------------------------------===//
+//===- graph-opt.cpp - Kiln's optimizer driver
+//------------------------------===//
 //
 // mlir-opt with Kiln's dialects and passes: reads `graph` dialect IR (e.g. from
 // `graph-translate --graphdef-to-mlir`), runs passes, prints the result.
 //
 //===----------------------------------------------------------------------===//
-#include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/Conversion/GraphToLinalg.h"
+#include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

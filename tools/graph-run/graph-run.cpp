@@ -1,4 +1,5 @@
-//===- graph-run.cpp - Run TF1 graphs with Kiln's JIT ----------------------===//
+//===- graph-run.cpp - Run TF1 graphs with Kiln's JIT
+//----------------------===//
 //
 // graph-run GRAPH --run 'fetch=y feed=x=[1,2]' [--run ...]: loads the graph,
 // creates one session and executes the runs in order on the same state,
@@ -14,9 +15,9 @@
 #include "kiln/runtime/Summary.h"
 
 #include <cstdio>
-#include <functional>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -24,7 +25,8 @@ using namespace kiln;
 
 namespace {
 
-const char *kUsage = R"(usage: graph-run GRAPH [options] --run 'RUN' [--run 'RUN']...
+const char *kUsage =
+    R"(usage: graph-run GRAPH [options] --run 'RUN' [--run 'RUN']...
 
 Runs a TensorFlow 1.x graph (.pb/.pbtxt GraphDef, .meta MetaGraphDef or a
 SavedModel directory) with Kiln's JIT: one session, the runs in order, on the
@@ -63,7 +65,13 @@ prints `Add = [6 3 5]`.
 )";
 
 struct Action {
-  enum Kind { kRun, kStartQueueRunners, kRestore, kOutputDir, kSummaryDir } kind;
+  enum Kind {
+    kRun,
+    kStartQueueRunners,
+    kRestore,
+    kOutputDir,
+    kSummaryDir
+  } kind;
   std::string text;
 };
 
@@ -190,15 +198,33 @@ StatusOr<Tensor> literalTensor(const std::string &text, DType dtype,
   };
   Status st;
   switch (dtype) {
-  case DType::kFloat: st = fill(t.data<float>()); break;
-  case DType::kDouble: st = fill(t.data<double>()); break;
-  case DType::kInt32: st = fill(t.data<int32_t>()); break;
-  case DType::kInt64: st = fill(t.data<int64_t>()); break;
-  case DType::kInt16: st = fill(t.data<int16_t>()); break;
-  case DType::kInt8: st = fill(t.data<int8_t>()); break;
-  case DType::kUInt8: st = fill(t.data<uint8_t>()); break;
-  case DType::kUInt16: st = fill(t.data<uint16_t>()); break;
-  case DType::kBool: st = fill(t.data<bool>()); break;
+  case DType::kFloat:
+    st = fill(t.data<float>());
+    break;
+  case DType::kDouble:
+    st = fill(t.data<double>());
+    break;
+  case DType::kInt32:
+    st = fill(t.data<int32_t>());
+    break;
+  case DType::kInt64:
+    st = fill(t.data<int64_t>());
+    break;
+  case DType::kInt16:
+    st = fill(t.data<int16_t>());
+    break;
+  case DType::kInt8:
+    st = fill(t.data<int8_t>());
+    break;
+  case DType::kUInt8:
+    st = fill(t.data<uint8_t>());
+    break;
+  case DType::kUInt16:
+    st = fill(t.data<uint16_t>());
+    break;
+  case DType::kBool:
+    st = fill(t.data<bool>());
+    break;
   default:
     return errors::Unimplemented("feed ", name, ": literals of dtype ",
                                  dtypeName(dtype), " are not supported");
@@ -299,8 +325,10 @@ Status writeNpy(const std::string &dir, const std::string &name,
                                  dtypeName(t.dtype()));
   std::string shape = "(";
   for (int d = 0; d < t.shape().rank(); ++d)
-    shape += std::to_string(t.shape().dim(d)) +
-             (t.shape().rank() == 1 ? "," : d + 1 < t.shape().rank() ? ", " : "");
+    shape +=
+        std::to_string(t.shape().dim(d)) + (t.shape().rank() == 1      ? ","
+                                            : d + 1 < t.shape().rank() ? ", "
+                                                                       : "");
   shape += ")";
   std::string header = std::string("{'descr': '") + descr +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -317,7 +345,8 @@ Status writeNpy(const std::string &dir, const std::string &name,
     return errors::NotFound(path, "; cannot open for writing");
   out.write("\x93NUMPY\x01\x00", 8);
   uint16_t len = static_cast<uint16_t>(header.size());
-  char lenBytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+  char lenBytes[2] = {static_cast<char>(len & 0xff),
+                      static_cast<char>(len >> 8)};
   out.write(lenBytes, 2);
   out << header;
   out.write(static_cast<const char *>(t.raw()),

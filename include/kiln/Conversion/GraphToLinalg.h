@@ -22,8 +22,7 @@ namespace kiln {
 
 class NodeLowering;
 /// Emits the code of one node at the lowering's insertion point.
-using NodeLowerFn = llvm::LogicalResult (*)(NodeLowering &,
-                                            mlir::Operation *);
+using NodeLowerFn = llvm::LogicalResult (*)(NodeLowering &, mlir::Operation *);
 using NodeLoweringTable = llvm::StringMap<NodeLowerFn>;
 
 void populateElementwiseLowerings(NodeLoweringTable &table);

@@ -40,7 +40,8 @@ struct SignatureSpec {
 };
 
 /// Parses "[NAME:] feed=a,b[2,?] fetch=c:0 target=init" (each part optional
-/// and repeatable; a feed may give its shape, `?` for an unknown dim). Returns false and sets `error` on anything else.
+/// and repeatable; a feed may give its shape, `?` for an unknown dim). Returns
+/// false and sets `error` on anything else.
 bool parseSignature(llvm::StringRef text, SignatureSpec &spec,
                     std::string &error);
 

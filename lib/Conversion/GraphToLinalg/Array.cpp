@@ -24,9 +24,10 @@ LogicalResult lowerStringConst(NodeLowering &l, Operation *op,
     bytes.push_back(0);
   ModuleOp module = op->getParentOfType<ModuleOp>();
   if (!module)
-    module = l.b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  auto memType = MemRefType::get({static_cast<int64_t>(bytes.size())},
-                                 l.b.getI8Type());
+    module =
+        l.b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  auto memType =
+      MemRefType::get({static_cast<int64_t>(bytes.size())}, l.b.getI8Type());
   std::string name;
   {
     OpBuilder::InsertionGuard g(l.b);
@@ -45,7 +46,8 @@ LogicalResult lowerStringConst(NodeLowering &l, Operation *op,
                                  /*constant=*/true, IntegerAttr());
   }
   Value global = l.b.create<memref::GetGlobalOp>(l.loc(), memType, name);
-  Value ptr = l.b.create<memref::ExtractAlignedPointerAsIndexOp>(l.loc(), global);
+  Value ptr =
+      l.b.create<memref::ExtractAlignedPointerAsIndexOp>(l.loc(), global);
   ptr = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), ptr);
   auto shape = attr.getType().getShape();
   int64_t rank = static_cast<int64_t>(shape.size());
@@ -188,8 +190,7 @@ LogicalResult lowerExpandOrSqueeze(NodeLowering &l, Operation *op) {
     }
     // Squeeze: skip input dims of static size 1 that the output drops.
     while (j < inType.getRank() && inType.getDimSize(j) == 1 &&
-           static_cast<int64_t>(inType.getRank() - j) >
-               out->getRank() - d)
+           static_cast<int64_t>(inType.getRank() - j) > out->getRank() - d)
       ++j;
     sizes.push_back(in[j++]);
   }
@@ -240,9 +241,9 @@ LogicalResult lowerTranspose(NodeLowering &l, Operation *op) {
     if (out->isDynamicDim(d))
       dyn.push_back(in[(*perm)[d]]);
   Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn);
-  l.setTensor(op, 0,
-              l.b.create<linalg::TransposeOp>(l.loc(), *x, init, *perm)
-                  .getResult()[0]);
+  l.setTensor(
+      op, 0,
+      l.b.create<linalg::TransposeOp>(l.loc(), *x, init, *perm).getResult()[0]);
   return success();
 }
 

@@ -85,13 +85,12 @@ Value binaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x,
     auto safeDivisor = [&](Value d) {
       Value zero = intConst(b, l, type, 0);
       Value isZero = b.create<arith::CmpIOp>(l, CmpIPredicate::eq, d, zero);
-      return std::make_pair(
-          isZero,
-          b.create<arith::SelectOp>(l, isZero, intConst(b, l, type, 1), d)
-              .getResult());
+      return std::make_pair(isZero, b.create<arith::SelectOp>(
+                                         l, isZero, intConst(b, l, type, 1), d)
+                                        .getResult());
     };
-    if (t == "Div" || t == "FloorDiv" || t == "TruncateDiv" || t == "FloorMod" ||
-        t == "TruncateMod") {
+    if (t == "Div" || t == "FloorDiv" || t == "TruncateDiv" ||
+        t == "FloorMod" || t == "TruncateMod") {
       auto [isZero, d] = safeDivisor(y);
       Value r;
       if (t == "Div" || t == "TruncateDiv")
@@ -109,12 +108,13 @@ Value binaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x,
         Value zero = intConst(b, l, type, 0);
         Value remNonZero =
             b.create<arith::CmpIOp>(l, CmpIPredicate::ne, rem, zero);
-        Value remNeg = b.create<arith::CmpIOp>(l, CmpIPredicate::slt, rem, zero);
+        Value remNeg =
+            b.create<arith::CmpIOp>(l, CmpIPredicate::slt, rem, zero);
         Value dNeg = b.create<arith::CmpIOp>(l, CmpIPredicate::slt, d, zero);
         Value fix = b.create<arith::AndIOp>(
             l, remNonZero, b.create<arith::XOrIOp>(l, remNeg, dNeg));
-        r = b.create<arith::SelectOp>(l, fix, b.create<arith::AddIOp>(l, rem, d),
-                                      rem);
+        r = b.create<arith::SelectOp>(l, fix,
+                                      b.create<arith::AddIOp>(l, rem, d), rem);
       }
       return b.create<arith::SelectOp>(l, isZero, intConst(b, l, type, 0), r);
     }
@@ -165,10 +165,11 @@ Value unaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x) {
     return isFloat ? b.create<math::AbsFOp>(l, x).getResult()
                    : b.create<math::AbsIOp>(l, x).getResult();
   if (t == "Relu" || t == "Relu6") {
-    Value r = isFloat ? b.create<arith::MaximumFOp>(l, x, floatConst(b, l, type, 0))
-                            .getResult()
-                      : b.create<arith::MaxSIOp>(l, x, intConst(b, l, type, 0))
-                            .getResult();
+    Value r = isFloat
+                  ? b.create<arith::MaximumFOp>(l, x, floatConst(b, l, type, 0))
+                        .getResult()
+                  : b.create<arith::MaxSIOp>(l, x, intConst(b, l, type, 0))
+                        .getResult();
     if (t == "Relu")
       return r;
     return isFloat
@@ -182,8 +183,8 @@ Value unaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x) {
       Value zero = floatConst(b, l, type, 0);
       Value pos = b.create<arith::CmpFOp>(l, CmpFPredicate::OGT, x, zero);
       Value neg = b.create<arith::CmpFOp>(l, CmpFPredicate::OLT, x, zero);
-      Value r = b.create<arith::SelectOp>(l, pos, floatConst(b, l, type, 1),
-                                          zero);
+      Value r =
+          b.create<arith::SelectOp>(l, pos, floatConst(b, l, type, 1), zero);
       r = b.create<arith::SelectOp>(l, neg, floatConst(b, l, type, -1), r);
       // NaN stays NaN.
       Value nan = b.create<arith::CmpFOp>(l, CmpFPredicate::UNO, x, x);
@@ -257,12 +258,14 @@ Value castScalar(OpBuilder &b, Location l, Value x, Type from, Type to,
   }
   bool fromUnsigned = isUnsignedInt(from) || from.isInteger(1);
   if (fromFloat && toFloat)
-    return fromLowered.getIntOrFloatBitWidth() < toLowered.getIntOrFloatBitWidth()
+    return fromLowered.getIntOrFloatBitWidth() <
+                   toLowered.getIntOrFloatBitWidth()
                ? b.create<arith::ExtFOp>(l, toLowered, x).getResult()
                : b.create<arith::TruncFOp>(l, toLowered, x).getResult();
   if (!fromFloat && toFloat)
-    return fromUnsigned ? b.create<arith::UIToFPOp>(l, toLowered, x).getResult()
-                        : b.create<arith::SIToFPOp>(l, toLowered, x).getResult();
+    return fromUnsigned
+               ? b.create<arith::UIToFPOp>(l, toLowered, x).getResult()
+               : b.create<arith::SIToFPOp>(l, toLowered, x).getResult();
   if (fromFloat)
     return isUnsignedInt(to)
                ? b.create<arith::FPToUIOp>(l, toLowered, x).getResult()
@@ -313,19 +316,19 @@ LogicalResult lowerScalarOp(
 }
 
 LogicalResult lowerBinary(NodeLowering &l, Operation *op) {
-  return lowerScalarOp(l, op,
-                       [](OpBuilder &b, Location loc, StringRef t, Type elem,
-                          ValueRange a) {
-                         return binaryScalar(b, loc, t, elem, a[0], a[1]);
-                       });
+  return lowerScalarOp(
+      l, op,
+      [](OpBuilder &b, Location loc, StringRef t, Type elem, ValueRange a) {
+        return binaryScalar(b, loc, t, elem, a[0], a[1]);
+      });
 }
 
 LogicalResult lowerUnary(NodeLowering &l, Operation *op) {
-  return lowerScalarOp(l, op,
-                       [](OpBuilder &b, Location loc, StringRef t, Type elem,
-                          ValueRange a) {
-                         return unaryScalar(b, loc, t, elem, a[0]);
-                       });
+  return lowerScalarOp(
+      l, op,
+      [](OpBuilder &b, Location loc, StringRef t, Type elem, ValueRange a) {
+        return unaryScalar(b, loc, t, elem, a[0]);
+      });
 }
 
 LogicalResult lowerCast(NodeLowering &l, Operation *op) {
@@ -348,8 +351,8 @@ LogicalResult lowerCast(NodeLowering &l, Operation *op) {
 LogicalResult lowerIdentity(NodeLowering &l, Operation *op) {
   // Identity of a ref keeps the ref: consumers read the variable when they
   // run. Otherwise the same tensor.
-  if (isa<RefType>(cast<TensorType>(op->getResult(0).getType())
-                       .getElementType())) {
+  if (isa<RefType>(
+          cast<TensorType>(op->getResult(0).getType()).getElementType())) {
     FailureOr<int64_t> slot = l.slotOperand(op, 0);
     if (failed(slot))
       return failure();
@@ -419,19 +422,22 @@ LogicalResult lowerAddN(NodeLowering &l, Operation *op) {
 
 void kiln::populateElementwiseLowerings(NodeLoweringTable &table) {
   for (const char *t :
-       {"Add", "AddV2", "BiasAdd", "Sub", "Mul", "RealDiv", "Div", "DivNoNan",
-        "FloorDiv", "FloorMod", "TruncateDiv", "TruncateMod", "Maximum",
-        "Minimum", "Pow", "SquaredDifference", "Equal", "NotEqual", "Less",
-        "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr"})
+       {"Add",      "AddV2",        "BiasAdd",     "Sub",
+        "Mul",      "RealDiv",      "Div",         "DivNoNan",
+        "FloorDiv", "FloorMod",     "TruncateDiv", "TruncateMod",
+        "Maximum",  "Minimum",      "Pow",         "SquaredDifference",
+        "Equal",    "NotEqual",     "Less",        "LessEqual",
+        "Greater",  "GreaterEqual", "LogicalAnd",  "LogicalOr"})
     table[t] = lowerBinary;
   for (const char *t :
-       {"Neg", "Square", "Abs", "Relu", "Relu6", "Sign", "LogicalNot", "Exp",
-        "Expm1", "Log", "Log1p", "Sqrt", "Rsqrt", "Tanh", "Sin", "Cos", "Floor",
-        "Ceil", "Round", "Rint", "Reciprocal", "Inv", "Sigmoid", "Softplus"})
+       {"Neg",        "Square", "Abs",        "Relu", "Relu6",   "Sign",
+        "LogicalNot", "Exp",    "Expm1",      "Log",  "Log1p",   "Sqrt",
+        "Rsqrt",      "Tanh",   "Sin",        "Cos",  "Floor",   "Ceil",
+        "Round",      "Rint",   "Reciprocal", "Inv",  "Sigmoid", "Softplus"})
     table[t] = lowerUnary;
   table["Cast"] = lowerCast;
-  for (const char *t : {"Identity", "Snapshot", "StopGradient",
-                        "PreventGradient"})
+  for (const char *t :
+       {"Identity", "Snapshot", "StopGradient", "PreventGradient"})
     table[t] = lowerIdentity;
   table["Select"] = lowerSelect;
   table["AddN"] = lowerAddN;

@@ -47,10 +47,10 @@ FailureOr<RankedTensorType> NodeLowering::loweredType(Operation *op,
   auto t = cast<TensorType>(graphType);
   Type elem = loweredElementType(stripRef(t.getElementType()));
   if (!elem) {
-    (void)unsupported(op, "tensors of dtype " +
-                              elementTypeToString(
-                                  stripRef(t.getElementType())) +
-                              " are not supported in compiled code yet");
+    (void)unsupported(op,
+                      "tensors of dtype " +
+                          elementTypeToString(stripRef(t.getElementType())) +
+                          " are not supported in compiled code yet");
     return failure();
   }
   auto ranked = dyn_cast<RankedTensorType>(t);
@@ -69,8 +69,8 @@ FailureOr<RankedTensorType> NodeLowering::resultType(Operation *op,
 }
 
 LogicalResult NodeLowering::unsupported(Operation *op, const Twine &msg) {
-  return op->emitError() << "Unimplemented: node '" << getNodeName(op)
-                         << "' (" << getNodeOpType(op) << "): " << msg;
+  return op->emitError() << "Unimplemented: node '" << getNodeName(op) << "' ("
+                         << getNodeOpType(op) << "): " << msg;
 }
 
 //===----------------------------------------------------------------------===//
@@ -197,7 +197,8 @@ std::optional<SmallVector<int64_t>> NodeLowering::constInts(Operation *op,
   Operation *producer = getDataOperands(op)[i].getDefiningOp();
   if (!producer || getNodeOpType(producer) != "Const")
     return std::nullopt;
-  auto attr = dyn_cast_or_null<DenseIntElementsAttr>(producer->getAttr("value"));
+  auto attr =
+      dyn_cast_or_null<DenseIntElementsAttr>(producer->getAttr("value"));
   if (!attr)
     return std::nullopt;
   SmallVector<int64_t> out;
@@ -210,8 +211,7 @@ std::optional<SmallVector<int64_t>> NodeLowering::constInts(Operation *op,
 // Runtime calls
 //===----------------------------------------------------------------------===//
 
-Value NodeLowering::callRuntime(StringRef name, Type result,
-                                ValueRange args) {
+Value NodeLowering::callRuntime(StringRef name, Type result, ValueRange args) {
   SmallVector<Value> operands{call};
   operands.append(args.begin(), args.end());
   SmallVector<Type> results;
@@ -269,9 +269,10 @@ Value convertBools(OpBuilder &b, Location loc, Value t, bool toBytes) {
             if (toBytes) {
               r = nb.create<arith::ExtUIOp>(l, to, args[0]);
             } else {
-              Value zero = nb.create<arith::ConstantIntOp>(l, nb.getI8Type(), 0);
-              r = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne,
-                                           args[0], zero);
+              Value zero =
+                  nb.create<arith::ConstantIntOp>(l, nb.getI8Type(), 0);
+              r = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, args[0],
+                                           zero);
             }
             nb.create<linalg::YieldOp>(l, r);
           })
@@ -319,7 +320,8 @@ Value NodeLowering::runtimeBytes(Value idx) {
   Value desc = b.create<LLVM::PoisonOp>(loc(), descType);
   desc = b.create<LLVM::InsertValueOp>(loc(), desc, ptr, ArrayRef<int64_t>{0});
   desc = b.create<LLVM::InsertValueOp>(loc(), desc, ptr, ArrayRef<int64_t>{1});
-  desc = b.create<LLVM::InsertValueOp>(loc(), desc, i64(0), ArrayRef<int64_t>{2});
+  desc =
+      b.create<LLVM::InsertValueOp>(loc(), desc, i64(0), ArrayRef<int64_t>{2});
   desc = b.create<LLVM::InsertValueOp>(loc(), desc, bytes,
                                        ArrayRef<int64_t>{3, 0});
   desc = b.create<LLVM::InsertValueOp>(loc(), desc, i64(1),
@@ -343,8 +345,7 @@ Value NodeLowering::importValue(Value idx, RankedTensorType type,
   bool isBool = type.getElementType().isInteger(1);
   Type elem = isBool ? b.getI8Type() : type.getElementType();
   auto viewType = MemRefType::get(type.getShape(), elem);
-  Value view =
-      b.create<memref::ViewOp>(loc(), viewType, buf, index(0), sizes);
+  Value view = b.create<memref::ViewOp>(loc(), viewType, buf, index(0), sizes);
   auto tensorType = RankedTensorType::get(type.getShape(), elem);
   Value t = b.create<bufferization::ToTensorOp>(loc(), tensorType, view,
                                                 /*restrict=*/true,
@@ -358,7 +359,8 @@ void NodeLowering::checkShape(Value idx, RankedTensorType type, int64_t slot) {
   Value dims = b.create<memref::AllocaOp>(loc(), dimsType);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t size = type.getDimSize(d);
-    b.create<memref::StoreOp>(loc(), i64(ShapedType::isDynamic(size) ? -1 : size),
+    b.create<memref::StoreOp>(loc(),
+                              i64(ShapedType::isDynamic(size) ? -1 : size),
                               dims, ValueRange{index(d)});
   }
   Value ptr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), dims);
@@ -405,8 +407,8 @@ FailureOr<Value> NodeLowering::elementwise(
       Value expected = outSizes[od];
       if (!expected && !ShapedType::isDynamic(outSize))
         expected = index(outSize);
-      bool bothStatic = ShapedType::isStatic(inSize) &&
-                        ShapedType::isStatic(outSize);
+      bool bothStatic =
+          ShapedType::isStatic(inSize) && ShapedType::isStatic(outSize);
       if (expected && !bothStatic) {
         Value same = b.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::eq,
                                              size, expected);
@@ -473,10 +475,10 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
     if (!isNode(&op))
       return op.emitError() << "Internal: unexpected op in a session function";
     if (!table.count(getNodeOpType(&op)))
-      return op.emitError() << "Unimplemented: node '" << getNodeName(&op)
-                            << "' (" << getNodeOpType(&op)
-                            << "): no CPU lowering for op type "
-                            << getNodeOpType(&op);
+      return op.emitError()
+             << "Unimplemented: node '" << getNodeName(&op) << "' ("
+             << getNodeOpType(&op) << "): no CPU lowering for op type "
+             << getNodeOpType(&op);
   }
 
   OpBuilder b(fn);
@@ -513,9 +515,9 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
       l.setOpaqueValue(arg, idx);
       continue;
     }
-    l.setTensor(arg, l.importValue(
-                         idx, RankedTensorType::get(type.getShape(), elem),
-                         type.getElementType()));
+    l.setTensor(arg,
+                l.importValue(idx, RankedTensorType::get(type.getShape(), elem),
+                              type.getElementType()));
   }
   Operation *returnOp = fn.getBody().front().getTerminator();
   for (Operation &op : fn.getBody().front().without_terminator()) {

@@ -90,7 +90,7 @@ public:
   /// The dynamic sizes `tensor.empty` of `type` needs, taken from `like`
   /// dims at the same positions.
   llvm::SmallVector<mlir::Value> dynamicSizes(mlir::RankedTensorType type,
-                                             mlir::Value like);
+                                              mlir::Value like);
   /// Values of a constant operand (int32/int64 Const), if it is one.
   std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Operation *op,
                                                       unsigned i);
@@ -115,8 +115,7 @@ public:
   mlir::Value runtimeBytes(mlir::Value index);
   /// Checks, at run time, that value `index` has the static dims of `type`
   /// (values from queues and variables whose shapes the compiler assumed).
-  void checkShape(mlir::Value index, mlir::RankedTensorType type,
-                  int64_t slot);
+  void checkShape(mlir::Value index, mlir::RankedTensorType type, int64_t slot);
 
   //===--- Errors -------------------------------------------------------===//
   /// "Unimplemented: node 'n' (Op): <msg>" at the node; returns failure.
@@ -124,12 +123,12 @@ public:
 
   /// Builds `linalg.generic` over `inputs` (broadcast to `outType` by TF's
   /// rules) with `body(builder, loc, scalar args) -> scalar`.
-  mlir::FailureOr<mlir::Value> elementwise(
-      mlir::Operation *op, mlir::ValueRange inputs,
-      mlir::RankedTensorType outType,
-      llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
-                                     mlir::ValueRange)>
-          body);
+  mlir::FailureOr<mlir::Value>
+  elementwise(mlir::Operation *op, mlir::ValueRange inputs,
+              mlir::RankedTensorType outType,
+              llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                             mlir::ValueRange)>
+                  body);
 
 private:
   mlir::Value call;

@@ -84,10 +84,11 @@ LogicalResult lowerMatMul(NodeLowering &l, Operation *op) {
                                          utils::IteratorType::parallel};
   bool isFloat = isa<FloatType>(out->getElementType());
   auto product = l.b.create<linalg::GenericOp>(
-      l.loc(), TypeRange{*out}, ValueRange{x, y}, ValueRange{init}, maps,
-      iters, [&](OpBuilder &b, Location loc, ValueRange a) {
-        Value p = isFloat ? b.create<arith::MulFOp>(loc, a[0], a[1]).getResult()
-                          : b.create<arith::MulIOp>(loc, a[0], a[1]).getResult();
+      l.loc(), TypeRange{*out}, ValueRange{x, y}, ValueRange{init}, maps, iters,
+      [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value p = isFloat
+                      ? b.create<arith::MulFOp>(loc, a[0], a[1]).getResult()
+                      : b.create<arith::MulIOp>(loc, a[0], a[1]).getResult();
         Value s = isFloat ? b.create<arith::AddFOp>(loc, a[2], p).getResult()
                           : b.create<arith::AddIOp>(loc, a[2], p).getResult();
         b.create<linalg::YieldOp>(loc, s);
@@ -144,8 +145,7 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
   if (failed(x) || failed(out))
     return failure();
   auto t = cast<RankedTensorType>(x->getType());
-  std::optional<SmallVector<int64_t>> axes =
-      reductionAxes(l, op, t.getRank());
+  std::optional<SmallVector<int64_t>> axes = reductionAxes(l, op, t.getRank());
   if (!axes)
     return l.unsupported(op, "reduction axes must be constants in range");
   StringRef kind = getNodeOpType(op);
@@ -205,21 +205,21 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
     Value count = l.index(1);
     for (int64_t a : *axes)
       count = l.b.create<arith::MulIOp>(l.loc(), count, l.dim(*x, a));
-    Value n = isFloat
-                  ? l.b.create<arith::UIToFPOp>(
-                           l.loc(), elem,
-                           l.b.create<arith::IndexCastOp>(
-                               l.loc(), l.b.getI64Type(), count))
-                        .getResult()
-                  : l.b.create<arith::IndexCastOp>(l.loc(), elem, count)
-                        .getResult();
+    Value n =
+        isFloat
+            ? l.b.create<arith::UIToFPOp>(l.loc(), elem,
+                                          l.b.create<arith::IndexCastOp>(
+                                              l.loc(), l.b.getI64Type(), count))
+                  .getResult()
+            : l.b.create<arith::IndexCastOp>(l.loc(), elem, count).getResult();
     auto rt = cast<RankedTensorType>(r.getType());
     FailureOr<Value> divided = l.elementwise(
         op, {r}, rt, [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
           if (isFloat)
             return b.create<arith::DivFOp>(loc, a[0], n);
-          return isUnsigned ? b.create<arith::DivUIOp>(loc, a[0], n).getResult()
-                            : b.create<arith::DivSIOp>(loc, a[0], n).getResult();
+          return isUnsigned
+                     ? b.create<arith::DivUIOp>(loc, a[0], n).getResult()
+                     : b.create<arith::DivSIOp>(loc, a[0], n).getResult();
         });
     if (failed(divided))
       return failure();
@@ -263,31 +263,32 @@ LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
   auto valType = RankedTensorType::get(out->getShape(), elem);
   // Start from element 0 of the axis so ties and NaN-free inputs pick the
   // first index, as TF does.
-  Value firstIdx = l.b.create<arith::ConstantIntOp>(l.loc(),
-                                                    out->getElementType(), 0);
-  Value idxInit = l.b.create<linalg::FillOp>(
-                         l.loc(), firstIdx,
-                         l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn).getResult())
-                      .getResult(0);
+  Value firstIdx =
+      l.b.create<arith::ConstantIntOp>(l.loc(), out->getElementType(), 0);
+  Value idxInit =
+      l.b.create<linalg::FillOp>(
+             l.loc(), firstIdx,
+             l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn).getResult())
+          .getResult(0);
   double inf = std::numeric_limits<double>::infinity();
   unsigned width = elem.getIntOrFloatBitWidth();
   Value start =
-      isFloat ? constScalar(l.b, l.loc(), elem, isMax ? -inf : inf, 0)
-              : l.b.create<arith::ConstantOp>(
-                       l.loc(), elem,
-                       l.b.getIntegerAttr(
-                           elem, isMax ? (isUnsigned
-                                              ? APInt::getMinValue(width)
-                                              : APInt::getSignedMinValue(width))
-                                       : (isUnsigned
-                                              ? APInt::getMaxValue(width)
-                                              : APInt::getSignedMaxValue(width))))
-                    .getResult();
-  Value valInit = l.b.create<linalg::FillOp>(
-                         l.loc(), start,
-                         l.b.create<tensor::EmptyOp>(l.loc(), valType, dyn)
-                             .getResult())
-                      .getResult(0);
+      isFloat
+          ? constScalar(l.b, l.loc(), elem, isMax ? -inf : inf, 0)
+          : l.b.create<arith::ConstantOp>(
+                   l.loc(), elem,
+                   l.b.getIntegerAttr(
+                       elem,
+                       isMax ? (isUnsigned ? APInt::getMinValue(width)
+                                           : APInt::getSignedMinValue(width))
+                             : (isUnsigned ? APInt::getMaxValue(width)
+                                           : APInt::getSignedMaxValue(width))))
+                .getResult();
+  Value valInit =
+      l.b.create<linalg::FillOp>(
+             l.loc(), start,
+             l.b.create<tensor::EmptyOp>(l.loc(), valType, dyn).getResult())
+          .getResult(0);
   MLIRContext *ctx = l.b.getContext();
   AffineMap inMap = l.b.getMultiDimIdentityMap(t.getRank());
   AffineMap outMap = AffineMap::get(t.getRank(), 0, outExprs, ctx);
@@ -297,17 +298,17 @@ LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
   Type idxType = out->getElementType();
   auto generic = l.b.create<linalg::GenericOp>(
       l.loc(), TypeRange{valType, *out}, ValueRange{*x},
-      ValueRange{valInit, idxInit},
-      ArrayRef<AffineMap>{inMap, outMap, outMap}, iters,
-      [&](OpBuilder &b, Location loc, ValueRange args) {
+      ValueRange{valInit, idxInit}, ArrayRef<AffineMap>{inMap, outMap, outMap},
+      iters, [&](OpBuilder &b, Location loc, ValueRange args) {
         Value v = args[0], best = args[1], bestIdx = args[2];
         Value i = b.create<linalg::IndexOp>(loc, axis);
         i = b.create<arith::IndexCastOp>(loc, idxType, i);
         Value better;
         if (isFloat)
-          better = b.create<arith::CmpFOp>(
-              loc, isMax ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT,
-              v, best);
+          better = b.create<arith::CmpFOp>(loc,
+                                           isMax ? arith::CmpFPredicate::OGT
+                                                 : arith::CmpFPredicate::OLT,
+                                           v, best);
         else
           better = b.create<arith::CmpIOp>(
               loc,
@@ -344,11 +345,11 @@ LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
     return reshapeTensor(l, r, RankedTensorType::get(shape, elem), sizes);
   };
   double inf = std::numeric_limits<double>::infinity();
-  Value m = keep(reduce(l, *x, {last}, constScalar(l.b, l.loc(), elem, -inf, 0),
-                        [](OpBuilder &b, Location loc, Value v, Value acc) {
-                          return b.create<arith::MaximumFOp>(loc, v, acc)
-                              .getResult();
-                        }));
+  Value m =
+      keep(reduce(l, *x, {last}, constScalar(l.b, l.loc(), elem, -inf, 0),
+                  [](OpBuilder &b, Location loc, Value v, Value acc) {
+                    return b.create<arith::MaximumFOp>(loc, v, acc).getResult();
+                  }));
   FailureOr<Value> shifted = l.elementwise(
       op, {*x, m}, t, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
         return b.create<arith::SubFOp>(loc, a[0], a[1]);
@@ -361,19 +362,19 @@ LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
       });
   if (failed(e))
     return failure();
-  Value s = keep(reduce(l, *e, {last}, constScalar(l.b, l.loc(), elem, 0, 0),
-                        [](OpBuilder &b, Location loc, Value v, Value acc) {
-                          return b.create<arith::AddFOp>(loc, v, acc)
-                              .getResult();
-                        }));
-  FailureOr<Value> r = l.elementwise(
-      op, {isLog ? *shifted : *e, s}, *out,
-      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
-        if (isLog)
-          return b.create<arith::SubFOp>(loc, a[0],
-                                         b.create<math::LogOp>(loc, a[1]));
-        return b.create<arith::DivFOp>(loc, a[0], a[1]);
-      });
+  Value s =
+      keep(reduce(l, *e, {last}, constScalar(l.b, l.loc(), elem, 0, 0),
+                  [](OpBuilder &b, Location loc, Value v, Value acc) {
+                    return b.create<arith::AddFOp>(loc, v, acc).getResult();
+                  }));
+  FailureOr<Value> r =
+      l.elementwise(op, {isLog ? *shifted : *e, s}, *out,
+                    [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+                      if (isLog)
+                        return b.create<arith::SubFOp>(
+                            loc, a[0], b.create<math::LogOp>(loc, a[1]));
+                      return b.create<arith::DivFOp>(loc, a[0], a[1]);
+                    });
   if (failed(r))
     return failure();
   l.setTensor(op, 0, *r);

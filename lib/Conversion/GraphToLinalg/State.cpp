@@ -127,9 +127,10 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
       continue;
     }
     l.checkShape(idx, type, *slot);
-    l.setTensor(op, k,
-                l.importValue(idx, type,
-                              NodeLowering::graphElementType(op->getResult(k))));
+    l.setTensor(
+        op, k,
+        l.importValue(idx, type,
+                      NodeLowering::graphElementType(op->getResult(k))));
   }
   return success();
 }
@@ -144,9 +145,9 @@ LogicalResult lowerQueueSize(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  setScalar(l, op,
-            l.callRuntime("kiln_rt_queue_size", l.b.getI32Type(),
-                          {l.i64(*slot)}));
+  setScalar(
+      l, op,
+      l.callRuntime("kiln_rt_queue_size", l.b.getI32Type(), {l.i64(*slot)}));
   return success();
 }
 
@@ -184,10 +185,9 @@ LogicalResult lowerRandom(NodeLowering &l, Operation *op) {
                                                   : RandomDist::kTruncated;
   Type elem = NodeLowering::graphElementType(op->getResult(0));
   l.pushArg(*shape, NodeLowering::graphElementType(getDataOperands(op)[0]));
-  Value idx = l.callRuntime(
-      "kiln_rt_random", l.b.getI64Type(),
-      {l.i64(*slot), l.i32(static_cast<int32_t>(dist)),
-       l.i32(elementTypeToDtype(elem).value_or(0))});
+  Value idx = l.callRuntime("kiln_rt_random", l.b.getI64Type(),
+                            {l.i64(*slot), l.i32(static_cast<int32_t>(dist)),
+                             l.i32(elementTypeToDtype(elem).value_or(0))});
   l.guardNonNegative(idx);
   l.checkShape(idx, *type, *slot);
   l.setTensor(op, 0, l.importValue(idx, *type, elem));
@@ -202,11 +202,11 @@ LogicalResult lowerSummary(NodeLowering &l, Operation *op) {
   for (unsigned i = 0; i < n; ++i)
     if (failed(l.pushOperand(op, i)))
       return failure();
-  Value idx = t == "MergeSummary"
-                  ? l.callRuntime("kiln_rt_merge_summary", l.b.getI64Type(),
-                                  {l.i64(n)})
-                  : l.callRuntime("kiln_rt_summary", l.b.getI64Type(),
-                                  {l.i32(t == "ScalarSummary" ? 0 : 1)});
+  Value idx =
+      t == "MergeSummary"
+          ? l.callRuntime("kiln_rt_merge_summary", l.b.getI64Type(), {l.i64(n)})
+          : l.callRuntime("kiln_rt_summary", l.b.getI64Type(),
+                          {l.i32(t == "ScalarSummary" ? 0 : 1)});
   l.guardNonNegative(idx);
   l.setOpaque(op, 0, idx);
   return success();
@@ -240,7 +240,7 @@ void kiln::populateStateLowerings(NodeLoweringTable &table) {
     table[t] = lowerQueueIsClosed;
   for (const char *t : {"QueueCloseV2", "QueueClose"})
     table[t] = lowerQueueClose;
-  for (const char *t : {"RandomUniform", "RandomStandardNormal",
-                        "TruncatedNormal"})
+  for (const char *t :
+       {"RandomUniform", "RandomStandardNormal", "TruncatedNormal"})
     table[t] = lowerRandom;
 }

@@ -51,16 +51,15 @@ LogicalResult lowerElementwiseGrad(NodeLowering &l, Operation *op) {
         Value y = v[0], dy = v[1];
         if (t == "SigmoidGrad") // dy * y * (1 - y)
           return nb
-              .create<arith::MulFOp>(
-                  loc, nb.create<arith::MulFOp>(loc, dy, y),
-                  nb.create<arith::SubFOp>(loc, one, y))
+              .create<arith::MulFOp>(loc, nb.create<arith::MulFOp>(loc, dy, y),
+                                     nb.create<arith::SubFOp>(loc, one, y))
               .getResult();
         if (t == "TanhGrad") // dy * (1 - y^2)
           return nb
               .create<arith::MulFOp>(
                   loc, dy,
-                  nb.create<arith::SubFOp>(
-                      loc, one, nb.create<arith::MulFOp>(loc, y, y)))
+                  nb.create<arith::SubFOp>(loc, one,
+                                           nb.create<arith::MulFOp>(loc, y, y)))
               .getResult();
         if (t == "SqrtGrad") // dy * 0.5 / y
           return nb
@@ -75,8 +74,8 @@ LogicalResult lowerElementwiseGrad(NodeLowering &l, Operation *op) {
                   loc,
                   nb.create<arith::MulFOp>(loc, dy,
                                            fconst(nb, loc, elem, -0.5)),
-                  nb.create<arith::MulFOp>(
-                      loc, y, nb.create<arith::MulFOp>(loc, y, y)))
+                  nb.create<arith::MulFOp>(loc, y,
+                                           nb.create<arith::MulFOp>(loc, y, y)))
               .getResult();
         // ReciprocalGrad / InvGrad: -dy * y^2
         return nb
@@ -113,7 +112,8 @@ Value reduceRows(NodeLowering &l, Value x, Value init,
 /// [B] -> [B, 1] so it broadcasts along the classes.
 Value column(NodeLowering &l, Value v) {
   auto t = cast<RankedTensorType>(v.getType());
-  auto outType = RankedTensorType::get({t.getDimSize(0), 1}, t.getElementType());
+  auto outType =
+      RankedTensorType::get({t.getDimSize(0), 1}, t.getElementType());
   SmallVector<Value> sizes{l.dim(v, 0), l.index(1)};
   return reshapeTensor(l, v, outType, sizes);
 }
@@ -131,11 +131,11 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   Type elem = t.getElementType();
   double inf = std::numeric_limits<double>::infinity();
   // max, shifted = x - max, sum(exp(shifted)), log-softmax = shifted - log(s)
-  Value m = column(l, reduceRows(l, *logits, fconst(l.b, l.loc(), elem, -inf),
-                                 [](OpBuilder &b, Location loc, Value v, Value a) {
-                                   return b.create<arith::MaximumFOp>(loc, v, a)
-                                       .getResult();
-                                 }));
+  Value m = column(
+      l, reduceRows(l, *logits, fconst(l.b, l.loc(), elem, -inf),
+                    [](OpBuilder &b, Location loc, Value v, Value a) {
+                      return b.create<arith::MaximumFOp>(loc, v, a).getResult();
+                    }));
   FailureOr<Value> shifted = l.elementwise(
       op, {*logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
         return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
@@ -148,11 +148,11 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
       });
   if (failed(e))
     return failure();
-  Value s = column(l, reduceRows(l, *e, fconst(l.b, l.loc(), elem, 0),
-                                 [](OpBuilder &b, Location loc, Value v, Value a) {
-                                   return b.create<arith::AddFOp>(loc, v, a)
-                                       .getResult();
-                                 }));
+  Value s = column(
+      l, reduceRows(l, *e, fconst(l.b, l.loc(), elem, 0),
+                    [](OpBuilder &b, Location loc, Value v, Value a) {
+                      return b.create<arith::AddFOp>(loc, v, a).getResult();
+                    }));
   // loss = sum(labels * (log(s) - shifted)) per row
   FailureOr<Value> terms = l.elementwise(
       op, {*labels, *shifted, s}, t,
@@ -163,11 +163,11 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
       });
   if (failed(terms))
     return failure();
-  Value loss = reduceRows(l, *terms, fconst(l.b, l.loc(), elem, 0),
-                          [](OpBuilder &b, Location loc, Value v, Value a) {
-                            return b.create<arith::AddFOp>(loc, v, a)
-                                .getResult();
-                          });
+  Value loss =
+      reduceRows(l, *terms, fconst(l.b, l.loc(), elem, 0),
+                 [](OpBuilder &b, Location loc, Value v, Value a) {
+                   return b.create<arith::AddFOp>(loc, v, a).getResult();
+                 });
   if (loss.getType() != *lossType)
     loss = l.b.create<tensor::CastOp>(l.loc(), *lossType, loss);
   // backprop = softmax - labels
@@ -175,8 +175,8 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
       op, {*e, s, *labels}, *backpropType,
       [](OpBuilder &b, Location loc, ValueRange v) {
         return b
-            .create<arith::SubFOp>(loc, b.create<arith::DivFOp>(loc, v[0], v[1]),
-                                   v[2])
+            .create<arith::SubFOp>(
+                loc, b.create<arith::DivFOp>(loc, v[0], v[1]), v[2])
             .getResult();
       });
   if (failed(backprop))
@@ -189,11 +189,11 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
 /// The Apply* optimizers: `vars` are the ref inputs updated, `scalars` the
 /// hyperparameters, then the gradient; `update` computes the new values of
 /// every ref from the current values, hyperparameters and gradient.
-LogicalResult lowerApply(
-    NodeLowering &l, Operation *op, unsigned numRefs,
-    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange refs,
-                                    ValueRange rest)>
-        update) {
+LogicalResult
+lowerApply(NodeLowering &l, Operation *op, unsigned numRefs,
+           function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                           ValueRange refs, ValueRange rest)>
+               update) {
   unsigned numInputs = getDataOperands(op).size();
   SmallVector<int64_t> slots;
   SmallVector<Value> ins;
@@ -230,8 +230,8 @@ LogicalResult lowerApply(
   SmallVector<Type> outTypes;
   for (unsigned i = 0; i < numRefs; ++i) {
     auto t = cast<RankedTensorType>(ins[i].getType());
-    inits.push_back(l.b.create<tensor::EmptyOp>(l.loc(), t,
-                                                l.dynamicSizes(t, ins[i])));
+    inits.push_back(
+        l.b.create<tensor::EmptyOp>(l.loc(), t, l.dynamicSizes(t, ins[i])));
     outTypes.push_back(t);
     maps.push_back(l.b.getMultiDimIdentityMap(rank));
   }
@@ -240,18 +240,16 @@ LogicalResult lowerApply(
       l.loc(), outTypes, ins, inits, maps, iters,
       [&](OpBuilder &b, Location loc, ValueRange args) {
         ValueRange all = args.take_front(ins.size());
-        b.create<linalg::YieldOp>(
-            loc, update(b, loc, all.take_front(numRefs),
-                        all.drop_front(numRefs)));
+        b.create<linalg::YieldOp>(loc, update(b, loc, all.take_front(numRefs),
+                                              all.drop_front(numRefs)));
       });
   // Write back in TF's order: the accumulators first, the variable last.
   for (unsigned i = 1; i <= numRefs; ++i) {
     unsigned k = i % numRefs; // 1..numRefs-1, then 0
     l.pushArg(generic.getResult(k),
               NodeLowering::graphElementType(getDataOperands(op)[k]));
-    l.guardNonZero(l.callRuntime(
-        "kiln_rt_assign", l.b.getI32Type(),
-        {l.i64(slots[k]), l.i32(0), l.i32(1)}));
+    l.guardNonZero(l.callRuntime("kiln_rt_assign", l.b.getI32Type(),
+                                 {l.i64(slots[k]), l.i32(0), l.i32(1)}));
   }
   l.setSlot(op, 0, slots[0]);
   return success();
@@ -262,7 +260,8 @@ LogicalResult lowerApplyGradientDescent(NodeLowering &l, Operation *op) {
   return lowerApply(l, op, 1,
                     [](OpBuilder &b, Location loc, ValueRange refs,
                        ValueRange rest) -> SmallVector<Value> {
-                      Value step = b.create<arith::MulFOp>(loc, rest[0], rest[1]);
+                      Value step =
+                          b.create<arith::MulFOp>(loc, rest[0], rest[1]);
                       return {b.create<arith::SubFOp>(loc, refs[0], step)};
                     });
 }
@@ -306,9 +305,8 @@ LogicalResult lowerApplyRMSProp(NodeLowering &l, Operation *op) {
         Value one = b.create<arith::ConstantOp>(loc, t, b.getFloatAttr(t, 1));
         Value ms = b.create<arith::AddFOp>(
             loc, b.create<arith::MulFOp>(loc, rho, refs[1]),
-            b.create<arith::MulFOp>(
-                loc, b.create<arith::SubFOp>(loc, one, rho),
-                b.create<arith::MulFOp>(loc, grad, grad)));
+            b.create<arith::MulFOp>(loc, b.create<arith::SubFOp>(loc, one, rho),
+                                    b.create<arith::MulFOp>(loc, grad, grad)));
         Value mom = b.create<arith::AddFOp>(
             loc, b.create<arith::MulFOp>(loc, momentum, refs[2]),
             b.create<arith::DivFOp>(

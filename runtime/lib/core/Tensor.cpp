@@ -32,10 +32,11 @@ std::string TensorShape::toString() const {
 
 TensorBuffer::TensorBuffer(DType dtype, int64_t numElements, bool zeroFill)
     : dtype_(dtype), numElements_(numElements) {
-  size_t elem = dtype == DType::kString ? sizeof(std::string) : dtypeSize(dtype);
+  size_t elem =
+      dtype == DType::kString ? sizeof(std::string) : dtypeSize(dtype);
   bytes_ = elem * static_cast<size_t>(numElements);
-  size_t alloc = (bytes_ + kTensorAlignment - 1) / kTensorAlignment *
-                 kTensorAlignment;
+  size_t alloc =
+      (bytes_ + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (alloc == 0)
     alloc = kTensorAlignment;
   data_ = std::aligned_alloc(kTensorAlignment, alloc);
@@ -94,10 +95,9 @@ size_t Tensor::byteSize() const {
 
 StatusOr<Tensor> Tensor::reshaped(TensorShape shape) const {
   if (shape.numElements() != numElements())
-    return errors::InvalidArgument("Cannot reshape a tensor with ",
-                                   numElements(), " elements to shape ",
-                                   shape.toString(), " (", shape.numElements(),
-                                   " elements)");
+    return errors::InvalidArgument(
+        "Cannot reshape a tensor with ", numElements(), " elements to shape ",
+        shape.toString(), " (", shape.numElements(), " elements)");
   Tensor t = *this;
   t.shape_ = std::move(shape);
   return t;
@@ -160,18 +160,30 @@ template <typename T> std::string formatFloat(T v) {
 
 std::string formatElement(const Tensor &t, int64_t i) {
   switch (t.dtype()) {
-  case DType::kFloat: return formatFloat(t.data<float>()[i]);
-  case DType::kDouble: return formatFloat(t.data<double>()[i]);
-  case DType::kInt32: return std::to_string(t.data<int32_t>()[i]);
-  case DType::kUInt8: return std::to_string(t.data<uint8_t>()[i]);
-  case DType::kInt16: return std::to_string(t.data<int16_t>()[i]);
-  case DType::kInt8: return std::to_string(t.data<int8_t>()[i]);
-  case DType::kInt64: return std::to_string(t.data<int64_t>()[i]);
-  case DType::kUInt16: return std::to_string(t.data<uint16_t>()[i]);
-  case DType::kUInt32: return std::to_string(t.data<uint32_t>()[i]);
-  case DType::kUInt64: return std::to_string(t.data<uint64_t>()[i]);
-  case DType::kBool: return t.data<bool>()[i] ? "True" : "False";
-  case DType::kString: return "b'" + t.data<std::string>()[i] + "'";
+  case DType::kFloat:
+    return formatFloat(t.data<float>()[i]);
+  case DType::kDouble:
+    return formatFloat(t.data<double>()[i]);
+  case DType::kInt32:
+    return std::to_string(t.data<int32_t>()[i]);
+  case DType::kUInt8:
+    return std::to_string(t.data<uint8_t>()[i]);
+  case DType::kInt16:
+    return std::to_string(t.data<int16_t>()[i]);
+  case DType::kInt8:
+    return std::to_string(t.data<int8_t>()[i]);
+  case DType::kInt64:
+    return std::to_string(t.data<int64_t>()[i]);
+  case DType::kUInt16:
+    return std::to_string(t.data<uint16_t>()[i]);
+  case DType::kUInt32:
+    return std::to_string(t.data<uint32_t>()[i]);
+  case DType::kUInt64:
+    return std::to_string(t.data<uint64_t>()[i]);
+  case DType::kBool:
+    return t.data<bool>()[i] ? "True" : "False";
+  case DType::kString:
+    return "b'" + t.data<std::string>()[i] + "'";
   case DType::kComplex64: {
     auto c = t.data<std::complex<float>>()[i];
     return "(" + formatFloat(c.real()) + "+" + formatFloat(c.imag()) + "j)";
@@ -180,7 +192,8 @@ std::string formatElement(const Tensor &t, int64_t i) {
     auto c = t.data<std::complex<double>>()[i];
     return "(" + formatFloat(c.real()) + "+" + formatFloat(c.imag()) + "j)";
   }
-  default: return "?";
+  default:
+    return "?";
   }
 }
 
@@ -199,11 +212,11 @@ std::string formatScientific(double v, bool isDouble) {
   if (std::isinf(v))
     return v > 0 ? "inf" : "-inf";
   char buf[64];
-  auto res = isDouble ? std::to_chars(buf, buf + sizeof(buf), v,
-                                      std::chars_format::scientific)
-                      : std::to_chars(buf, buf + sizeof(buf),
-                                      static_cast<float>(v),
-                                      std::chars_format::scientific);
+  auto res = isDouble
+                 ? std::to_chars(buf, buf + sizeof(buf), v,
+                                 std::chars_format::scientific)
+                 : std::to_chars(buf, buf + sizeof(buf), static_cast<float>(v),
+                                 std::chars_format::scientific);
   std::string s(buf, res.ptr);
   size_t e = s.find('e');
   std::string mant = s.substr(0, e), exp = s.substr(e + 1);

@@ -72,8 +72,7 @@ int64_t kiln_rt_data(KilnCall *call, int64_t v) {
 }
 
 int64_t kiln_rt_bytes(KilnCall *call, int64_t v) {
-  return static_cast<int64_t>(
-      call->values[static_cast<size_t>(v)].byteSize());
+  return static_cast<int64_t>(call->values[static_cast<size_t>(v)].byteSize());
 }
 
 int64_t kiln_rt_dim(KilnCall *call, int64_t v, int64_t d) {
@@ -91,14 +90,15 @@ int32_t kiln_rt_check_shape(KilnCall *call, int64_t v, int64_t rank,
     return 1;
   std::string want = "[";
   for (int64_t i = 0; i < rank; ++i)
-    want += (i ? "," : "") + (d[i] < 0 ? std::string("?") : std::to_string(d[i]));
+    want +=
+        (i ? "," : "") + (d[i] < 0 ? std::string("?") : std::to_string(d[i]));
   want += "]";
   const std::string &node =
       call->session->resources()[static_cast<size_t>(slot)].nodeName;
-  fail(call, errors::Unimplemented(
-                 "compiled code expects a value of shape ", want, " from ",
-                 node, " but got ", t.shape().toString(),
-                 "; give the queue or variable its shape"));
+  fail(call,
+       errors::Unimplemented("compiled code expects a value of shape ", want,
+                             " from ", node, " but got ", t.shape().toString(),
+                             "; give the queue or variable its shape"));
   return 0;
 }
 
@@ -184,8 +184,8 @@ int32_t kiln_rt_queue_is_closed(KilnCall *call, int64_t slot) {
 
 int32_t kiln_rt_queue_close(KilnCall *call, int64_t slot,
                             int32_t cancelPendingEnqueues) {
-  Status st = slotAs<Queue>(call, slot)->close(cancelPendingEnqueues != 0,
-                                                call->ctx);
+  Status st =
+      slotAs<Queue>(call, slot)->close(cancelPendingEnqueues != 0, call->ctx);
   if (!st.ok())
     return static_cast<int32_t>(fail(call, st) + 1);
   return 1;
@@ -200,8 +200,8 @@ int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
     int64_t d = s.dtype() == DType::kInt64 ? s.data<int64_t>()[i]
                                            : s.data<int32_t>()[i];
     if (d < 0)
-      return fail(call, errors::InvalidArgument(
-                            "Dimension ", i, " must be >= 0 (got ", d, ")"));
+      return fail(call, errors::InvalidArgument("Dimension ", i,
+                                                " must be >= 0 (got ", d, ")"));
     dims.push_back(d);
   }
   Tensor out = Tensor::uninitialized(static_cast<DType>(dtype),
@@ -229,8 +229,8 @@ int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
     break;
   case RandomDist::kTruncated: {
     if (!isFloat)
-      return fail(call, errors::Unimplemented(
-                            "TruncatedNormal of dtype double"));
+      return fail(call,
+                  errors::Unimplemented("TruncatedNormal of dtype double"));
     // Group g starts 256 Philox calls after group g-1.
     float *d = out.data<float>();
     for (uint64_t i = 0, g = 0; i < n; ++g) {
@@ -288,8 +288,8 @@ int64_t kiln_rt_merge_summary(KilnCall *call, int64_t n) {
   std::vector<std::string> inputs;
   for (const Tensor &t : args) {
     if (t.dtype() != DType::kString)
-      return fail(call, errors::InvalidArgument(
-                            "MergeSummary inputs must be strings"));
+      return fail(
+          call, errors::InvalidArgument("MergeSummary inputs must be strings"));
     for (int64_t i = 0; i < t.numElements(); ++i)
       inputs.push_back(t.data<std::string>()[i]);
   }
@@ -300,8 +300,8 @@ int64_t kiln_rt_merge_summary(KilnCall *call, int64_t n) {
 }
 
 int32_t kiln_rt_incompatible_shapes(KilnCall *call, int64_t a, int64_t b) {
-  fail(call, errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [",
-                                     b, "]"));
+  fail(call,
+       errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [", b, "]"));
   return 0;
 }
 

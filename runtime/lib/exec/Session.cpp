@@ -6,7 +6,8 @@
 
 namespace kiln {
 
-random::PhiloxRandom RandomState::reserve(uint64_t samples, uint64_t perSample) {
+random::PhiloxRandom RandomState::reserve(uint64_t samples,
+                                          uint64_t perSample) {
   std::lock_guard<std::mutex> lock(mu);
   random::PhiloxRandom local = generator;
   generator.skip(samples * perSample);
@@ -63,8 +64,8 @@ Status Session::createResources() {
     switch (spec.kind) {
     case ResourceSpec::Kind::kVariable: {
       StatusOr<Variable *> v = state_.createVariable(
-          spec.sharedName.empty() ? spec.nodeName : spec.sharedName,
-          spec.dtype, spec.shape);
+          spec.sharedName.empty() ? spec.nodeName : spec.sharedName, spec.dtype,
+          spec.shape);
       if (!v.ok())
         return v.status();
       slots_.push_back(*v);
@@ -122,10 +123,10 @@ Status Session::checkFeed(const FeedSpec &spec, size_t index,
                           const Tensor &value) const {
   (void)index;
   if (value.dtype() != spec.dtype)
-    return errors::InvalidArgument(
-        "Cannot feed value of dtype ", dtypeName(value.dtype()),
-        " for Tensor '", tensorName(spec.name), "', which has dtype ",
-        dtypeName(spec.dtype));
+    return errors::InvalidArgument("Cannot feed value of dtype ",
+                                   dtypeName(value.dtype()), " for Tensor '",
+                                   tensorName(spec.name), "', which has dtype ",
+                                   dtypeName(spec.dtype));
   if (!spec.hasShape)
     return Status::OK();
   bool ok = value.shape().rank() == static_cast<int>(spec.dims.size());
@@ -135,13 +136,12 @@ Status Session::checkFeed(const FeedSpec &spec, size_t index,
     return Status::OK();
   std::string want = "[";
   for (size_t d = 0; d < spec.dims.size(); ++d)
-    want += (d ? "," : "") +
-            (spec.dims[d] < 0 ? std::string("?") : std::to_string(spec.dims[d]));
+    want += (d ? "," : "") + (spec.dims[d] < 0 ? std::string("?")
+                                               : std::to_string(spec.dims[d]));
   want += "]";
-  return errors::InvalidArgument("Cannot feed value of shape ",
-                                 value.shape().toString(), " for Tensor '",
-                                 tensorName(spec.name), "', which has shape ",
-                                 want);
+  return errors::InvalidArgument(
+      "Cannot feed value of shape ", value.shape().toString(), " for Tensor '",
+      tensorName(spec.name), "', which has shape ", want);
 }
 
 Status Session::run(const std::vector<std::pair<std::string, Tensor>> &feeds,

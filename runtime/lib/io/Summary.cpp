@@ -47,14 +47,22 @@ void putValue(std::string &summary, const std::string &valueBody) {
 
 StatusOr<double> elementAsDouble(const Tensor &t, int64_t i) {
   switch (t.dtype()) {
-  case DType::kFloat: return double(t.data<float>()[i]);
-  case DType::kDouble: return t.data<double>()[i];
-  case DType::kInt32: return double(t.data<int32_t>()[i]);
-  case DType::kInt64: return double(t.data<int64_t>()[i]);
-  case DType::kInt16: return double(t.data<int16_t>()[i]);
-  case DType::kInt8: return double(t.data<int8_t>()[i]);
-  case DType::kUInt8: return double(t.data<uint8_t>()[i]);
-  case DType::kUInt16: return double(t.data<uint16_t>()[i]);
+  case DType::kFloat:
+    return double(t.data<float>()[i]);
+  case DType::kDouble:
+    return t.data<double>()[i];
+  case DType::kInt32:
+    return double(t.data<int32_t>()[i]);
+  case DType::kInt64:
+    return double(t.data<int64_t>()[i]);
+  case DType::kInt16:
+    return double(t.data<int16_t>()[i]);
+  case DType::kInt8:
+    return double(t.data<int8_t>()[i]);
+  case DType::kUInt8:
+    return double(t.data<uint8_t>()[i]);
+  case DType::kUInt16:
+    return double(t.data<uint16_t>()[i]);
   default:
     return errors::Unimplemented("summaries of dtype ", dtypeName(t.dtype()));
   }
@@ -130,9 +138,9 @@ std::string scalarSummary(const std::string &tag, float value) {
 
 StatusOr<std::string> scalarSummary(const Tensor &tags, const Tensor &values) {
   if (tags.shape() != values.shape())
-    return errors::InvalidArgument("tags and values not the same shape: ",
-                                   tags.shape().toString(),
-                                   " != ", values.shape().toString());
+    return errors::InvalidArgument(
+        "tags and values not the same shape: ", tags.shape().toString(),
+        " != ", values.shape().toString());
   if (tags.dtype() != DType::kString)
     return errors::InvalidArgument("ScalarSummary tags must be strings");
   std::string summary;
@@ -159,8 +167,8 @@ StatusOr<std::string> histogramSummary(const std::string &tag,
       return v.status();
     if (!std::isfinite(*v))
       return errors::InvalidArgument("Nan in summary histogram for: ", tag);
-    size_t b = std::upper_bound(limits.begin(), limits.end(), *v) -
-               limits.begin();
+    size_t b =
+        std::upper_bound(limits.begin(), limits.end(), *v) - limits.begin();
     counts[std::min(b, counts.size() - 1)] += 1.0;
     mn = std::min(mn, *v);
     mx = std::max(mx, *v);

@@ -8,8 +8,8 @@
 // functions concurrently (run under TSan by the test command).
 //
 //===----------------------------------------------------------------------===//
-#include "kiln/runtime/CompiledAbi.h"
 #include "kiln/runtime/Session.h"
+#include "kiln/runtime/CompiledAbi.h"
 
 #include <gtest/gtest.h>
 
@@ -136,8 +136,8 @@ void randomFn(KilnCall *call) {
   static const int64_t dims[] = {1};
   kiln_rt_arg(call, static_cast<int32_t>(DType::kInt32), ptr(shape), 1,
               ptr(dims));
-  int64_t v = kiln_rt_random(call, kRandom, 0,
-                             static_cast<int32_t>(DType::kFloat));
+  int64_t v =
+      kiln_rt_random(call, kRandom, 0, static_cast<int32_t>(DType::kFloat));
   if (v < 0)
     return;
   kiln_rt_arg_value(call, v);
@@ -210,8 +210,8 @@ TEST_F(Fixture, FeedsAreCheckedAgainstTheSignature) {
                            {"double"}, {}, &out);
   ASSERT_TRUE(st.ok()) << st.toString();
   EXPECT_EQ(out[0].debugString(), "[2. 4. 6.]");
-  st = session->run({{"x", Tensor::vector<int32_t>({1})}}, {"double"}, {},
-                    &out);
+  st =
+      session->run({{"x", Tensor::vector<int32_t>({1})}}, {"double"}, {}, &out);
   EXPECT_EQ(st.code(), Code::kInvalidArgument);
   EXPECT_EQ(st.message(), "Cannot feed value of dtype int32 for Tensor 'x:0', "
                           "which has dtype float");

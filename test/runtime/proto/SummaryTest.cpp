@@ -1,4 +1,5 @@
-//===- SummaryTest.cpp - Summaries and event files, read back with protobuf -===//
+//===- SummaryTest.cpp - Summaries and event files, read back with protobuf
+//-===//
 //
 // The hand-encoded Summary and Event protos parse with the TF-compatible
 // schemas, and event files are what TensorBoard reads: TFRecord-framed
@@ -27,8 +28,8 @@ Tensor strings(std::vector<std::string> v) {
 }
 
 TEST(Summary, ScalarSummaryOneValuePerTag) {
-  StatusOr<std::string> s =
-      scalarSummary(strings({"loss", "accuracy"}), Tensor::vector<float>({0.5f, 0.75f}));
+  StatusOr<std::string> s = scalarSummary(strings({"loss", "accuracy"}),
+                                          Tensor::vector<float>({0.5f, 0.75f}));
   ASSERT_TRUE(s.ok());
   tensorflow::Summary proto;
   ASSERT_TRUE(proto.ParseFromString(*s));
@@ -40,9 +41,8 @@ TEST(Summary, ScalarSummaryOneValuePerTag) {
 }
 
 TEST(Summary, ScalarSummaryShapesMustAgree) {
-  StatusOr<std::string> s =
-      scalarSummary(strings({"a", "b"}),
-                    Tensor::fromVector<float>({1}, TensorShape{1}));
+  StatusOr<std::string> s = scalarSummary(
+      strings({"a", "b"}), Tensor::fromVector<float>({1}, TensorShape{1}));
   EXPECT_EQ(s.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(s.status().message(),
             "tags and values not the same shape: [2] != [1]");

@@ -91,8 +91,8 @@ int64_t kiln_rt_random(kiln::KilnCall *call, int64_t slot, int32_t dist,
                        int32_t dtype);
 /// A string tensor constant: `nbytes` at `data` hold each element as an
 /// 8-byte little-endian length and its bytes; value index.
-int64_t kiln_rt_string_const(kiln::KilnCall *call, int64_t data,
-                             int64_t nbytes, int64_t rank, int64_t dims);
+int64_t kiln_rt_string_const(kiln::KilnCall *call, int64_t data, int64_t nbytes,
+                             int64_t rank, int64_t dims);
 /// ScalarSummary (kind 0: tags, values) or HistogramSummary (kind 1: tag,
 /// values) of the last two arguments: value index of the serialized
 /// Summary, or -1.
@@ -102,8 +102,7 @@ int64_t kiln_rt_merge_summary(kiln::KilnCall *call, int64_t n);
 /// Records InvalidArgument "Incompatible shapes: [a] vs. [b]" for the
 /// broadcast of dims `a` and `b` of node `nodeName` (a NUL-terminated
 /// string in the compiled code). Returns 0.
-int32_t kiln_rt_incompatible_shapes(kiln::KilnCall *call, int64_t a,
-                                    int64_t b);
+int32_t kiln_rt_incompatible_shapes(kiln::KilnCall *call, int64_t a, int64_t b);
 }
 
 #endif // KILN_RUNTIME_COMPILEDABI_H

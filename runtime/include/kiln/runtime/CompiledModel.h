@@ -1,4 +1,5 @@
-//===- CompiledModel.h - What an ahead-of-time compiled graph links -*- C++ -*-===//
+//===- CompiledModel.h - What an ahead-of-time compiled graph links -*- C++
+//-*-===//
 //
 // graph-compile turns a graph into an object file of compiled signatures
 // and a header with a class per model; that class is a thin typed layer over
