@@ -384,14 +384,12 @@ buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module) {
       byName[getNodeName(&op)] = &op;
       position[&op] = position.size();
     }
-  auto tensorNamed = [&](StringRef tensor, StringRef code,
-                         StringRef what) -> FailureOr<Value> {
+  // "node:k" as a value, or null when no such output exists.
+  auto tensorNamed = [&](StringRef tensor) -> Value {
     auto [name, k] = splitTensorName(tensor);
     auto it = byName.find(name);
-    if (it == byName.end() || k >= getDataResults(it->second).size()) {
-      graph.emitError() << code << what << tensor;
-      return failure();
-    }
+    if (it == byName.end() || k >= getDataResults(it->second).size())
+      return Value();
     return it->second->getResult(k);
   };
 
@@ -399,29 +397,29 @@ buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module) {
   SmallVector<Value> feeds;
   DenseMap<Value, unsigned> feedIndex;
   for (const std::string &f : spec.feeds) {
-    FailureOr<Value> v =
-        tensorNamed(f, "NotFound: ", "FeedInputs: unable to find feed output ");
-    if (failed(v))
+    Value v = tensorNamed(f);
+    if (!v) {
+      graph.emitError() << "NotFound: FeedInputs: unable to find feed output "
+                        << f;
       return failure();
-    if (!feedIndex.try_emplace(*v, feeds.size()).second) {
+    }
+    if (!feedIndex.try_emplace(v, feeds.size()).second) {
       graph.emitError() << "InvalidArgument: " << f << " is fed twice";
       return failure();
     }
-    feeds.push_back(*v);
+    feeds.push_back(v);
   }
   SmallVector<Value> fetches;
   SmallVector<Operation *> worklist;
   for (const std::string &f : spec.fetches) {
-    auto [name, k] = splitTensorName(f);
-    auto it = byName.find(name);
-    if (it == byName.end() || k >= getDataResults(it->second).size()) {
+    Value v = tensorNamed(f);
+    if (!v) {
       graph.emitError() << "NotFound: FetchOutputs node " << f << ": not found";
       return failure();
     }
-    Value v = it->second->getResult(k);
     fetches.push_back(v);
     if (!feedIndex.count(v))
-      worklist.push_back(it->second);
+      worklist.push_back(v.getDefiningOp());
   }
   SmallVector<std::string> missingTargets;
   for (const std::string &t : spec.targets) {

@@ -79,16 +79,13 @@ struct Action {
 bool parseLiteral(const std::string &s, std::vector<std::string> &values,
                   std::vector<int64_t> &shape, std::string &error) {
   size_t pos = 0;
-  std::vector<int64_t> counts;
   std::vector<int64_t> dims;
-  int depth = 0, maxDepth = 0;
   bool sawScalar = false;
   std::function<bool(int)> parse = [&](int level) -> bool {
     while (pos < s.size() && isspace(static_cast<unsigned char>(s[pos])))
       ++pos;
     if (pos < s.size() && s[pos] == '[') {
       ++pos;
-      maxDepth = std::max(maxDepth, level + 1);
       int64_t n = 0;
       while (true) {
         while (pos < s.size() && isspace(static_cast<unsigned char>(s[pos])))
@@ -134,8 +131,6 @@ bool parseLiteral(const std::string &s, std::vector<std::string> &values,
       sawScalar = true;
     return true;
   };
-  (void)depth;
-  (void)counts;
   if (!parse(0))
     return false;
   if (pos != s.size()) {

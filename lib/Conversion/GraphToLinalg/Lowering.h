@@ -147,6 +147,28 @@ mlir::Value reshapeTensor(NodeLowering &l, mlir::Value x,
                           mlir::RankedTensorType outType,
                           llvm::ArrayRef<mlir::Value> sizes);
 
+/// linalg.reduce of `x` over `axes` (sorted) with `combine`, from `init`.
+mlir::Value
+reduceTensor(NodeLowering &l, mlir::Value x, llvm::ArrayRef<int64_t> axes,
+             mlir::Value init,
+             llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                            mlir::Value, mlir::Value)>
+                 combine);
+
+/// A node's integer / bool attr, or `dflt` when absent.
+inline int64_t intAttrOf(mlir::Operation *op, llvm::StringRef name,
+                         int64_t dflt) {
+  if (auto a = op->getAttrOfType<mlir::IntegerAttr>(name))
+    return a.getInt();
+  return dflt;
+}
+inline bool boolAttrOf(mlir::Operation *op, llvm::StringRef name,
+                       bool dflt = false) {
+  if (auto a = op->getAttrOfType<mlir::BoolAttr>(name))
+    return a.getValue();
+  return dflt;
+}
+
 /// Signless version of a graph element type (ui8 -> i8); null if the
 /// compiled code has no representation for it (strings, resources, ...).
 mlir::Type loweredElementType(mlir::Type graphElem);

@@ -37,12 +37,8 @@ LogicalResult lowerMatMul(NodeLowering &l, Operation *op) {
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
   if (failed(a) || failed(b) || failed(out))
     return failure();
-  auto flag = [&](StringRef n) {
-    auto attr = op->getAttrOfType<BoolAttr>(n);
-    return attr && attr.getValue();
-  };
-  Value x = flag("transpose_a") ? transposed(l, *a) : *a;
-  Value y = flag("transpose_b") ? transposed(l, *b) : *b;
+  Value x = boolAttrOf(op, "transpose_a") ? transposed(l, *a) : *a;
+  Value y = boolAttrOf(op, "transpose_b") ? transposed(l, *b) : *b;
   SmallVector<Value> dyn;
   if (out->isDynamicDim(0))
     dyn.push_back(l.dim(x, 0));
@@ -114,9 +110,26 @@ std::optional<SmallVector<int64_t>> reductionAxes(NodeLowering &l,
   return out;
 }
 
-/// linalg.reduce of `x` over `axes` with `combine`, starting from `init`.
-Value reduce(NodeLowering &l, Value x, ArrayRef<int64_t> axes, Value initScalar,
-             function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+/// The identity of Max (lowest value) or Min (highest) for `elem`.
+Value extremeValue(OpBuilder &b, Location loc, Type elem, bool lowest,
+                   bool isUnsigned) {
+  if (isa<FloatType>(elem)) {
+    double inf = std::numeric_limits<double>::infinity();
+    return constScalar(b, loc, elem, lowest ? -inf : inf, 0);
+  }
+  unsigned width = elem.getIntOrFloatBitWidth();
+  APInt v = lowest ? (isUnsigned ? APInt::getMinValue(width)
+                                 : APInt::getSignedMinValue(width))
+                   : (isUnsigned ? APInt::getMaxValue(width)
+                                 : APInt::getSignedMaxValue(width));
+  return b.create<arith::ConstantOp>(loc, elem, b.getIntegerAttr(elem, v));
+}
+
+} // namespace
+
+Value kiln::reduceTensor(
+    NodeLowering &l, Value x, ArrayRef<int64_t> axes, Value initScalar,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto t = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape;
   SmallVector<Value> dyn;
@@ -139,6 +152,8 @@ Value reduce(NodeLowering &l, Value x, ArrayRef<int64_t> axes, Value initScalar,
       .getResult(0);
 }
 
+namespace {
+
 LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
   FailureOr<Value> x = l.tensor(op, 0);
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
@@ -153,7 +168,6 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
   Type elem = t.getElementType();
   bool isFloat = isa<FloatType>(elem);
   bool isUnsigned = isUnsignedInt(elemGraph);
-  unsigned width = elem.getIntOrFloatBitWidth();
   Value init;
   std::function<Value(OpBuilder &, Location, Value, Value)> combine;
   if (kind == "Sum" || kind == "Mean") {
@@ -170,15 +184,7 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
     };
   } else if (kind == "Max" || kind == "Min") {
     bool isMax = kind == "Max";
-    double inf = std::numeric_limits<double>::infinity();
-    APInt lim = isMax ? (isUnsigned ? APInt::getMinValue(width)
-                                    : APInt::getSignedMinValue(width))
-                      : (isUnsigned ? APInt::getMaxValue(width)
-                                    : APInt::getSignedMaxValue(width));
-    init = isFloat ? constScalar(l.b, l.loc(), elem, isMax ? -inf : inf, 0)
-                   : l.b.create<arith::ConstantOp>(
-                            l.loc(), elem, l.b.getIntegerAttr(elem, lim))
-                         .getResult();
+    init = extremeValue(l.b, l.loc(), elem, isMax, isUnsigned);
     combine = [&, isMax](OpBuilder &b, Location loc, Value v,
                          Value acc) -> Value {
       if (isFloat)
@@ -200,7 +206,7 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
   } else {
     return l.unsupported(op, "unknown reduction");
   }
-  Value r = reduce(l, *x, *axes, init, combine);
+  Value r = reduceTensor(l, *x, *axes, init, combine);
   if (kind == "Mean") {
     Value count = l.index(1);
     for (int64_t a : *axes)
@@ -270,20 +276,7 @@ LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
              l.loc(), firstIdx,
              l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn).getResult())
           .getResult(0);
-  double inf = std::numeric_limits<double>::infinity();
-  unsigned width = elem.getIntOrFloatBitWidth();
-  Value start =
-      isFloat
-          ? constScalar(l.b, l.loc(), elem, isMax ? -inf : inf, 0)
-          : l.b.create<arith::ConstantOp>(
-                   l.loc(), elem,
-                   l.b.getIntegerAttr(
-                       elem,
-                       isMax ? (isUnsigned ? APInt::getMinValue(width)
-                                           : APInt::getSignedMinValue(width))
-                             : (isUnsigned ? APInt::getMaxValue(width)
-                                           : APInt::getSignedMaxValue(width))))
-                .getResult();
+  Value start = extremeValue(l.b, l.loc(), elem, isMax, isUnsigned);
   Value valInit =
       l.b.create<linalg::FillOp>(
              l.loc(), start,
@@ -345,11 +338,11 @@ LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
     return reshapeTensor(l, r, RankedTensorType::get(shape, elem), sizes);
   };
   double inf = std::numeric_limits<double>::infinity();
-  Value m =
-      keep(reduce(l, *x, {last}, constScalar(l.b, l.loc(), elem, -inf, 0),
-                  [](OpBuilder &b, Location loc, Value v, Value acc) {
-                    return b.create<arith::MaximumFOp>(loc, v, acc).getResult();
-                  }));
+  Value m = keep(reduceTensor(
+      l, *x, {last}, constScalar(l.b, l.loc(), elem, -inf, 0),
+      [](OpBuilder &b, Location loc, Value v, Value acc) {
+        return b.create<arith::MaximumFOp>(loc, v, acc).getResult();
+      }));
   FailureOr<Value> shifted = l.elementwise(
       op, {*x, m}, t, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
         return b.create<arith::SubFOp>(loc, a[0], a[1]);
@@ -362,11 +355,11 @@ LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
       });
   if (failed(e))
     return failure();
-  Value s =
-      keep(reduce(l, *e, {last}, constScalar(l.b, l.loc(), elem, 0, 0),
-                  [](OpBuilder &b, Location loc, Value v, Value acc) {
-                    return b.create<arith::AddFOp>(loc, v, acc).getResult();
-                  }));
+  Value s = keep(
+      reduceTensor(l, *e, {last}, constScalar(l.b, l.loc(), elem, 0, 0),
+                   [](OpBuilder &b, Location loc, Value v, Value acc) {
+                     return b.create<arith::AddFOp>(loc, v, acc).getResult();
+                   }));
   FailureOr<Value> r =
       l.elementwise(op, {isLog ? *shifted : *e, s}, *out,
                     [&](OpBuilder &b, Location loc, ValueRange a) -> Value {

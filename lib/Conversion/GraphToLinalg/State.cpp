@@ -27,17 +27,6 @@ LogicalResult lowerResourceNode(NodeLowering &l, Operation *op) {
 
 LogicalResult lowerNoOp(NodeLowering &, Operation *) { return success(); }
 
-int64_t intAttr(Operation *op, StringRef name, int64_t dflt) {
-  if (auto a = op->getAttrOfType<IntegerAttr>(name))
-    return a.getInt();
-  return dflt;
-}
-bool boolAttr(Operation *op, StringRef name, bool dflt) {
-  if (auto a = op->getAttrOfType<BoolAttr>(name))
-    return a.getValue();
-  return dflt;
-}
-
 /// Assign / AssignAdd / AssignSub (ref variables) and the *VariableOp forms
 /// (resource variables).
 LogicalResult lowerAssign(NodeLowering &l, Operation *op) {
@@ -48,7 +37,7 @@ LogicalResult lowerAssign(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot) || failed(l.pushOperand(op, 1)))
     return failure();
-  bool validate = boolAttr(op, "validate_shape", true);
+  bool validate = boolAttrOf(op, "validate_shape", true);
   l.guardNonZero(l.callRuntime(
       "kiln_rt_assign", l.b.getI32Type(),
       {l.i64(*slot), l.i32(static_cast<int32_t>(mode)), l.i32(validate)}));
@@ -83,7 +72,7 @@ LogicalResult lowerEnqueue(NodeLowering &l, Operation *op) {
   bool many = getNodeOpType(op).contains("Many");
   l.guardNonZero(l.callRuntime("kiln_rt_enqueue", l.b.getI32Type(),
                                {l.i64(*slot), l.i64(n), l.i32(many),
-                                l.i64(intAttr(op, "timeout_ms", -1))}));
+                                l.i64(intAttrOf(op, "timeout_ms", -1))}));
   return success();
 }
 
@@ -117,7 +106,7 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
   }
   Value first = l.callRuntime("kiln_rt_dequeue", l.b.getI64Type(),
                               {l.i64(*slot), l.i32(static_cast<int32_t>(mode)),
-                               n, l.i64(intAttr(op, "timeout_ms", -1))});
+                               n, l.i64(intAttrOf(op, "timeout_ms", -1))});
   l.guardNonNegative(first);
   for (auto [k, type] : llvm::enumerate(types)) {
     Value idx = l.b.create<arith::AddIOp>(l.loc(), first,
@@ -167,7 +156,7 @@ LogicalResult lowerQueueClose(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  bool cancel = boolAttr(op, "cancel_pending_enqueues", false);
+  bool cancel = boolAttrOf(op, "cancel_pending_enqueues", false);
   l.guardNonZero(l.callRuntime("kiln_rt_queue_close", l.b.getI32Type(),
                                {l.i64(*slot), l.i32(cancel)}));
   return success();

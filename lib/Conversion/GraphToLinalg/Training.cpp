@@ -90,25 +90,6 @@ LogicalResult lowerElementwiseGrad(NodeLowering &l, Operation *op) {
   return success();
 }
 
-/// Row-wise reduction of a [B, C] tensor to [B] with `combine`.
-Value reduceRows(NodeLowering &l, Value x, Value init,
-                 function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
-  auto t = cast<RankedTensorType>(x.getType());
-  auto outType = RankedTensorType::get({t.getDimSize(0)}, t.getElementType());
-  SmallVector<Value> dyn;
-  if (t.isDynamicDim(0))
-    dyn.push_back(l.dim(x, 0));
-  Value empty = l.b.create<tensor::EmptyOp>(l.loc(), outType, dyn);
-  Value filled = l.b.create<linalg::FillOp>(l.loc(), init, empty).getResult(0);
-  return l.b
-      .create<linalg::ReduceOp>(
-          l.loc(), ValueRange{x}, ValueRange{filled}, ArrayRef<int64_t>{1},
-          [&](OpBuilder &b, Location loc, ValueRange args) {
-            b.create<linalg::YieldOp>(loc, f(b, loc, args[0], args[1]));
-          })
-      .getResult(0);
-}
-
 /// [B] -> [B, 1] so it broadcasts along the classes.
 Value column(NodeLowering &l, Value v) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -132,10 +113,11 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   double inf = std::numeric_limits<double>::infinity();
   // max, shifted = x - max, sum(exp(shifted)), log-softmax = shifted - log(s)
   Value m = column(
-      l, reduceRows(l, *logits, fconst(l.b, l.loc(), elem, -inf),
-                    [](OpBuilder &b, Location loc, Value v, Value a) {
-                      return b.create<arith::MaximumFOp>(loc, v, a).getResult();
-                    }));
+      l,
+      reduceTensor(l, *logits, {1}, fconst(l.b, l.loc(), elem, -inf),
+                   [](OpBuilder &b, Location loc, Value v, Value a) {
+                     return b.create<arith::MaximumFOp>(loc, v, a).getResult();
+                   }));
   FailureOr<Value> shifted = l.elementwise(
       op, {*logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
         return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
@@ -149,10 +131,10 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   if (failed(e))
     return failure();
   Value s = column(
-      l, reduceRows(l, *e, fconst(l.b, l.loc(), elem, 0),
-                    [](OpBuilder &b, Location loc, Value v, Value a) {
-                      return b.create<arith::AddFOp>(loc, v, a).getResult();
-                    }));
+      l, reduceTensor(l, *e, {1}, fconst(l.b, l.loc(), elem, 0),
+                      [](OpBuilder &b, Location loc, Value v, Value a) {
+                        return b.create<arith::AddFOp>(loc, v, a).getResult();
+                      }));
   // loss = sum(labels * (log(s) - shifted)) per row
   FailureOr<Value> terms = l.elementwise(
       op, {*labels, *shifted, s}, t,
@@ -164,10 +146,10 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   if (failed(terms))
     return failure();
   Value loss =
-      reduceRows(l, *terms, fconst(l.b, l.loc(), elem, 0),
-                 [](OpBuilder &b, Location loc, Value v, Value a) {
-                   return b.create<arith::AddFOp>(loc, v, a).getResult();
-                 });
+      reduceTensor(l, *terms, {1}, fconst(l.b, l.loc(), elem, 0),
+                   [](OpBuilder &b, Location loc, Value v, Value a) {
+                     return b.create<arith::AddFOp>(loc, v, a).getResult();
+                   });
   if (loss.getType() != *lossType)
     loss = l.b.create<tensor::CastOp>(l.loc(), *lossType, loss);
   // backprop = softmax - labels
@@ -270,8 +252,7 @@ LogicalResult lowerApplyMomentum(NodeLowering &l, Operation *op) {
   // accum = accum * momentum + grad; var -= lr * accum (Nesterov: var -=
   // grad * lr + accum * momentum * lr). Inputs: var, accum, lr, grad,
   // momentum.
-  auto nesterovAttr = op->getAttrOfType<BoolAttr>("use_nesterov");
-  bool nesterov = nesterovAttr && nesterovAttr.getValue();
+  bool nesterov = boolAttrOf(op, "use_nesterov");
   return lowerApply(
       l, op, 2,
       [&](OpBuilder &b, Location loc, ValueRange refs,
@@ -322,8 +303,7 @@ LogicalResult lowerApplyAdam(NodeLowering &l, Operation *op) {
   // v += (g^2-v)*(1-beta2); var -= lr_t*m/(sqrt(v)+eps) (Nesterov:
   // lr_t*(m*beta1 + (1-beta1)*g)/(sqrt(v)+eps)). Inputs: var, m, v,
   // beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad.
-  auto nesterovAttr = op->getAttrOfType<BoolAttr>("use_nesterov");
-  bool nesterov = nesterovAttr && nesterovAttr.getValue();
+  bool nesterov = boolAttrOf(op, "use_nesterov");
   return lowerApply(
       l, op, 3,
       [&](OpBuilder &b, Location loc, ValueRange refs,
