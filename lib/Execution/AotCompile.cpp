@@ -222,6 +222,10 @@ std::string generateHeader(const AotOptions &options,
         << "      r.seed = " << r.seed << ";\n      r.seed2 = " << r.seed2
         << ";\n";
       break;
+    case ResourceSpec::Kind::kReader:
+      h << "      r.kind = kiln::ResourceSpec::Kind::kReader;\n"
+        << "      r.compressionType = " << cString(r.compressionType) << ";\n";
+      break;
     }
     h << "      info.resources.push_back(std::move(r));\n    }\n";
   }

@@ -138,6 +138,9 @@ ResourceSpec kiln::resourceSpecOf(Operation *op) {
     if (auto ta = op->getAttrOfType<TypeAttr>("dtype"))
       r.dtype = dtypeOf(ta.getValue());
     r.shape = shapeOf(op->getAttr("shape"));
+  } else if (t.contains("Reader")) {
+    r.kind = ResourceSpec::Kind::kReader;
+    r.compressionType = strAttr(op, "compression_type");
   } else if (t.contains("Queue")) {
     r.kind = ResourceSpec::Kind::kQueue;
     if (auto types = op->getAttrOfType<ArrayAttr>("component_types"))
@@ -169,6 +172,8 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
 #define KILN_RT(name) add(#name, reinterpret_cast<void *>(&name))
   KILN_RT(kiln_rt_arg);
   KILN_RT(kiln_rt_arg_value);
+  KILN_RT(kiln_rt_arg_slot);
+  KILN_RT(kiln_rt_kernel);
   KILN_RT(kiln_rt_feed);
   KILN_RT(kiln_rt_data);
   KILN_RT(kiln_rt_bytes);

@@ -261,6 +261,41 @@ std::string inputName(Value v, std::string &error) {
 
 } // namespace
 
+LogicalResult exportNodeDef(Operation *op, tensorflow::NodeDef &node,
+                            std::string &error, bool withInputs) {
+  node.set_name(getNodeName(op).str());
+  node.set_op(getNodeOpType(op).str());
+  node.set_device(getNodeDevice(op).str());
+  if (withInputs)
+    for (Value v : op->getOperands()) {
+      std::string in = inputName(v, error);
+      if (in.empty())
+        return failure();
+      node.add_input(in);
+    }
+  // Typed attrs live in properties: read them by their OpDef names rather
+  // than materializing an attribute dictionary per node.
+  auto emit = [&](StringRef name, Attribute value) -> LogicalResult {
+    if (isReservedAttrName(name))
+      return success();
+    if (succeeded(
+            exportAttr(value, (*node.mutable_attr())[name.str()], error)))
+      return success();
+    error = "node '" + node.name() + "' (" + node.op() + "): attr '" +
+            name.str() + "': " + error;
+    return failure();
+  };
+  if (const OpDefInfo *def = getNodeOpDef(op))
+    for (const AttrDefInfo &a : def->getAttrs())
+      if (Attribute value = op->getAttr(a.name))
+        if (failed(emit(a.name, value)))
+          return failure();
+  for (NamedAttribute a : op->getDiscardableAttrs())
+    if (failed(emit(a.getName().getValue(), a.getValue())))
+      return failure();
+  return success();
+}
+
 LogicalResult exportGraphDef(GraphOp graph, tensorflow::GraphDef &out,
                              std::string &error) {
   if (auto p = graph.getProducer())
@@ -284,36 +319,8 @@ LogicalResult exportGraphDef(GraphOp graph, tensorflow::GraphDef &out,
               op.getName().getStringRef().str() + "'";
       return failure();
     }
-    tensorflow::NodeDef *node = out.add_node();
-    node->set_name(getNodeName(&op).str());
-    node->set_op(getNodeOpType(&op).str());
-    node->set_device(getNodeDevice(&op).str());
-    for (Value v : op.getOperands()) {
-      std::string in = inputName(v, error);
-      if (in.empty())
-        return failure();
-      node->add_input(in);
-    }
-    // Typed attrs live in properties: read them by their OpDef names rather
-    // than materializing an attribute dictionary per node.
-    auto emit = [&](StringRef name, Attribute value) -> LogicalResult {
-      if (isReservedAttrName(name))
-        return success();
-      if (succeeded(exportAttr(value, (*node->mutable_attr())[name.str()],
-                               error)))
-        return success();
-      error = "node '" + node->name() + "' (" + node->op() + "): attr '" +
-              name.str() + "': " + error;
+    if (failed(exportNodeDef(&op, *out.add_node(), error)))
       return failure();
-    };
-    if (const OpDefInfo *def = getNodeOpDef(&op))
-      for (const AttrDefInfo &a : def->getAttrs())
-        if (Attribute value = op.getAttr(a.name))
-          if (failed(emit(a.name, value)))
-            return failure();
-    for (NamedAttribute a : op.getDiscardableAttrs())
-      if (failed(emit(a.getName().getValue(), a.getValue())))
-        return failure();
   }
   return success();
 }

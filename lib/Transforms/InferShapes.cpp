@@ -515,12 +515,45 @@ Inference infer(Operation *op) {
   }
   if (t == "QueueSizeV2" || t == "QueueSize" || t == "QueueIsClosedV2" ||
       t == "QueueIsClosed" || t == "ScalarSummary" || t == "HistogramSummary" ||
-      t == "MergeSummary" || t == "ReaderNumRecordsProducedV2" ||
-      t == "ShardedFilename" || t == "CountUpTo")
+      t == "MergeSummary" || t.starts_with("ReaderNumRecordsProduced") ||
+      t.starts_with("ReaderNumWorkUnitsCompleted") || t == "ShardedFilename" ||
+      t == "CountUpTo")
     return one(Shape::of({}));
   if (t == "ReaderReadV2" || t == "ReaderRead") {
     Inference r;
     r.outputs = {Shape::of({}), Shape::of({})};
+    return r;
+  }
+  if (t == "ReaderReadUpToV2" || t == "ReaderReadUpTo") {
+    Inference r;
+    r.outputs = {Shape::of({-1}), Shape::of({-1})};
+    return r;
+  }
+  if (t == "ParseSingleExample" || t == "ParseExample") {
+    // Sparse indices, values and shapes per sparse feature, then the dense
+    // values: dense_shapes (ParseExample: with the batch dim in front).
+    bool single = t == "ParseSingleExample";
+    auto types = dyn_cast_or_null<ArrayAttr>(attr("sparse_types"));
+    auto shapes = dyn_cast_or_null<ArrayAttr>(attr("dense_shapes"));
+    if (!types || !shapes)
+      return {};
+    int64_t batch = -1;
+    if (!single && shapeOf(in[0]).ranked && shapeOf(in[0]).dims.size() == 1)
+      batch = shapeOf(in[0]).dims[0];
+    int64_t rank = single ? 1 : 2;
+    Inference r;
+    for (size_t k = 0; k < types.size(); ++k)
+      r.outputs.push_back(Shape::of({-1, rank}));
+    for (size_t k = 0; k < types.size(); ++k)
+      r.outputs.push_back(Shape::of({-1}));
+    for (size_t k = 0; k < types.size(); ++k)
+      r.outputs.push_back(Shape::of({rank}));
+    for (Attribute a : shapes) {
+      Shape s = shapeFromAttr(a);
+      if (!single && s.ranked)
+        s.dims.insert(s.dims.begin(), batch);
+      r.outputs.push_back(s);
+    }
     return r;
   }
   return {};

@@ -30,6 +30,8 @@ void populateArrayLowerings(NodeLoweringTable &table);
 void populateNNLowerings(NodeLoweringTable &table);
 void populateStateLowerings(NodeLoweringTable &table);
 void populateTrainingLowerings(NodeLoweringTable &table);
+/// Ops the runtime computes (host kernels): one kernel call each.
+void populateKernelLowerings(NodeLoweringTable &table);
 /// Every lowering Kiln has.
 const NodeLoweringTable &defaultNodeLowerings();
 

@@ -13,6 +13,7 @@
 
 namespace tensorflow {
 class GraphDef;
+class NodeDef;
 class MetaGraphDef;
 } // namespace tensorflow
 
@@ -20,6 +21,12 @@ namespace kiln {
 namespace graph {
 class GraphOp;
 }
+
+/// One node as a NodeDef: name, op, device, attrs and (withInputs) its
+/// inputs, which must then all come from nodes.
+llvm::LogicalResult exportNodeDef(mlir::Operation *op,
+                                  tensorflow::NodeDef &node,
+                                  std::string &error, bool withInputs = true);
 
 llvm::LogicalResult exportGraphDef(graph::GraphOp graph,
                                    tensorflow::GraphDef &out,

@@ -22,33 +22,7 @@ LogicalResult lowerStringConst(NodeLowering &l, Operation *op,
   }
   if (bytes.empty())
     bytes.push_back(0);
-  ModuleOp module = op->getParentOfType<ModuleOp>();
-  if (!module)
-    module =
-        l.b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  auto memType =
-      MemRefType::get({static_cast<int64_t>(bytes.size())}, l.b.getI8Type());
-  std::string name;
-  {
-    OpBuilder::InsertionGuard g(l.b);
-    l.b.setInsertionPointToStart(module.getBody());
-    for (int k = 0;; ++k) {
-      name = "kiln_string_const_" + std::to_string(k);
-      if (!module.lookupSymbol(name))
-        break;
-    }
-    auto data = DenseElementsAttr::get(
-        RankedTensorType::get(memType.getShape(), l.b.getI8Type()),
-        ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(bytes.data()),
-                         bytes.size()));
-    l.b.create<memref::GlobalOp>(op->getLoc(), name,
-                                 l.b.getStringAttr("private"), memType, data,
-                                 /*constant=*/true, IntegerAttr());
-  }
-  Value global = l.b.create<memref::GetGlobalOp>(l.loc(), memType, name);
-  Value ptr =
-      l.b.create<memref::ExtractAlignedPointerAsIndexOp>(l.loc(), global);
-  ptr = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), ptr);
+  Value ptr = l.constantBytes("kiln_string_const", bytes);
   auto shape = attr.getType().getShape();
   int64_t rank = static_cast<int64_t>(shape.size());
   auto dimsType =

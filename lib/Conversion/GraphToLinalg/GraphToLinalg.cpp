@@ -353,6 +353,34 @@ Value NodeLowering::importValue(Value idx, RankedTensorType type,
   return isBool ? convertBools(b, loc(), t, /*toBytes=*/false) : t;
 }
 
+Value NodeLowering::constantBytes(StringRef symPrefix, StringRef bytes) {
+  std::string data = bytes.str();
+  if (data.empty())
+    data.push_back(0);
+  auto memType =
+      MemRefType::get({static_cast<int64_t>(data.size())}, b.getI8Type());
+  std::string name;
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(module.getBody());
+    for (int k = 0;; ++k) {
+      name = (symPrefix + "_" + Twine(k)).str();
+      if (!module.lookupSymbol(name))
+        break;
+    }
+    auto init = DenseElementsAttr::get(
+        RankedTensorType::get(memType.getShape(), b.getI8Type()),
+        ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(data.data()),
+                         data.size()));
+    b.create<memref::GlobalOp>(loc(), name, b.getStringAttr("private"),
+                               memType, init, /*constant=*/true,
+                               IntegerAttr());
+  }
+  Value global = b.create<memref::GetGlobalOp>(loc(), memType, name);
+  Value ptr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), global);
+  return b.create<arith::IndexCastOp>(loc(), b.getI64Type(), ptr);
+}
+
 void NodeLowering::checkShape(Value idx, RankedTensorType type, int64_t slot) {
   int64_t rank = type.getRank();
   auto dimsType = MemRefType::get({std::max<int64_t>(rank, 1)}, b.getI64Type());
@@ -462,6 +490,7 @@ const NodeLoweringTable &kiln::defaultNodeLowerings() {
     populateNNLowerings(t);
     populateStateLowerings(t);
     populateTrainingLowerings(t);
+    populateKernelLowerings(t);
     return t;
   }();
   return table;

@@ -42,6 +42,13 @@ public:
   mlir::FailureOr<mlir::Value> tensorOf(mlir::Value graphValue);
   /// The resource slot behind a ref or resource operand.
   mlir::FailureOr<int64_t> slotOperand(mlir::Operation *op, unsigned i);
+  /// The slot a graph value names, if it names one (no error otherwise).
+  std::optional<int64_t> slotIfAny(mlir::Value graphValue) const {
+    auto it = slotValues.find(graphValue);
+    if (it == slotValues.end())
+      return std::nullopt;
+    return it->second;
+  }
   /// Records what result `k` of `op` became.
   void setTensor(mlir::Operation *op, unsigned k, mlir::Value v) {
     values[op->getResult(k)] = v;
@@ -111,10 +118,14 @@ public:
   /// type `graphElem`).
   mlir::Value importValue(mlir::Value index, mlir::RankedTensorType type,
                           mlir::Type graphElem);
+  /// The address (i64) of `bytes` in a private constant global named
+  /// `<symPrefix>_<n>` (string constants, NodeDefs of kernel calls).
+  mlir::Value constantBytes(llvm::StringRef symPrefix, llvm::StringRef bytes);
   /// The bytes of frame value `index` as a memref<?xi8> (not owned).
   mlir::Value runtimeBytes(mlir::Value index);
   /// Checks, at run time, that value `index` has the static dims of `type`
-  /// (values from queues and variables whose shapes the compiler assumed).
+  /// (values from queues and variables whose shapes the compiler assumed;
+  /// slot -1: from the last host kernel).
   void checkShape(mlir::Value index, mlir::RankedTensorType type, int64_t slot);
 
   //===--- Errors -------------------------------------------------------===//

@@ -209,7 +209,8 @@ void kiln::populateStateLowerings(NodeLoweringTable &table) {
   for (const char *t :
        {"VariableV2", "Variable", "VarHandleOp", "FIFOQueueV2", "FIFOQueue",
         "RandomShuffleQueueV2", "RandomShuffleQueue", "PaddingFIFOQueueV2",
-        "PaddingFIFOQueue", "PriorityQueueV2", "PriorityQueue"})
+        "PaddingFIFOQueue", "PriorityQueueV2", "PriorityQueue",
+        "TFRecordReaderV2", "TFRecordReader"})
     table[t] = lowerResourceNode;
   table["NoOp"] = lowerNoOp;
   for (const char *t : {"Assign", "AssignAdd", "AssignSub", "AssignVariableOp",

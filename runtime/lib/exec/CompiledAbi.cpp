@@ -1,5 +1,6 @@
 //===- CompiledAbi.cpp - What compiled graph code calls -------------------===//
 #include "kiln/runtime/CompiledAbi.h"
+#include "kiln/runtime/HostKernel.h"
 #include "kiln/runtime/Session.h"
 #include "kiln/runtime/Summary.h"
 
@@ -63,6 +64,58 @@ void kiln_rt_arg_value(KilnCall *call, int64_t v) {
   call->args.push_back(call->values[static_cast<size_t>(v)]);
 }
 
+void kiln_rt_arg_slot(KilnCall *call, int64_t slot) {
+  call->slotArgs.emplace_back(call->args.size(), slot);
+  call->args.emplace_back();
+}
+
+int64_t kiln_rt_kernel(KilnCall *call, int64_t nodeDef, int64_t len,
+                       int64_t nIn, int64_t nOut, int64_t ownSlot) {
+  size_t first = call->args.size() - static_cast<size_t>(nIn);
+  auto dropArgs = [&] {
+    call->args.resize(first);
+    while (!call->slotArgs.empty() && call->slotArgs.back().first >= first)
+      call->slotArgs.pop_back();
+  };
+  const NodeAttrs *attrs = nullptr;
+  StatusOr<HostKernel *> kernel = call->session->kernel(
+      std::string_view(reinterpret_cast<const char *>(nodeDef),
+                       static_cast<size_t>(len)),
+      &attrs);
+  if (!kernel.ok()) {
+    dropArgs();
+    return fail(call, kernel.status());
+  }
+  call->lastKernel = attrs->name();
+  KernelContext ctx(*attrs, call->session, call->ctx);
+  size_t nextSlot = 0;
+  while (nextSlot < call->slotArgs.size() &&
+         call->slotArgs[nextSlot].first < first)
+    ++nextSlot;
+  for (size_t i = first; i < call->args.size(); ++i) {
+    int64_t slot = -1;
+    if (nextSlot < call->slotArgs.size() &&
+        call->slotArgs[nextSlot].first == i)
+      slot = call->slotArgs[nextSlot++].second;
+    ctx.addInput(std::move(call->args[i]), slot);
+  }
+  ctx.setOwnSlot(ownSlot);
+  dropArgs();
+  Status st = (*kernel)->compute(ctx);
+  if (!st.ok())
+    return fail(call, st);
+  std::vector<Tensor> &outs = ctx.outputs();
+  if (outs.size() != static_cast<size_t>(nOut))
+    return fail(call, errors::Internal("node '", attrs->name(), "' (",
+                                       attrs->op(), "): the kernel produced ",
+                                       outs.size(), " outputs, expected ",
+                                       nOut));
+  int64_t firstValue = static_cast<int64_t>(call->values.size());
+  for (Tensor &t : outs)
+    call->values.push_back(std::move(t));
+  return firstValue;
+}
+
 int64_t kiln_rt_feed(KilnCall *call, int64_t i) {
   return addValue(call, (*call->feeds)[static_cast<size_t>(i)]);
 }
@@ -93,6 +146,13 @@ int32_t kiln_rt_check_shape(KilnCall *call, int64_t v, int64_t rank,
     want +=
         (i ? "," : "") + (d[i] < 0 ? std::string("?") : std::to_string(d[i]));
   want += "]";
+  if (slot < 0) {
+    fail(call, errors::InvalidArgument(
+                   "compiled code expects a value of shape ", want, " from ",
+                   call->lastKernel, " but its kernel produced ",
+                   t.shape().toString()));
+    return 0;
+  }
   const std::string &node =
       call->session->resources()[static_cast<size_t>(slot)].nodeName;
   fail(call,

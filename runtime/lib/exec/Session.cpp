@@ -1,6 +1,7 @@
 //===- Session.cpp - Running compiled signatures on session state ---------===//
 #include "kiln/runtime/Session.h"
 #include "kiln/runtime/CompiledAbi.h"
+#include "kiln/runtime/ReaderOps.h"
 
 #include <atomic>
 
@@ -99,6 +100,19 @@ Status Session::createResources() {
       randoms_.push_back(std::move(r));
       break;
     }
+    case ResourceSpec::Kind::kReader: {
+      if (spec.opType != "TFRecordReaderV2" && spec.opType != "TFRecordReader")
+        return errors::Unimplemented("reader ", spec.nodeName, " (",
+                                     spec.opType,
+                                     "): only TFRecord readers are supported");
+      StatusOr<std::shared_ptr<TFRecordReader>> r =
+          TFRecordReader::create(spec.nodeName, spec.compressionType);
+      if (!r.ok())
+        return r.status();
+      slots_.push_back(static_cast<ReaderBase *>(r->get()));
+      readers_.push_back(std::move(*r));
+      break;
+    }
     }
   }
   return Status::OK();
@@ -112,6 +126,32 @@ int64_t Session::slotOf(const std::string &nodeName) const {
 }
 
 void Session::closeQueues() { state_.closeAllQueues(); }
+
+StatusOr<HostKernel *> Session::kernel(std::string_view nodeDef,
+                                       const NodeAttrs **attrs) {
+  std::lock_guard<std::mutex> lock(kernelsMu_);
+  std::string key(nodeDef);
+  auto it = kernels_.find(key);
+  if (it == kernels_.end()) {
+    StatusOr<NodeAttrs> node = NodeAttrs::parse(nodeDef);
+    if (!node.ok())
+      return node.status();
+    const HostKernelFactory *factory = findHostKernel(node->op());
+    if (!factory)
+      return errors::Unimplemented("node '", node->name(), "' (", node->op(),
+                                   "): the runtime has no kernel for op type ",
+                                   node->op());
+    auto built = std::make_unique<BuiltKernel>();
+    built->attrs = std::move(*node);
+    StatusOr<std::unique_ptr<HostKernel>> k = (*factory)(built->attrs);
+    if (!k.ok())
+      return k.status();
+    built->kernel = std::move(*k);
+    it = kernels_.emplace(std::move(key), std::move(built)).first;
+  }
+  *attrs = &it->second->attrs;
+  return it->second->kernel.get();
+}
 
 namespace {
 std::string tensorName(const std::string &name) {

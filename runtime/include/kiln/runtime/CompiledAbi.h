@@ -22,6 +22,7 @@
 #include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kiln {
@@ -38,6 +39,10 @@ struct KilnCall {
   std::vector<Tensor> values;
   /// Arguments pushed for the next runtime call (borrowed memory).
   std::vector<Tensor> args;
+  /// (position in args, slot) of resource arguments (kiln_rt_arg_slot).
+  std::vector<std::pair<size_t, int64_t>> slotArgs;
+  /// The node of the last kernel call (named in shape-check errors).
+  std::string lastKernel;
   Status status;
 };
 
@@ -56,6 +61,15 @@ void kiln_rt_arg(kiln::KilnCall *call, int32_t dtype, int64_t data,
                  int64_t rank, int64_t dims);
 /// Pushes value `v` (one the runtime holds) as an argument.
 void kiln_rt_arg_value(kiln::KilnCall *call, int64_t v);
+/// Pushes the resource in `slot` (a variable, queue or reader) as the next
+/// argument of a kernel call.
+void kiln_rt_arg_slot(kiln::KilnCall *call, int64_t slot);
+/// Runs the host kernel (HostKernel.h) of the node whose serialized NodeDef
+/// is the `len` bytes at `nodeDef`, on the last `nIn` arguments; `ownSlot`
+/// is the node's own resource slot or -1. Returns the value index of its
+/// first output (the `nOut` outputs are consecutive), or -1.
+int64_t kiln_rt_kernel(kiln::KilnCall *call, int64_t nodeDef, int64_t len,
+                       int64_t nIn, int64_t nOut, int64_t ownSlot);
 /// Value index of feed `i`.
 int64_t kiln_rt_feed(kiln::KilnCall *call, int64_t i);
 /// Address and size in bytes of value `v`'s data (valid until the run

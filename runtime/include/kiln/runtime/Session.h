@@ -12,6 +12,8 @@
 #ifndef KILN_RUNTIME_SESSION_H
 #define KILN_RUNTIME_SESSION_H
 
+#include "kiln/runtime/HostKernel.h"
+#include "kiln/runtime/NodeAttrs.h"
 #include "kiln/runtime/Philox.h"
 #include "kiln/runtime/Queue.h"
 #include "kiln/runtime/QueueRunner.h"
@@ -23,6 +25,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace kiln {
@@ -31,7 +35,8 @@ struct KilnCall;
 
 /// One stateful node of the graph: what its slot holds.
 struct ResourceSpec {
-  enum class Kind { kVariable, kQueue, kRandom };
+  /// The values are part of the ABI (HostKernel.h's ResourceKindOf).
+  enum class Kind { kVariable = 0, kQueue = 1, kRandom = 2, kReader = 3 };
   Kind kind = Kind::kVariable;
   std::string nodeName;
   /// TF op type: VariableV2, FIFOQueueV2, RandomShuffleQueueV2,
@@ -47,6 +52,8 @@ struct ResourceSpec {
   /// Random ops.
   int64_t seed = 0;
   int64_t seed2 = 0;
+  /// Readers: TFRecordReaderV2's compression_type ("", "ZLIB", "GZIP").
+  std::string compressionType;
 };
 
 /// The declared type of a fed tensor (dims -1 where unknown; unknown rank
@@ -119,13 +126,18 @@ public:
 
   SessionState &state() { return state_; }
   const std::vector<ResourceSpec> &resources() const { return specs_; }
-  /// What slot i holds: Variable*, Queue* or RandomState*.
+  /// What slot i holds: Variable*, Queue*, RandomState* or ReaderBase*.
   void *slot(size_t i) const { return slots_[i]; }
   /// Slot of the resource node `nodeName`, or -1.
   int64_t slotOf(const std::string &nodeName) const;
 
   /// Closes every queue with cancel_pending_enqueues.
   void closeQueues();
+
+  /// The host kernel of the node serialized in `nodeDef` (HostKernel.h),
+  /// built on first use and kept for the session's lifetime.
+  StatusOr<HostKernel *> kernel(std::string_view nodeDef,
+                                const NodeAttrs **attrs);
 
 private:
   Session(std::vector<ResourceSpec> resources, SignatureProvider *provider);
@@ -138,6 +150,13 @@ private:
   SessionState state_;
   std::vector<void *> slots_;
   std::vector<std::unique_ptr<RandomState>> randoms_;
+  std::vector<std::shared_ptr<ReaderBase>> readers_;
+  struct BuiltKernel {
+    NodeAttrs attrs;
+    std::unique_ptr<HostKernel> kernel;
+  };
+  std::mutex kernelsMu_;
+  std::unordered_map<std::string, std::unique_ptr<BuiltKernel>> kernels_;
 };
 
 } // namespace kiln

@@ -1,0 +1,123 @@
+//===- Kernels.cpp - Ops the runtime computes: one kernel call each -------===//
+//
+// Ops on strings, protos and files (readers, Example parsing, DecodeRaw)
+// and a few stateful odds and ends (Assert, CountUpTo, RandomShuffle) are
+// not worth generating code for: each becomes one `kiln_rt_kernel` call,
+// with the node's NodeDef embedded as constant bytes so the runtime builds
+// the node's kernel from its attrs (runtime/include/kiln/runtime/
+// HostKernel.h). Variable, queue and reader inputs go by slot; the other
+// inputs as tensors or the runtime values they already are. Results the
+// compiled code can compute with (numbers of known rank) come back as
+// tensors viewed in place, checked against the static dims the compiler
+// assumed; the rest (strings) stay runtime values to pass on.
+//
+// The same path will serve custom ops (S9): a kernel library registers its
+// kernels with the runtime, and the compiler lowers the op here.
+//
+//===----------------------------------------------------------------------===//
+#include "Lowering.h"
+
+#include "kiln/Export/ExportGraphDef.h"
+#include "kiln/Transforms/SessionForm.h"
+#include "kiln/proto/graph.pb.h"
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::graph;
+
+namespace {
+
+/// Whether data operand `i` is a ref input in the op's definition (where
+/// the op has no variadic input before it).
+bool isRefInput(Operation *op, unsigned i) {
+  const OpDefInfo *def = getNodeOpDef(op);
+  if (!def)
+    return false;
+  for (auto [k, arg] : llvm::enumerate(def->getInputs())) {
+    if (arg.isVariadic())
+      return false;
+    if (k == i)
+      return arg.isRef;
+  }
+  return false;
+}
+
+bool isResourceValue(Value v) {
+  auto t = dyn_cast<TensorType>(v.getType());
+  return t && isa<ResourceType>(t.getElementType());
+}
+
+LogicalResult lowerKernelCall(NodeLowering &l, Operation *op) {
+  tensorflow::NodeDef node;
+  std::string error;
+  if (failed(exportNodeDef(op, node, error, /*withInputs=*/false)))
+    return l.unsupported(op, error);
+  std::string bytes;
+  node.SerializeToString(&bytes);
+
+  auto operands = getDataOperands(op);
+  for (unsigned i = 0; i < operands.size(); ++i) {
+    Value v = operands[i];
+    std::optional<int64_t> slot = l.slotIfAny(v);
+    if (slot && (isResourceValue(v) || isRefInput(op, i))) {
+      l.callRuntime("kiln_rt_arg_slot", Type(), {l.i64(*slot)});
+      continue;
+    }
+    if (failed(l.pushOperand(op, i)))
+      return failure();
+  }
+  // Types of the results first, so an unsupported one fails before any
+  // code for the node is emitted.
+  auto results = getDataResults(op);
+  SmallVector<RankedTensorType> types;
+  for (Value r : results) {
+    auto ranked = dyn_cast<RankedTensorType>(r.getType());
+    if (!ranked || !loweredElementType(NodeLowering::graphElementType(r))) {
+      types.push_back(nullptr);
+      continue;
+    }
+    FailureOr<RankedTensorType> type = l.loweredType(op, r.getType());
+    if (failed(type))
+      return failure();
+    types.push_back(*type);
+  }
+  std::optional<int64_t> own;
+  if (isResourceNode(op)) {
+    FailureOr<int64_t> slot = l.slotOfNode(op);
+    if (failed(slot))
+      return failure();
+    own = *slot;
+  }
+  Value ptr = l.constantBytes("kiln_node_def", bytes);
+  Value first = l.callRuntime(
+      "kiln_rt_kernel", l.b.getI64Type(),
+      {ptr, l.i64(static_cast<int64_t>(bytes.size())),
+       l.i64(static_cast<int64_t>(operands.size())),
+       l.i64(static_cast<int64_t>(results.size())), l.i64(own.value_or(-1))});
+  l.guardNonNegative(first);
+  for (auto [k, type] : llvm::enumerate(types)) {
+    Value idx = l.b.create<arith::AddIOp>(l.loc(), first,
+                                          l.i64(static_cast<int64_t>(k)));
+    if (!type) {
+      l.setOpaque(op, k, idx);
+      continue;
+    }
+    l.checkShape(idx, type, /*slot=*/-1);
+    l.setTensor(op, k,
+                l.importValue(idx, type,
+                              NodeLowering::graphElementType(results[k])));
+  }
+  return success();
+}
+
+} // namespace
+
+void kiln::populateKernelLowerings(NodeLoweringTable &table) {
+  for (const char *t :
+       {"Assert", "CountUpTo", "RandomShuffle", "ReaderReadV2", "ReaderRead",
+        "ReaderReadUpToV2", "ReaderReadUpTo", "ReaderNumRecordsProducedV2",
+        "ReaderNumRecordsProduced", "ReaderNumWorkUnitsCompletedV2",
+        "ReaderNumWorkUnitsCompleted", "ReaderResetV2", "ReaderReset",
+        "ParseSingleExample", "ParseExample", "DecodeRaw"})
+    table[t] = lowerKernelCall;
+}
