@@ -42,8 +42,20 @@ void exportShapeOf(ShapedType type, tensorflow::TensorShapeProto &out) {
 /// element (python/framework/tensor_util.py).
 bool usesTensorContent(int dtype) {
   switch (dtype) {
-  case 1: case 2: case 3: case 4: case 5: case 6: case 9: case 11: case 12:
-  case 13: case 15: case 16: case 22: case 23:
+  case 1:
+  case 2:
+  case 3:
+  case 4:
+  case 5:
+  case 6:
+  case 9:
+  case 11:
+  case 12:
+  case 13:
+  case 15:
+  case 16:
+  case 22:
+  case 23:
     return true;
   default:
     return false;
@@ -105,17 +117,20 @@ LogicalResult exportTensor(Attribute attr, tensorflow::TensorProto &out,
   switch (*dtype) {
   case 1: {
     auto v = dense.getValues<float>();
-    for (int64_t i = 0; i < count; ++i) out.add_float_val(v[i]);
+    for (int64_t i = 0; i < count; ++i)
+      out.add_float_val(v[i]);
     break;
   }
   case 2: {
     auto v = dense.getValues<double>();
-    for (int64_t i = 0; i < count; ++i) out.add_double_val(v[i]);
+    for (int64_t i = 0; i < count; ++i)
+      out.add_double_val(v[i]);
     break;
   }
   case 10: {
     auto v = dense.getValues<bool>();
-    for (int64_t i = 0; i < count; ++i) out.add_bool_val(v[i]);
+    for (int64_t i = 0; i < count; ++i)
+      out.add_bool_val(v[i]);
     break;
   }
   case 9:
@@ -127,13 +142,17 @@ LogicalResult exportTensor(Attribute attr, tensorflow::TensorProto &out,
   case 23:
     ints([&](const APInt &v) { out.add_uint64_val(v.getZExtValue()); });
     break;
-  case 3: case 5: case 6:
+  case 3:
+  case 5:
+  case 6:
     ints([&](const APInt &v) { out.add_int_val(v.getSExtValue()); });
     break;
-  case 4: case 17:
+  case 4:
+  case 17:
     ints([&](const APInt &v) { out.add_int_val(v.getZExtValue()); });
     break;
-  case 14: case 19: {
+  case 14:
+  case 19: {
     auto v = dense.getValues<APFloat>();
     for (int64_t i = 0; i < count; ++i)
       out.add_half_val(v[i].bitcastToAPInt().getZExtValue());
@@ -170,8 +189,8 @@ LogicalResult exportFunc(FuncAttr func, tensorflow::NameAttrList &out,
                          std::string &error) {
   out.set_name(func.getName().str());
   for (NamedAttribute a : func.getAttrs())
-    if (failed(exportAttr(a.getValue(), (*out.mutable_attr())[a.getName().str()],
-                          error)))
+    if (failed(exportAttr(a.getValue(),
+                          (*out.mutable_attr())[a.getName().str()], error)))
       return failure();
   return success();
 }
@@ -278,8 +297,7 @@ LogicalResult exportNodeDef(Operation *op, tensorflow::NodeDef &node,
   auto emit = [&](StringRef name, Attribute value) -> LogicalResult {
     if (isReservedAttrName(name))
       return success();
-    if (succeeded(
-            exportAttr(value, (*node.mutable_attr())[name.str()], error)))
+    if (succeeded(exportAttr(value, (*node.mutable_attr())[name.str()], error)))
       return success();
     error = "node '" + node.name() + "' (" + node.op() + "): attr '" +
             name.str() + "': " + error;
@@ -356,12 +374,14 @@ LogicalResult exportModule(ModuleOp module, const ExportOptions &options,
   google::protobuf::Message *msg;
   if (graph.getMetaGraph() && !options.graphDefOnly) {
     auto *meta =
-        google::protobuf::Arena::CreateMessage<tensorflow::MetaGraphDef>(&arena);
+        google::protobuf::Arena::CreateMessage<tensorflow::MetaGraphDef>(
+            &arena);
     if (failed(exportMetaGraphDef(graph, *meta, error)))
       return failure();
     msg = meta;
   } else {
-    auto *g = google::protobuf::Arena::CreateMessage<tensorflow::GraphDef>(&arena);
+    auto *g =
+        google::protobuf::Arena::CreateMessage<tensorflow::GraphDef>(&arena);
     if (failed(exportGraphDef(graph, *g, error)))
       return failure();
     msg = g;

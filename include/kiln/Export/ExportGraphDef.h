@@ -25,8 +25,8 @@ class GraphOp;
 /// One node as a NodeDef: name, op, device, attrs and (withInputs) its
 /// inputs, which must then all come from nodes.
 llvm::LogicalResult exportNodeDef(mlir::Operation *op,
-                                  tensorflow::NodeDef &node,
-                                  std::string &error, bool withInputs = true);
+                                  tensorflow::NodeDef &node, std::string &error,
+                                  bool withInputs = true);
 
 llvm::LogicalResult exportGraphDef(graph::GraphOp graph,
                                    tensorflow::GraphDef &out,

@@ -372,9 +372,8 @@ Value NodeLowering::constantBytes(StringRef symPrefix, StringRef bytes) {
         RankedTensorType::get(memType.getShape(), b.getI8Type()),
         ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(data.data()),
                          data.size()));
-    b.create<memref::GlobalOp>(loc(), name, b.getStringAttr("private"),
-                               memType, init, /*constant=*/true,
-                               IntegerAttr());
+    b.create<memref::GlobalOp>(loc(), name, b.getStringAttr("private"), memType,
+                               init, /*constant=*/true, IntegerAttr());
   }
   Value global = b.create<memref::GetGlobalOp>(loc(), memType, name);
   Value ptr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), global);

@@ -89,11 +89,11 @@ LogicalResult lowerKernelCall(NodeLowering &l, Operation *op) {
     own = *slot;
   }
   Value ptr = l.constantBytes("kiln_node_def", bytes);
-  Value first = l.callRuntime(
-      "kiln_rt_kernel", l.b.getI64Type(),
-      {ptr, l.i64(static_cast<int64_t>(bytes.size())),
-       l.i64(static_cast<int64_t>(operands.size())),
-       l.i64(static_cast<int64_t>(results.size())), l.i64(own.value_or(-1))});
+  Value first = l.callRuntime("kiln_rt_kernel", l.b.getI64Type(),
+                              {ptr, l.i64(static_cast<int64_t>(bytes.size())),
+                               l.i64(static_cast<int64_t>(operands.size())),
+                               l.i64(static_cast<int64_t>(results.size())),
+                               l.i64(own.value_or(-1))});
   l.guardNonNegative(first);
   for (auto [k, type] : llvm::enumerate(types)) {
     Value idx = l.b.create<arith::AddIOp>(l.loc(), first,
@@ -103,9 +103,9 @@ LogicalResult lowerKernelCall(NodeLowering &l, Operation *op) {
       continue;
     }
     l.checkShape(idx, type, /*slot=*/-1);
-    l.setTensor(op, k,
-                l.importValue(idx, type,
-                              NodeLowering::graphElementType(results[k])));
+    l.setTensor(
+        op, k,
+        l.importValue(idx, type, NodeLowering::graphElementType(results[k])));
   }
   return success();
 }

@@ -94,8 +94,7 @@ int64_t kiln_rt_kernel(KilnCall *call, int64_t nodeDef, int64_t len,
     ++nextSlot;
   for (size_t i = first; i < call->args.size(); ++i) {
     int64_t slot = -1;
-    if (nextSlot < call->slotArgs.size() &&
-        call->slotArgs[nextSlot].first == i)
+    if (nextSlot < call->slotArgs.size() && call->slotArgs[nextSlot].first == i)
       slot = call->slotArgs[nextSlot++].second;
     ctx.addInput(std::move(call->args[i]), slot);
   }
@@ -106,10 +105,10 @@ int64_t kiln_rt_kernel(KilnCall *call, int64_t nodeDef, int64_t len,
     return fail(call, st);
   std::vector<Tensor> &outs = ctx.outputs();
   if (outs.size() != static_cast<size_t>(nOut))
-    return fail(call, errors::Internal("node '", attrs->name(), "' (",
-                                       attrs->op(), "): the kernel produced ",
-                                       outs.size(), " outputs, expected ",
-                                       nOut));
+    return fail(call,
+                errors::Internal("node '", attrs->name(), "' (", attrs->op(),
+                                 "): the kernel produced ", outs.size(),
+                                 " outputs, expected ", nOut));
   int64_t firstValue = static_cast<int64_t>(call->values.size());
   for (Tensor &t : outs)
     call->values.push_back(std::move(t));

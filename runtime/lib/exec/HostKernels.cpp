@@ -241,8 +241,8 @@ public:
     Tensor before;
     Status st = (*var)->update([&](Tensor &value) -> Status {
       if (value.shape().rank() != 0)
-        return errors::InvalidArgument(
-            "input is not a scalar: ", value.shape().toString());
+        return errors::InvalidArgument("input is not a scalar: ",
+                                       value.shape().toString());
       if (value.dtype() == DType::kInt32)
         return step<int32_t>(value, &before);
       if (value.dtype() == DType::kInt64)

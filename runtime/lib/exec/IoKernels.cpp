@@ -38,8 +38,7 @@ Tensor stringVector(std::vector<std::string> v) {
   return t;
 }
 
-Status checkStringScalar(const KernelContext &ctx, size_t i,
-                         const char *what) {
+Status checkStringScalar(const KernelContext &ctx, size_t i, const char *what) {
   const Tensor &t = ctx.input(i);
   if (t.dtype() != DType::kString || t.shape().rank() != 0)
     return errors::InvalidArgument(what, " must be a string scalar, got ",
@@ -59,8 +58,7 @@ Status readerRead(KernelContext &ctx) {
   if (!queue.ok())
     return queue.status();
   std::string key, value;
-  KILN_RETURN_IF_ERROR(
-      (*reader)->read(*queue, &key, &value, ctx.runContext()));
+  KILN_RETURN_IF_ERROR((*reader)->read(*queue, &key, &value, ctx.runContext()));
   ctx.setOutput(0, stringScalar(std::move(key)));
   ctx.setOutput(1, stringScalar(std::move(value)));
   return Status::OK();
@@ -81,8 +79,8 @@ Status readerReadUpTo(KernelContext &ctx) {
   if (count <= 0)
     return errors::InvalidArgument("num_records must be > 0 but got ", count);
   std::vector<std::string> keys, values;
-  KILN_RETURN_IF_ERROR((*reader)->readUpTo(*queue, count, &keys, &values,
-                                           ctx.runContext()));
+  KILN_RETURN_IF_ERROR(
+      (*reader)->readUpTo(*queue, count, &keys, &values, ctx.runContext()));
   ctx.setOutput(0, stringVector(std::move(keys)));
   ctx.setOutput(1, stringVector(std::move(values)));
   return Status::OK();
@@ -100,8 +98,7 @@ Status readerNumWorkUnitsCompleted(KernelContext &ctx) {
   StatusOr<ReaderBase *> reader = ctx.resource<ReaderBase>(0);
   if (!reader.ok())
     return reader.status();
-  ctx.setOutput(0,
-                Tensor::scalar<int64_t>((*reader)->numWorkUnitsCompleted()));
+  ctx.setOutput(0, Tensor::scalar<int64_t>((*reader)->numWorkUnitsCompleted()));
   return Status::OK();
 }
 
@@ -140,9 +137,9 @@ StatusOr<ParseAttrs> parseAttrs(const NodeAttrs &n) {
   a.denseTypes = *dense;
   for (const PartialShape &s : *shapes) {
     if (s.unknownRank)
-      return errors::Unimplemented(
-          "node '", n.name(), "': dense shapes of unknown rank are not "
-          "supported");
+      return errors::Unimplemented("node '", n.name(),
+                                   "': dense shapes of unknown rank are not "
+                                   "supported");
     for (int64_t d : s.dims)
       if (d < 0)
         return errors::Unimplemented(

@@ -39,7 +39,9 @@ public:
   uint32_t type() const { return type_; }
   bool bad() const { return bad_; }
 
-  bool varint(uint64_t *v) { return check(type_ == wire::kVarint && wire::getVarint64(in_, v)); }
+  bool varint(uint64_t *v) {
+    return check(type_ == wire::kVarint && wire::getVarint64(in_, v));
+  }
   bool bytes(std::string_view *v) {
     uint64_t n;
     if (!check(type_ == wire::kLengthDelimited && wire::getVarint64(in_, &n) &&
@@ -302,8 +304,8 @@ std::string PartialShape::toString() const {
     return "<unknown>";
   std::string s = "[";
   for (size_t k = 0; k < dims.size(); ++k)
-    s += (k ? "," : "") + (dims[k] < 0 ? std::string("?")
-                                       : std::to_string(dims[k]));
+    s += (k ? "," : "") +
+         (dims[k] < 0 ? std::string("?") : std::to_string(dims[k]));
   return s + "]";
 }
 
@@ -364,17 +366,16 @@ StatusOr<const AttrValue *> NodeAttrs::lookup(const std::string &attr,
     return errors::NotFound("No attr named '", attr, "' in NodeDef '", name_,
                             "' (", op_, ")");
   if (v->kind != kind)
-    return errors::InvalidArgument("AttrValue had value with type '",
-                                   kindName(v->kind), "' when '", typeName,
-                                   "' expected (attr '", attr, "' of node '",
-                                   name_, "')");
+    return errors::InvalidArgument(
+        "AttrValue had value with type '", kindName(v->kind), "' when '",
+        typeName, "' expected (attr '", attr, "' of node '", name_, "')");
   return v;
 }
 
-#define KILN_ATTR_GETTER(Method, Ret, K, TypeName, Member)                  \
-  StatusOr<Ret> NodeAttrs::Method(const std::string &attr) const {            \
-    StatusOr<const AttrValue *> v = lookup(attr, AttrValue::Kind::K,        \
-                                           TypeName);                          \
+#define KILN_ATTR_GETTER(Method, Ret, K, TypeName, Member)                     \
+  StatusOr<Ret> NodeAttrs::Method(const std::string &attr) const {             \
+    StatusOr<const AttrValue *> v =                                            \
+        lookup(attr, AttrValue::Kind::K, TypeName);                            \
     if (!v.ok())                                                               \
       return v.status();                                                       \
     return Ret((*v)->Member);                                                  \
@@ -386,12 +387,12 @@ KILN_ATTR_GETTER(getString, std::string, kString, "string", s)
 KILN_ATTR_GETTER(getType, DType, kType, "type", type)
 KILN_ATTR_GETTER(getShape, PartialShape, kShape, "shape", shape)
 KILN_ATTR_GETTER(getIntList, std::vector<int64_t>, kList, "list(int)", list.i)
-KILN_ATTR_GETTER(getStringList, std::vector<std::string>, kList,
-                 "list(string)", list.s)
+KILN_ATTR_GETTER(getStringList, std::vector<std::string>, kList, "list(string)",
+                 list.s)
 KILN_ATTR_GETTER(getTypeList, std::vector<DType>, kList, "list(type)",
                  list.type)
-KILN_ATTR_GETTER(getShapeList, std::vector<PartialShape>, kList,
-                 "list(shape)", list.shape)
+KILN_ATTR_GETTER(getShapeList, std::vector<PartialShape>, kList, "list(shape)",
+                 list.shape)
 #undef KILN_ATTR_GETTER
 
 StatusOr<int64_t> NodeAttrs::getInt(const std::string &attr,

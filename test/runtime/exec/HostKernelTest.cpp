@@ -5,8 +5,8 @@
 // is checked against the format rather than against itself.
 //
 //===----------------------------------------------------------------------===//
-#include "kiln/runtime/CompiledAbi.h"
 #include "kiln/runtime/HostKernel.h"
+#include "kiln/runtime/CompiledAbi.h"
 #include "kiln/runtime/NodeAttrs.h"
 #include "kiln/runtime/Session.h"
 #include "kiln/runtime/Wire.h"
@@ -46,8 +46,7 @@ std::string attrEntry(const std::string &key, const std::string &attrValue) {
 
 std::string nodeDef(const std::string &name, const std::string &op,
                     const std::string &attrs) {
-  return bytesField(1, name) + bytesField(2, op) + bytesField(3, "x:0") +
-         attrs;
+  return bytesField(1, name) + bytesField(2, op) + bytesField(3, "x:0") + attrs;
 }
 
 TEST(NodeAttrsTest, DecodesEveryAttrKind) {
@@ -57,10 +56,9 @@ TEST(NodeAttrsTest, DecodesEveryAttrKind) {
   std::string packedTypes;
   wire::putVarint64(packedTypes, 1); // DT_FLOAT
   wire::putVarint64(packedTypes, 9); // DT_INT64
-  std::string list = bytesField(2, "a") + bytesField(2, "bc") +
-                     bytesField(6, packedTypes) +
-                     bytesField(7, shapeProto({784})) +
-                     bytesField(7, shapeProto({}));
+  std::string list =
+      bytesField(2, "a") + bytesField(2, "bc") + bytesField(6, packedTypes) +
+      bytesField(7, shapeProto({784})) + bytesField(7, shapeProto({}));
   std::string attrs =
       attrEntry("limit", varintField(3, 7)) +
       attrEntry("neg", varintField(3, static_cast<uint64_t>(int64_t(-3)))) +
@@ -68,7 +66,8 @@ TEST(NodeAttrsTest, DecodesEveryAttrKind) {
       attrEntry("dtype", varintField(6, 4)) + // DT_UINT8
       attrEntry("shape", bytesField(7, shapeProto({-1, 10}))) +
       attrEntry("anyshape", bytesField(7, varintField(3, 1))) +
-      attrEntry("msg", bytesField(2, "hi")) + attrEntry("l", bytesField(1, list));
+      attrEntry("msg", bytesField(2, "hi")) +
+      attrEntry("l", bytesField(1, list));
   StatusOr<NodeAttrs> n = NodeAttrs::parse(nodeDef("parse", "Op", attrs));
   ASSERT_TRUE(n.ok()) << n.status().toString();
   EXPECT_EQ(n->name(), "parse");
@@ -162,8 +161,8 @@ TEST(KernelTableTest, CustomKernelsCanBeRegistered) {
 int64_t ptr(const void *p) { return reinterpret_cast<int64_t>(p); }
 
 const std::string &countUpToDef() {
-  static const std::string d = nodeDef(
-      "epochs/CountUpTo", "CountUpTo", attrEntry("limit", varintField(3, 2)));
+  static const std::string d = nodeDef("epochs/CountUpTo", "CountUpTo",
+                                       attrEntry("limit", varintField(3, 2)));
   return d;
 }
 
@@ -183,14 +182,12 @@ void countFn(KilnCall *call) {
 void wrongResourceFn(KilnCall *call) {
   kiln_rt_arg_slot(call, 1);
   const std::string &d = countUpToDef();
-  kiln_rt_kernel(call, ptr(d.data()), static_cast<int64_t>(d.size()), 1, 1,
-                 -1);
+  kiln_rt_kernel(call, ptr(d.data()), static_cast<int64_t>(d.size()), 1, 1, -1);
 }
 
 void unknownOpFn(KilnCall *call) {
   static const std::string d = nodeDef("w2v", "SkipgramWord2vec", "");
-  kiln_rt_kernel(call, ptr(d.data()), static_cast<int64_t>(d.size()), 0, 1,
-                 -1);
+  kiln_rt_kernel(call, ptr(d.data()), static_cast<int64_t>(d.size()), 0, 1, -1);
 }
 
 void initFn(KilnCall *call) {

@@ -1,4 +1,5 @@
-//===- HostKernel.h - Ops the runtime computes for compiled code -*- C++ -*-===//
+//===- HostKernel.h - Ops the runtime computes for compiled code -*- C++
+//-*-===//
 //
 // Most ops become generated code. Some work on data the generated code does
 // not model - strings, protos, files - or on runtime objects (readers): the
@@ -35,12 +36,8 @@ class ReaderBase;
 
 /// The ResourceSpec::Kind (as an int) of the runtime objects kernels take.
 template <typename T> struct ResourceKindOf;
-template <> struct ResourceKindOf<Variable> {
-  static constexpr int value = 0;
-};
-template <> struct ResourceKindOf<Queue> {
-  static constexpr int value = 1;
-};
+template <> struct ResourceKindOf<Variable> { static constexpr int value = 0; };
+template <> struct ResourceKindOf<Queue> { static constexpr int value = 1; };
 template <> struct ResourceKindOf<ReaderBase> {
   static constexpr int value = 3;
 };
