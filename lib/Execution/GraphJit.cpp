@@ -174,6 +174,7 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   KILN_RT(kiln_rt_arg_value);
   KILN_RT(kiln_rt_arg_slot);
   KILN_RT(kiln_rt_kernel);
+  KILN_RT(kiln_rt_check_labels);
   KILN_RT(kiln_rt_feed);
   KILN_RT(kiln_rt_data);
   KILN_RT(kiln_rt_bytes);

@@ -168,6 +168,95 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   return success();
 }
 
+/// SparseSoftmaxCrossEntropyWithLogits(logits [B, C], labels [B] int32/64):
+/// loss[b] = log(sum_j exp(x[b,j] - m[b])) - (x[b,label[b]] - m[b]) and
+/// backprop = softmax(x) - one_hot(label). Labels outside [0, C) fail the
+/// run with TF's InvalidArgument (checked by the runtime, which words it).
+LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
+  FailureOr<Value> logits = l.tensor(op, 0), labels = l.tensor(op, 1);
+  FailureOr<RankedTensorType> lossType = l.resultType(op, 0),
+                              backpropType = l.resultType(op, 1);
+  if (failed(logits) || failed(labels) || failed(lossType) ||
+      failed(backpropType))
+    return failure();
+  auto t = cast<RankedTensorType>(logits->getType());
+  auto lt = cast<RankedTensorType>(labels->getType());
+  if (t.getRank() != 2 || lt.getRank() != 1)
+    return l.unsupported(op, "logits must be 2-D [batch, classes] and labels "
+                             "1-D [batch]");
+  l.pushArg(*labels, NodeLowering::graphElementType(getDataOperands(op)[1]));
+  l.guardNonZero(
+      l.callRuntime("kiln_rt_check_labels", l.b.getI32Type(),
+                    {l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
+                                                    l.dim(*logits, 1))}));
+  Type elem = t.getElementType();
+  double inf = std::numeric_limits<double>::infinity();
+  auto add = [](OpBuilder &b, Location loc, Value v, Value a) {
+    return b.create<arith::AddFOp>(loc, v, a).getResult();
+  };
+  Value m = column(
+      l,
+      reduceTensor(l, *logits, {1}, fconst(l.b, l.loc(), elem, -inf),
+                   [](OpBuilder &b, Location loc, Value v, Value a) {
+                     return b.create<arith::MaximumFOp>(loc, v, a).getResult();
+                   }));
+  FailureOr<Value> shifted = l.elementwise(
+      op, {*logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
+        return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
+      });
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> e = l.elementwise(
+      op, {*shifted}, t, [](OpBuilder &b, Location loc, ValueRange v) {
+        return b.create<math::ExpOp>(loc, v[0]).getResult();
+      });
+  if (failed(e))
+    return failure();
+  Value sumRow = reduceTensor(l, *e, {1}, fconst(l.b, l.loc(), elem, 0), add);
+  Value labelCol = column(l, *labels);
+  // Whether column j is the row's label, inside a generic over [B, C].
+  auto isLabel = [](OpBuilder &b, Location loc, Value label) {
+    Value j = b.create<linalg::IndexOp>(loc, 1);
+    Value lab = b.create<arith::IndexCastOp>(loc, b.getIndexType(), label);
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, j, lab);
+  };
+  FailureOr<Value> picked = l.elementwise(
+      op, {*shifted, labelCol}, t,
+      [&](OpBuilder &b, Location loc, ValueRange v) {
+        return b
+            .create<arith::SelectOp>(loc, isLabel(b, loc, v[1]), v[0],
+                                     fconst(b, loc, elem, 0))
+            .getResult();
+      });
+  if (failed(picked))
+    return failure();
+  Value pickedRow =
+      reduceTensor(l, *picked, {1}, fconst(l.b, l.loc(), elem, 0), add);
+  FailureOr<Value> loss = l.elementwise(
+      op, {sumRow, pickedRow}, *lossType,
+      [](OpBuilder &b, Location loc, ValueRange v) {
+        return b
+            .create<arith::SubFOp>(loc, b.create<math::LogOp>(loc, v[0]), v[1])
+            .getResult();
+      });
+  if (failed(loss))
+    return failure();
+  FailureOr<Value> backprop =
+      l.elementwise(op, {*e, column(l, sumRow), labelCol}, *backpropType,
+                    [&](OpBuilder &b, Location loc, ValueRange v) {
+                      Value p = b.create<arith::DivFOp>(loc, v[0], v[1]);
+                      Value one = b.create<arith::SelectOp>(
+                          loc, isLabel(b, loc, v[2]), fconst(b, loc, elem, 1),
+                          fconst(b, loc, elem, 0));
+                      return b.create<arith::SubFOp>(loc, p, one).getResult();
+                    });
+  if (failed(backprop))
+    return failure();
+  l.setTensor(op, 0, *loss);
+  l.setTensor(op, 1, *backprop);
+  return success();
+}
+
 /// The Apply* optimizers: `vars` are the ref inputs updated, `scalars` the
 /// hyperparameters, then the gradient; `update` computes the new values of
 /// every ref from the current values, hyperparameters and gradient.
@@ -350,6 +439,7 @@ void kiln::populateTrainingLowerings(NodeLoweringTable &table) {
                         "SqrtGrad", "RsqrtGrad", "ReciprocalGrad", "InvGrad"})
     table[t] = lowerElementwiseGrad;
   table["SoftmaxCrossEntropyWithLogits"] = lowerSoftmaxCrossEntropy;
+  table["SparseSoftmaxCrossEntropyWithLogits"] = lowerSparseSoftmaxCrossEntropy;
   table["ApplyGradientDescent"] = lowerApplyGradientDescent;
   table["ApplyMomentum"] = lowerApplyMomentum;
   table["ApplyRMSProp"] = lowerApplyRMSProp;

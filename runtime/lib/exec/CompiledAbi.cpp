@@ -358,6 +358,25 @@ int64_t kiln_rt_merge_summary(KilnCall *call, int64_t n) {
   return addValue(call, Tensor::scalar<std::string>(std::move(*s)));
 }
 
+int32_t kiln_rt_check_labels(KilnCall *call, int64_t numClasses) {
+  Tensor labels = call->args.back();
+  call->args.pop_back();
+  auto label = [&](int64_t i) -> int64_t {
+    return labels.dtype() == DType::kInt64 ? labels.data<int64_t>()[i]
+                                           : labels.data<int32_t>()[i];
+  };
+  for (int64_t i = 0; i < labels.numElements(); ++i)
+    if (label(i) < 0 || label(i) >= numClasses) {
+      fail(call, errors::InvalidArgument(
+                     "Received a label value of ", label(i),
+                     " which is outside the valid range of [0, ", numClasses,
+                     ").  Label values: ",
+                     summarizeValue(labels, labels.numElements())));
+      return 0;
+    }
+  return 1;
+}
+
 int32_t kiln_rt_incompatible_shapes(KilnCall *call, int64_t a, int64_t b) {
   fail(call,
        errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [", b, "]"));

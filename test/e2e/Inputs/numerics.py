@@ -54,9 +54,9 @@ failures = 0
 count = 0
 
 
-def check(name, op, inputs, expected, attrs=None, consts=""):
+def check(name, op, inputs, expected, attrs=None, consts="", fetch="out"):
     """inputs: list of arrays fed as x0, x1, ...; `consts` adds Const nodes the
-    op's input list names after the placeholders."""
+    op's input list names after the placeholders; `fetch` the output checked."""
     global failures, count
     count += 1
     graph = ""
@@ -76,7 +76,7 @@ def check(name, op, inputs, expected, attrs=None, consts=""):
         p = os.path.join(TMP, "%s_x%d.npy" % (name, i))
         np.save(p, a)
         run.append("feed=x%d=@%s" % (i, p))
-    run.append("fetch=out")
+    run.append("fetch=" + fetch)
     r = subprocess.run([GRAPH_RUN, gpath, "--run", " ".join(run)],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -152,6 +152,17 @@ check("argmax", "ArgMax", [r], r.argmax(2),
 lg = f32(4, 10)
 e = np.exp(lg - lg.max(1, keepdims=True))
 check("softmax", "Softmax", [lg], e / e.sum(1, keepdims=True), T)
+# Sparse softmax cross-entropy: loss and backprop, int32 and int64 labels.
+for ltype in (np.int32, np.int64):
+    labels = rng.integers(0, 10, 4).astype(ltype)
+    sm = e / e.sum(1, keepdims=True)
+    onehot = np.eye(10, dtype=np.float32)[labels]
+    attrs = {"T": np.float32, "Tlabels": ltype}
+    tag = np.dtype(ltype).name
+    check("sparse_xent_loss_" + tag, "SparseSoftmaxCrossEntropyWithLogits",
+          [lg, labels], -np.log(sm[np.arange(4), labels]), attrs)
+    check("sparse_xent_backprop_" + tag, "SparseSoftmaxCrossEntropyWithLogits",
+          [lg, labels], sm - onehot, attrs, fetch="out:1")
 check("reshape", "Reshape", [r], r.reshape(12, 5),
       {"T": np.float32, "Tshape": np.int32}, const_ints("shape", [-1, 5]))
 check("transpose", "Transpose", [r], r.transpose(2, 0, 1),

@@ -113,6 +113,10 @@ int64_t kiln_rt_string_const(kiln::KilnCall *call, int64_t data, int64_t nbytes,
 int64_t kiln_rt_summary(kiln::KilnCall *call, int32_t kind);
 /// MergeSummary of the last `n` arguments: value index or -1.
 int64_t kiln_rt_merge_summary(kiln::KilnCall *call, int64_t n);
+/// Checks the class labels of the last argument (int32/int64 [B]) are in
+/// [0, numClasses): 1 if so, else 0 with TF's InvalidArgument "Received a
+/// label value of ..." (SparseSoftmaxCrossEntropyWithLogits).
+int32_t kiln_rt_check_labels(kiln::KilnCall *call, int64_t numClasses);
 /// Records InvalidArgument "Incompatible shapes: [a] vs. [b]" for the
 /// broadcast of dims `a` and `b` of node `nodeName` (a NUL-terminated
 /// string in the compiled code). Returns 0.
