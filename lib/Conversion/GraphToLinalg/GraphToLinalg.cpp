@@ -495,6 +495,20 @@ const NodeLoweringTable &kiln::defaultNodeLowerings() {
   return table;
 }
 
+/// ExpandDims/Squeeze/Reshape/Pack/ConcatV2/Shape/Size/Rank whose data
+/// input (any input, for Pack and ConcatV2) is a runtime value.
+static bool isShapeOpOnRuntimeValues(NodeLowering &l, Operation *op) {
+  StringRef t = getNodeOpType(op);
+  auto operands = getDataOperands(op);
+  if (operands.empty())
+    return false;
+  if (t == "Pack" || t == "ConcatV2")
+    return llvm::any_of(operands, [&](Value v) { return l.isOpaque(v); });
+  return (t == "ExpandDims" || t == "Squeeze" || t == "Reshape" ||
+          t == "Shape" || t == "Size" || t == "Rank") &&
+         l.isOpaque(operands[0]);
+}
+
 static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
                                    const llvm::StringMap<int64_t> &slots,
                                    const NodeLoweringTable &table) {
@@ -550,7 +564,12 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
   Operation *returnOp = fn.getBody().front().getTerminator();
   for (Operation &op : fn.getBody().front().without_terminator()) {
     l.setNode(&op);
-    if (failed(table.lookup(getNodeOpType(&op))(l, &op)))
+    // Shape ops on values only the runtime holds (strings: file names,
+    // serialized records) are the runtime's to do.
+    NodeLowerFn lower = table.lookup(getNodeOpType(&op));
+    if (isShapeOpOnRuntimeValues(l, &op))
+      lower = lowerKernelCall;
+    if (failed(lower(l, &op)))
       return failure();
   }
   for (auto [i, v] : llvm::enumerate(returnOp->getOperands())) {

@@ -47,7 +47,9 @@ bool isResourceValue(Value v) {
   return t && isa<ResourceType>(t.getElementType());
 }
 
-LogicalResult lowerKernelCall(NodeLowering &l, Operation *op) {
+} // namespace
+
+LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
   tensorflow::NodeDef node;
   std::string error;
   if (failed(exportNodeDef(op, node, error, /*withInputs=*/false)))
@@ -109,8 +111,6 @@ LogicalResult lowerKernelCall(NodeLowering &l, Operation *op) {
   }
   return success();
 }
-
-} // namespace
 
 void kiln::populateKernelLowerings(NodeLoweringTable &table) {
   for (const char *t :

@@ -68,6 +68,9 @@ public:
   void setOpaqueValue(mlir::Value graphValue, mlir::Value index) {
     opaqueValues[graphValue] = index;
   }
+  bool isOpaque(mlir::Value graphValue) const {
+    return opaqueValues.count(graphValue) != 0;
+  }
   /// Pushes data operand `i` as the next runtime argument (tensor or
   /// opaque value).
   mlir::LogicalResult pushOperand(mlir::Operation *op, unsigned i);
@@ -179,6 +182,9 @@ inline bool boolAttrOf(mlir::Operation *op, llvm::StringRef name,
     return a.getValue();
   return dflt;
 }
+
+/// Lowers `op` to one call of its runtime (host) kernel (Kernels.cpp).
+mlir::LogicalResult lowerKernelCall(NodeLowering &l, mlir::Operation *op);
 
 /// Signless version of a graph element type (ui8 -> i8); null if the
 /// compiled code has no representation for it (strings, resources, ...).

@@ -201,6 +201,8 @@ std::string kiln::summarizeValue(const Tensor &t, int64_t maxEntries) {
 
 namespace {
 
+using KernelOr = StatusOr<std::unique_ptr<HostKernel>>;
+
 /// Assert(condition, data...): InvalidArgument "assertion failed: [d0]
 /// [d1]..." when the scalar condition is false.
 class AssertKernel : public HostKernel {
@@ -305,7 +307,240 @@ public:
   }
 };
 
+//===--- Shape ops on any dtype (strings included) ------------------------===//
+
+/// The integer values of an int32/int64 input.
+StatusOr<std::vector<int64_t>> intsOf(const Tensor &t, const char *what) {
+  std::vector<int64_t> out;
+  if (t.dtype() == DType::kInt32)
+    out.assign(t.data<int32_t>(), t.data<int32_t>() + t.numElements());
+  else if (t.dtype() == DType::kInt64)
+    out.assign(t.data<int64_t>(), t.data<int64_t>() + t.numElements());
+  else
+    return errors::InvalidArgument(what, " must be int32 or int64, not ",
+                                   dtypeName(t.dtype()));
+  return out;
+}
+
+Status reshapeKernel(KernelContext &ctx) {
+  const Tensor &in = ctx.input(0);
+  StatusOr<std::vector<int64_t>> dims = intsOf(ctx.input(1), "shape");
+  if (!dims.ok())
+    return dims.status();
+  int64_t known = 1, unknown = -1;
+  for (size_t i = 0; i < dims->size(); ++i) {
+    int64_t d = (*dims)[i];
+    if (d == -1) {
+      if (unknown >= 0)
+        return errors::InvalidArgument("Only one input size may be -1, not "
+                                       "both ",
+                                       unknown, " and ", i);
+      unknown = static_cast<int64_t>(i);
+    } else if (d < 0) {
+      return errors::InvalidArgument("Size ", i,
+                                     " must be non-negative, not ", d);
+    } else {
+      known *= d;
+    }
+  }
+  if (unknown >= 0) {
+    if (known == 0 || in.numElements() % known != 0)
+      return errors::InvalidArgument(
+          "Input to reshape is a tensor with ", in.numElements(),
+          " values, but the requested shape requires a multiple of ", known);
+    (*dims)[static_cast<size_t>(unknown)] = in.numElements() / known;
+  } else if (known != in.numElements()) {
+    return errors::InvalidArgument("Input to reshape is a tensor with ",
+                                   in.numElements(),
+                                   " values, but the requested shape has ",
+                                   known);
+  }
+  StatusOr<Tensor> out = in.reshaped(TensorShape(*dims));
+  if (!out.ok())
+    return out.status();
+  ctx.setOutput(0, std::move(*out));
+  return Status::OK();
+}
+
+Status expandDimsKernel(KernelContext &ctx) {
+  const Tensor &in = ctx.input(0);
+  StatusOr<std::vector<int64_t>> dim = intsOf(ctx.input(1), "dim");
+  if (!dim.ok())
+    return dim.status();
+  if (dim->size() != 1)
+    return errors::InvalidArgument("'dim' must be a tensor with a single "
+                                   "value");
+  int64_t rank = in.shape().rank();
+  int64_t d = (*dim)[0];
+  if (d < -1 - rank || d > rank)
+    return errors::InvalidArgument("Tried to expand dim index ", d,
+                                   " for tensor with ", rank, " dimensions.");
+  if (d < 0)
+    d += rank + 1;
+  std::vector<int64_t> dims = in.shape().dims();
+  dims.insert(dims.begin() + d, 1);
+  StatusOr<Tensor> out = in.reshaped(TensorShape(dims));
+  if (!out.ok())
+    return out.status();
+  ctx.setOutput(0, std::move(*out));
+  return Status::OK();
+}
+
+KernelOr squeezeKernel(const NodeAttrs &n) {
+  StatusOr<std::vector<int64_t>> axes =
+      n.has("squeeze_dims") ? n.getIntList("squeeze_dims")
+                            : StatusOr<std::vector<int64_t>>(
+                                  std::vector<int64_t>());
+  if (!axes.ok())
+    return axes.status();
+  std::vector<int64_t> squeeze = *axes;
+  return kernelOf([squeeze](KernelContext &ctx) -> Status {
+    const Tensor &in = ctx.input(0);
+    int64_t rank = in.shape().rank();
+    std::vector<bool> drop(static_cast<size_t>(rank), false);
+    for (int64_t a : squeeze) {
+      if (a < -rank || a >= rank)
+        return errors::InvalidArgument("Tried to squeeze dim index ", a,
+                                       " for tensor with ", rank,
+                                       " dimensions.");
+      drop[static_cast<size_t>(a < 0 ? a + rank : a)] = true;
+    }
+    std::vector<int64_t> dims;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t d = in.shape().dim(static_cast<int>(i));
+      bool wanted = drop[static_cast<size_t>(i)];
+      if (wanted && d != 1)
+        return errors::InvalidArgument("Can not squeeze dim[", i,
+                                       "], expected a dimension of 1, got ",
+                                       d);
+      if (squeeze.empty() ? d != 1 : !wanted)
+        dims.push_back(d);
+    }
+    StatusOr<Tensor> out = in.reshaped(TensorShape(dims));
+    if (!out.ok())
+      return out.status();
+    ctx.setOutput(0, std::move(*out));
+    return Status::OK();
+  })(n);
+}
+
+KernelOr packKernel(const NodeAttrs &n) {
+  StatusOr<int64_t> axisAttr = n.getInt("axis", 0);
+  if (!axisAttr.ok())
+    return axisAttr.status();
+  int64_t axis0 = *axisAttr;
+  return kernelOf([axis0](KernelContext &ctx) -> Status {
+    const Tensor &first = ctx.input(0);
+    for (size_t i = 1; i < ctx.numInputs(); ++i)
+      if (ctx.input(i).shape().dims() != first.shape().dims())
+        return errors::InvalidArgument(
+            "Shapes of all inputs must match: values[0].shape = ",
+            first.shape().toString(), " != values[", i,
+            "].shape = ", ctx.input(i).shape().toString());
+    int64_t rank = first.shape().rank();
+    int64_t axis = axis0 < 0 ? axis0 + rank + 1 : axis0;
+    if (axis < 0 || axis > rank)
+      return errors::InvalidArgument("axis = ", axis0, " not in [",
+                                     -rank - 1, ", ", rank + 1, ")");
+    std::vector<int64_t> dims = first.shape().dims();
+    int64_t n = static_cast<int64_t>(ctx.numInputs());
+    dims.insert(dims.begin() + axis, n);
+    Tensor out(first.dtype(), TensorShape(dims));
+    // Each input is `outer` blocks of `inner` elements.
+    int64_t inner = 1;
+    for (int64_t i = axis; i < rank; ++i)
+      inner *= first.shape().dim(static_cast<int>(i));
+    int64_t outer = inner == 0 ? 0 : first.numElements() / inner;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < n; ++k)
+        out.copyElements((o * n + k) * inner, ctx.input(size_t(k)), o * inner,
+                         inner);
+    ctx.setOutput(0, std::move(out));
+    return Status::OK();
+  })(n);
+}
+
+Status concatKernel(KernelContext &ctx) {
+  size_t n = ctx.numInputs() - 1;
+  StatusOr<std::vector<int64_t>> axisV = intsOf(ctx.input(n), "axis");
+  if (!axisV.ok())
+    return axisV.status();
+  const Tensor &first = ctx.input(0);
+  int64_t rank = first.shape().rank();
+  int64_t axis = axisV->empty() ? 0 : (*axisV)[0];
+  if (axis < -rank || axis >= rank)
+    return errors::InvalidArgument(
+        "ConcatOp : Expected concatenating dimensions in the range [", -rank,
+        ", ", rank, "), but got ", axis);
+  if (axis < 0)
+    axis += rank;
+  std::vector<int64_t> dims = first.shape().dims();
+  dims[static_cast<size_t>(axis)] = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const TensorShape &s = ctx.input(i).shape();
+    bool match = s.rank() == rank;
+    for (int64_t d = 0; match && d < rank; ++d)
+      match = d == axis || s.dim(int(d)) == first.shape().dim(int(d));
+    if (!match)
+      return errors::InvalidArgument(
+          "ConcatOp : Dimensions of inputs should match: shape[0] = ",
+          first.shape().toString(), " vs. shape[", i, "] = ", s.toString());
+    dims[static_cast<size_t>(axis)] += s.dim(static_cast<int>(axis));
+  }
+  Tensor out(first.dtype(), TensorShape(dims));
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= first.shape().dim(static_cast<int>(d));
+  int64_t pos = 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (size_t i = 0; i < n; ++i) {
+      const Tensor &t = ctx.input(i);
+      int64_t chunk = outer == 0 ? 0 : t.numElements() / outer;
+      out.copyElements(pos, t, o * chunk, chunk);
+      pos += chunk;
+    }
+  ctx.setOutput(0, std::move(out));
+  return Status::OK();
+}
+
+/// Shape / Size / Rank with out_type int32 (default) or int64.
+KernelOr shapeKernel(const NodeAttrs &n) {
+  StatusOr<DType> outType = n.has("out_type") ? n.getType("out_type")
+                                              : StatusOr<DType>(DType::kInt32);
+  if (!outType.ok())
+    return outType.status();
+  DType type = *outType;
+  std::string op = n.op();
+  return kernelOf([type, op](KernelContext &ctx) -> Status {
+    const TensorShape &s = ctx.input(0).shape();
+    std::vector<int64_t> values;
+    if (op == "Shape")
+      values = s.dims();
+    else
+      values.push_back(op == "Size" ? s.numElements() : s.rank());
+    TensorShape shape = op == "Shape"
+                            ? TensorShape{static_cast<int64_t>(values.size())}
+                            : TensorShape{};
+    Tensor out(type, shape);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (type == DType::kInt64)
+        out.data<int64_t>()[i] = values[i];
+      else
+        out.data<int32_t>()[i] = static_cast<int32_t>(values[i]);
+    }
+    ctx.setOutput(0, std::move(out));
+    return Status::OK();
+  })(n);
+}
+
 void addGeneralKernels(HostKernelTable &table) {
+  table["Reshape"] = kernelOf(reshapeKernel);
+  table["ExpandDims"] = kernelOf(expandDimsKernel);
+  table["Squeeze"] = squeezeKernel;
+  table["Pack"] = packKernel;
+  table["ConcatV2"] = kernelOf(concatKernel);
+  for (const char *t : {"Shape", "Size", "Rank"})
+    table[t] = shapeKernel;
   table["Assert"] =
       [](const NodeAttrs &n) -> StatusOr<std::unique_ptr<HostKernel>> {
     StatusOr<int64_t> summarize = n.getInt("summarize", 3);
