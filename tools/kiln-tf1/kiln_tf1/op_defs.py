@@ -48,6 +48,7 @@ Placeholder() -> (output: dtype) | dtype: type; shape: shape
 PreventGradient(input: T) -> (output: T) | T: type; message: string = ''
 Prod(input: T, reduction_indices: Tidx) -> (output: T) | keep_dims: bool = false; T: type; Tidx: type = int32
 QueueCloseV2(handle: resource) -> () | cancel_pending_enqueues: bool = false
+QueueDequeueV2(handle: resource) -> (components: component_types) | component_types: list(type); timeout_ms: int = -1
 QueueDequeueManyV2(handle: resource, n: int32) -> (components: component_types) | component_types: list(type); timeout_ms: int = -1
 QueueEnqueueManyV2(handle: resource, components: Tcomponents) -> () | Tcomponents: list(type); timeout_ms: int = -1
 QueueEnqueueV2(handle: resource, components: Tcomponents) -> () | Tcomponents: list(type); timeout_ms: int = -1

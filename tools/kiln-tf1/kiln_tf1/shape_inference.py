@@ -383,7 +383,7 @@ _SHAPE_FNS = {
     "ArgMax": _argmax, "BroadcastGradientArgs": _broadcast_gradient_args,
     "ApplyRMSProp": _apply_update, "ApplyGradientDescent": _apply_update,
     "ApplyMomentum": _apply_update,
-    "RestoreV2": _unknown, "QueueDequeueManyV2": _unknown,
+    "RestoreV2": _unknown, "QueueDequeueV2": _unknown, "QueueDequeueManyV2": _unknown,
     "FIFOQueueV2": _scalar, "RandomShuffleQueueV2": _scalar, "QueueSizeV2": _scalar,
     "TFRecordReaderV2": _scalar, "ReaderReadV2": _scalar,
     "ScalarSummary": _scalar, "HistogramSummary": _scalar, "MergeSummary": _scalar,
