@@ -379,8 +379,10 @@ def reset_default_graph():
 
 
 @contextlib.contextmanager
-def name_scope(name, default_name=None, values=None):
-    """TF's `ops.name_scope`: `name` if given, else `default_name` (unique)."""
+def name_scope(name, default_name=None, values=None):  # pylint: disable=unused-argument
+    """TF's `ops.name_scope`: `name` if given, else `default_name` (unique).
+    `values` (the scope's input tensors) is accepted as TF's is; with a
+    single graph it changes nothing."""
     with get_default_graph().name_scope(default_name if name is None else name) as scope:
         yield scope
 
@@ -521,35 +523,33 @@ def apply_op(op_type, name=None, **keywords):
 
 
 def _convert_input(op_def, arg, values, attrs, keywords):
-    """Convert the values of one input arg, inferring its type attrs."""
-    default_dtype = None
-    if arg.type_attr and arg.type_attr in op_def.attrs:
+    """Convert the values of one input arg (Consts named after the arg, or
+    `<arg>_<i>` in a list), inferring the type attrs it determines."""
+    if arg.type_attr is not None and keywords.pop(arg.type_attr, None) is not None:
+        raise TypeError("%s: should not specify inferred attr '%s'"
+                        % (op_def.name, arg.type_attr))
+    preferred = None
+    if arg.type_attr is not None:
         kind, default = op_def.attrs[arg.type_attr]
         if kind == "type" and default is not op_defs.REQUIRED:
-            default_dtype = default
-    if arg.number_attr or (arg.type_attr and op_def.is_list_attr(arg.type_attr)):
-        dtype = arg.fixed_dtype or attrs.get(arg.type_attr)
-        if arg.type_attr and op_def.is_list_attr(arg.type_attr):
-            dtype = None
-        elif dtype is None:
-            dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
-        tensors = convert_n_to_tensor(values, dtype, arg.name, arg.is_ref,
-                                      default_dtype)
-        if arg.number_attr:
-            attrs[arg.number_attr] = len(tensors)
-        if arg.type_attr:
-            inferred = [t.dtype.base_dtype for t in tensors]
-            attrs[arg.type_attr] = inferred if op_def.is_list_attr(arg.type_attr) else inferred[0]
+            preferred = default
+    if arg.type_attr is not None and op_def.is_list_attr(arg.type_attr):
+        # A list of any types (list(type) attr): each value converts alone.
+        tensors = convert_n_to_tensor(values, None, arg.name, arg.is_ref)
+        attrs[arg.type_attr] = [t.dtype.base_dtype for t in tensors]
         return tensors
     dtype = arg.fixed_dtype or attrs.get(arg.type_attr)
-    tensor = convert_to_tensor(values, dtype, arg.name, arg.is_ref, default_dtype)
-    if arg.type_attr and arg.type_attr not in attrs:
-        if arg.type_attr in keywords and keywords[arg.type_attr] is not None:
-            raise TypeError("%s: should not specify inferred attr '%s'"
-                            % (op_def.name, arg.type_attr))
-        keywords.pop(arg.type_attr, None)
-        attrs[arg.type_attr] = tensor.dtype.base_dtype
-    return [tensor]
+    if arg.number_attr:
+        # N values of one type: the type of the first tensor among them.
+        if dtype is None:
+            dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
+        tensors = convert_n_to_tensor(values, dtype, arg.name, arg.is_ref, preferred)
+        attrs[arg.number_attr] = len(tensors)
+    else:
+        tensors = [convert_to_tensor(values, dtype, arg.name, arg.is_ref, preferred)]
+    if arg.type_attr is not None and arg.type_attr not in attrs:
+        attrs[arg.type_attr] = tensors[0].dtype.base_dtype
+    return tensors
 
 
 def _arg_dtypes(arg, attrs):

@@ -19,7 +19,6 @@ from . import summary
 from .data_flow_ops import FIFOQueue, QueueRunner, RandomShuffleQueue, add_queue_runner
 from .framework import (GraphKeys, constant, control_dependencies, convert_to_tensor,
                         name_scope)
-from .shape_inference import constant_value
 from .tensor_shape import as_shape
 from .variables import Variable
 
@@ -95,10 +94,14 @@ def _queue_shapes(tensor_list):
     return shapes
 
 
-def _enqueue(queue, tensor_list, threads, keep_input):
+def _keep_input():
+    """TF converts the batching functions' `keep_input=True` to a Const
+    (`shuffle_batch/Const`), then only looks at its value."""
+    return convert_to_tensor(True)
+
+
+def _enqueue(queue, tensor_list, threads):
     """One enqueue op, listed `threads` times in the queue's runner."""
-    if constant_value(keep_input) is None or not constant_value(keep_input).scalar():
-        raise NotImplementedError("keep_input other than the constant True")
     enqueue_ops = [queue.enqueue(tensor_list)] * threads
     add_queue_runner(QueueRunner(queue, enqueue_ops))
 
@@ -112,12 +115,12 @@ def shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, num_threads=
                   seed=None, shared_name=None, name=None):
     with name_scope(name, "shuffle_batch") as scope:
         tensor_list = _validate(tensors)
-        keep_input = convert_to_tensor(True)
+        _keep_input()
         queue = RandomShuffleQueue(capacity=capacity, min_after_dequeue=min_after_dequeue,
                                    seed=seed, dtypes=[t.dtype.base_dtype for t in tensor_list],
                                    shapes=_queue_shapes(tensor_list),
                                    shared_name=shared_name)
-        _enqueue(queue, tensor_list, num_threads, keep_input)
+        _enqueue(queue, tensor_list, num_threads)
         full = (math_ops.cast(math_ops.maximum(0, queue.size() - min_after_dequeue),
                               dtypes.float32)
                 * (1. / (capacity - min_after_dequeue)))
@@ -129,11 +132,11 @@ def shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, num_threads=
 def batch(tensors, batch_size, num_threads=1, capacity=32, shared_name=None, name=None):
     with name_scope(name, "batch") as scope:
         tensor_list = _validate(tensors)
-        keep_input = convert_to_tensor(True)
+        _keep_input()
         queue = FIFOQueue(capacity=capacity,
                           dtypes=[t.dtype.base_dtype for t in tensor_list],
                           shapes=_queue_shapes(tensor_list), shared_name=shared_name)
-        _enqueue(queue, tensor_list, num_threads, keep_input)
+        _enqueue(queue, tensor_list, num_threads)
         summary.scalar("fraction_of_%d_full" % capacity,
                        math_ops.cast(queue.size(), dtypes.float32) * (1. / capacity))
         return _dequeued(queue, batch_size, scope)

@@ -12,7 +12,7 @@ import collections
 import re
 
 from . import array_ops
-from .framework import apply_op, constant, convert_to_tensor, name_scope
+from .framework import Tensor, apply_op, constant, convert_to_tensor, name_scope
 from .tensor_shape import as_shape
 
 
@@ -31,7 +31,7 @@ class TFRecordReader:
 
     def read(self, queue, name=None):
         """(key, value): the next record's "file:index" and its bytes."""
-        queue_ref = queue if hasattr(queue, "op") else queue.queue_ref
+        queue_ref = queue if isinstance(queue, Tensor) else queue.queue_ref
         op = apply_op("ReaderReadV2", name=name, reader_handle=self.reader_ref,
                       queue_handle=queue_ref)
         return op.outputs[0], op.outputs[1]

@@ -49,7 +49,7 @@ def text_format(message, indent=0):
 def _scalar_text(value):
     if isinstance(value, Enum):
         return str(value)
-    if isinstance(value, type(True)):
+    if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
