@@ -106,11 +106,6 @@ def _enqueue(queue, tensor_list, threads):
     add_queue_runner(QueueRunner(queue, enqueue_ops))
 
 
-def _dequeued(queue, batch_size, name):
-    dequeued = queue.dequeue_many(batch_size, name=name)
-    return dequeued if isinstance(dequeued, list) else [dequeued]
-
-
 def shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, num_threads=1,
                   seed=None, shared_name=None, name=None):
     with name_scope(name, "shuffle_batch") as scope:
@@ -126,7 +121,8 @@ def shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, num_threads=
                 * (1. / (capacity - min_after_dequeue)))
         summary.scalar("fraction_over_%d_of_%d_full"
                        % (min_after_dequeue, capacity - min_after_dequeue), full)
-        return _dequeued(queue, batch_size, scope)
+        # One tensor in, one tensor out (not a list), as in TF 1.x.
+        return queue.dequeue_many(batch_size, name=scope)
 
 
 def batch(tensors, batch_size, num_threads=1, capacity=32, shared_name=None, name=None):
@@ -139,4 +135,5 @@ def batch(tensors, batch_size, num_threads=1, capacity=32, shared_name=None, nam
         _enqueue(queue, tensor_list, num_threads)
         summary.scalar("fraction_of_%d_full" % capacity,
                        math_ops.cast(queue.size(), dtypes.float32) * (1. / capacity))
-        return _dequeued(queue, batch_size, scope)
+        # One tensor in, one tensor out (not a list), as in TF 1.x.
+        return queue.dequeue_many(batch_size, name=scope)

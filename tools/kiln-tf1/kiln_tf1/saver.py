@@ -33,14 +33,16 @@ class Saver:
             filename = constant("model")
             save_tensor = self._add_save_ops(filename, saved)
             restore_op = self._add_restore_ops(filename, saved)
-        self.saver_def = [
+        fields = [
             ("filename_tensor_name", filename.name),
             ("save_tensor_name", save_tensor.name),
             ("restore_op_name", restore_op.name),
-            ("max_to_keep", max_to_keep),
+            ("max_to_keep", max_to_keep or 0),
             ("keep_checkpoint_every_n_hours", float(keep_checkpoint_every_n_hours)),
             ("version", Enum("V2")),
         ]
+        # proto3 text leaves out fields at their default (0).
+        self.saver_def = [(k, v) for k, v in fields if v != 0]
 
     @staticmethod
     def _add_save_ops(filename, saved):
