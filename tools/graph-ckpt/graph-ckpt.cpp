@@ -31,6 +31,8 @@ its latest checkpoint is used.
 Usage:
   graph-ckpt list PREFIX              one line per tensor: name dtype shape bytes
                                       (reads only P.index)
+  graph-ckpt list --offsets PREFIX    the same plus each tensor's shard and
+                                      byte offset in it
   graph-ckpt print PREFIX NAME        the tensor's values, numpy style
   graph-ckpt diff A B [--rtol R]      compare two checkpoints tensor by tensor;
                                       numbers match when |a-b| <= R*|b|
@@ -168,7 +170,7 @@ static double elementAt(const Tensor &p, int64_t i, int part) {
   }
 }
 
-static int cmdList(const std::string &arg) {
+static int cmdList(const std::string &arg, bool offsets) {
   auto r = openArg(arg);
   if (!r.ok())
     return fail(r.status());
@@ -181,9 +183,13 @@ static int cmdList(const std::string &arg) {
       return fail(e.status());
     std::string shape =
         e->unknownRank ? "<unknown>" : e->tensorShape().toString();
-    std::printf("%-*s  %-10s  %-16s  %lld\n", static_cast<int>(width),
+    std::printf("%-*s  %-10s  %-16s  %lld", static_cast<int>(width),
                 k.c_str(), dtypeNameFromEnum(e->dtype).c_str(), shape.c_str(),
                 static_cast<long long>(e->size));
+    if (offsets)
+      std::printf("  shard %d offset %lld", e->shardId,
+                  static_cast<long long>(e->offset));
+    std::printf("\n");
   }
   return 0;
 }
@@ -315,10 +321,12 @@ int main(int argc, char **argv) {
     return fail(
         errors::InvalidArgument(msg, " (run `graph-ckpt --help` for usage)"));
   };
+  if (cmd == "list" && args.size() == 3 && args[1] == "--offsets")
+    return cmdList(args[2], /*offsets=*/true);
   if (cmd == "list" || cmd == "verify") {
     if (args.size() != 2)
       return usageError("`" + cmd + "` takes one PREFIX");
-    return cmd == "list" ? cmdList(args[1]) : cmdVerify(args[1]);
+    return cmd == "list" ? cmdList(args[1], false) : cmdVerify(args[1]);
   }
   if (cmd == "print") {
     if (args.size() != 3)
