@@ -94,6 +94,19 @@ StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
   return double(correct) / double(test.count);
 }
 
+/// One predicted class per line, in test-set order.
+bool writePredictions(const std::string &path,
+                      const std::vector<int64_t> &predictions) {
+  FILE *f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    std::perror(path.c_str());
+    return false;
+  }
+  for (int64_t p : predictions)
+    std::fprintf(f, "%lld\n", static_cast<long long>(p));
+  return std::fclose(f) == 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -105,6 +118,7 @@ int main(int argc, char **argv) {
   // the seed trains on mnist.train, the other 55000.
   int64_t validationSize = 5000;
   bool predictOnly = false;
+  std::string predictionsPath; // --predictions: where to write them
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -122,17 +136,21 @@ int main(int argc, char **argv) {
       validationSize = std::stoll(next());
     else if (a == "--predict")
       predictOnly = true;
+    else if (a == "--predictions")
+      predictionsPath = next();
     else {
       std::fprintf(stderr,
                    "usage: mnist_mlp [--data DIR] [--ckpt-dir DIR] "
                    "[--logdir DIR] [--epochs N] [--batches-per-epoch K] "
-                   "[--validation-size N] [--predict]\n"
+                   "[--validation-size N] [--predict] [--predictions FILE]\n"
                    "Trains the S1 MLP on Fashion-MNIST (Debian's "
                    "dataset-fashion-mnist), saving a checkpoint per epoch\n"
                    "and logging loss and test accuracy for TensorBoard in "
                    "--logdir;\n"
                    "--predict restores the latest one and reports the test "
-                   "accuracy (S2).\n"
+                   "accuracy (S2);\n"
+                   "--predictions FILE writes the test-set predictions (of "
+                   "the last epoch trained, or of --predict).\n"
                    "Training uses the training images after the first "
                    "--validation-size (5000), as read_data_sets splits "
                    "them.\n");
@@ -161,16 +179,19 @@ int main(int argc, char **argv) {
     std::printf("%s\n", path.c_str());
     if (!check(model.restore(path), "restore"))
       return 1;
-    StatusOr<double> acc = accuracy(model, *test);
+    std::vector<int64_t> predictions;
+    StatusOr<double> acc = accuracy(model, *test, &predictions);
     if (!check(acc.status(), "predict"))
       return 1;
     std::printf("test accuracy: %.4f\n", *acc);
+    if (!predictionsPath.empty() &&
+        !writePredictions(predictionsPath, predictions))
+      return 1;
     return 0;
   }
 
-  StatusOr<Data> train =
-      load(dataDir, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-           validationSize);
+  StatusOr<Data> train = load(dataDir, "train-images-idx3-ubyte.gz",
+                              "train-labels-idx1-ubyte.gz", validationSize);
   if (!check(train.status(), "training set"))
     return 1;
   mkdir(ckptDir.c_str(), 0755);
@@ -215,8 +236,12 @@ int main(int argc, char **argv) {
     StatusOr<std::string> saved = model.save(ckptDir + "/model.ckpt", epoch);
     if (!check(saved.status(), "save"))
       return 1;
-    StatusOr<double> acc = accuracy(model, *test);
+    std::vector<int64_t> predictions;
+    StatusOr<double> acc = accuracy(model, *test, &predictions);
     if (!check(acc.status(), "predict"))
+      return 1;
+    if (!predictionsPath.empty() && epoch + 1 == epochs &&
+        !writePredictions(predictionsPath, predictions))
       return 1;
     double meanLoss = lossSum / std::max<int64_t>(batches, 1);
     if (!check((*writer)->addScalar("loss", float(meanLoss), epoch), "log") ||

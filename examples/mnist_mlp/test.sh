@@ -31,14 +31,18 @@ fi
 "$ckpt_tool" verify "$tmp/ckpt_dir/model.ckpt-1"
 acc=$(sed -n 's/^epoch 1: .*test accuracy \([0-9.]*\),.*/\1/p' <<<"$out")
 # Resume: the restarted run starts from the saved global_step.
-out2=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --logdir "$tmp/logs" --epochs 2 --batches-per-epoch 20)
+out2=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --logdir "$tmp/logs" --epochs 2 --batches-per-epoch 20 \
+  --predictions "$tmp/trained.txt")
 echo "$out2"
 grep -q '^Start from: 1$' <<<"$out2"
 # S2: restore the latest and predict.
-pred=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --predict)
+pred=$("$bin" --data "$data" --ckpt-dir "$tmp/ckpt_dir" --predict --predictions "$tmp/restored.txt")
 echo "$pred"
 acc2=$(sed -n 's/^epoch 1: .*test accuracy \([0-9.]*\),.*/\1/p' <<<"$out2")
 grep -q "^test accuracy: $acc2\$" <<<"$pred"
+# ... with the very same prediction for each of the 10000 test images.
+[ "$(wc -l <"$tmp/restored.txt")" -eq 10000 ]
+cmp "$tmp/trained.txt" "$tmp/restored.txt"
 echo "PASS (accuracy after the first run $acc, after resuming $acc2)"
 
 # Rotation: 7 epochs with max_to_keep=5 leave exactly 16 files (5 x .index,

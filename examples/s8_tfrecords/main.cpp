@@ -1,4 +1,5 @@
-//===- main.cpp - S8: train from TFRecords with the compiled input pipeline ===//
+//===- main.cpp - S8: train from TFRecords with the compiled input pipeline
+//===//
 //
 // run_training() of TF's fully_connected_reader.py, over the graph model.py
 // builds, compiled ahead of time into s8_graph.{o,h} (class
@@ -56,8 +57,7 @@ int main(int argc, char **argv) {
     std::perror(dataDir.c_str());
     return 1;
   }
-  StatusOr<std::unique_ptr<demo::S8Reader>> created =
-      demo::S8Reader::create();
+  StatusOr<std::unique_ptr<demo::S8Reader>> created = demo::S8Reader::create();
   if (!created.ok())
     return fail("model", created.status());
   demo::S8Reader &model = **created;
@@ -75,9 +75,9 @@ int main(int argc, char **argv) {
     st = model.train(&loss);
     if (!st.ok())
       break;
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     if (step % 100 == 0) {
       std::printf("Step %d: loss = %.2f (%.3f sec)\n", step,
                   *loss.data<float>(), secs);

@@ -19,6 +19,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ArchiveWriter.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -528,7 +529,25 @@ Status kiln::compileGraphAot(const std::string &graphPath,
                               llvm::CodeGenFileType::ObjectFile))
     return errors::Internal("LLVM cannot emit an object file for ", cpu);
   codegen.run(*llvmModule);
-  obj.flush();
+  obj.close();
+  if (obj.has_error())
+    return errors::Internal(objPath, ": ", obj.error().message());
+  if (options.staticLibrary) {
+    llvm::Expected<llvm::NewArchiveMember> member =
+        llvm::NewArchiveMember::getFile(objPath, /*Deterministic=*/true);
+    if (!member)
+      return errors::Internal(objPath, ": ",
+                              llvm::toString(member.takeError()));
+    std::vector<llvm::NewArchiveMember> members;
+    members.push_back(std::move(*member));
+    if (llvm::Error err = llvm::writeArchive(
+            options.outputPrefix + ".a", members,
+            llvm::SymtabWritingMode::NormalSymtab, llvm::object::Archive::K_GNU,
+            /*Deterministic=*/true,
+            /*Thin=*/false))
+      return errors::Internal(options.outputPrefix,
+                              ".a: ", llvm::toString(std::move(err)));
+  }
 
   std::string header = generateHeader(options, sigs, resources, saved, runners,
                                       symbolBase, graphPath);

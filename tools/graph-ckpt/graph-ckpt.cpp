@@ -183,8 +183,8 @@ static int cmdList(const std::string &arg, bool offsets) {
       return fail(e.status());
     std::string shape =
         e->unknownRank ? "<unknown>" : e->tensorShape().toString();
-    std::printf("%-*s  %-10s  %-16s  %lld", static_cast<int>(width),
-                k.c_str(), dtypeNameFromEnum(e->dtype).c_str(), shape.c_str(),
+    std::printf("%-*s  %-10s  %-16s  %lld", static_cast<int>(width), k.c_str(),
+                dtypeNameFromEnum(e->dtype).c_str(), shape.c_str(),
                 static_cast<long long>(e->size));
     if (offsets)
       std::printf("  shard %d offset %lld", e->shardId,

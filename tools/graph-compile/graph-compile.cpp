@@ -38,6 +38,7 @@ Options:
                         fed, outputs fetched; the method is named KEY)
   --class NAME          the C++ class (may be namespace-qualified: a::b::C)
   -o PREFIX             output prefix
+  --static-lib          also write PREFIX.a, a static library of PREFIX.o
   --target CPU          CPU to compile for: native (default), x86-64-v3,
                         x86-64-v4, or any LLVM CPU name
   --no-meta-signatures  do not add the MetaGraphDef's init and queue-runner
@@ -104,6 +105,8 @@ int main(int argc, char **argv) {
       options.outputPrefix = value();
     } else if (a == "--target") {
       options.targetCpu = value();
+    } else if (a == "--static-lib") {
+      options.staticLibrary = true;
     } else if (a == "--no-meta-signatures") {
       options.metaSignatures = false;
     } else if (a == "--prefix") {

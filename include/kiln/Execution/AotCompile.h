@@ -24,6 +24,8 @@ struct AotOptions {
   std::string className;
   /// Writes `<outputPrefix>.o` and `<outputPrefix>.h`.
   std::string outputPrefix;
+  /// Also writes `<outputPrefix>.a`, a static library holding the object.
+  bool staticLibrary = false;
   /// CPU to compile for: "" = this machine; "x86-64-v3"/"x86-64-v4" or any
   /// LLVM CPU name for portable builds.
   std::string targetCpu;

@@ -337,8 +337,8 @@ Status reshapeKernel(KernelContext &ctx) {
                                        unknown, " and ", i);
       unknown = static_cast<int64_t>(i);
     } else if (d < 0) {
-      return errors::InvalidArgument("Size ", i,
-                                     " must be non-negative, not ", d);
+      return errors::InvalidArgument("Size ", i, " must be non-negative, not ",
+                                     d);
     } else {
       known *= d;
     }
@@ -350,10 +350,9 @@ Status reshapeKernel(KernelContext &ctx) {
           " values, but the requested shape requires a multiple of ", known);
     (*dims)[static_cast<size_t>(unknown)] = in.numElements() / known;
   } else if (known != in.numElements()) {
-    return errors::InvalidArgument("Input to reshape is a tensor with ",
-                                   in.numElements(),
-                                   " values, but the requested shape has ",
-                                   known);
+    return errors::InvalidArgument(
+        "Input to reshape is a tensor with ", in.numElements(),
+        " values, but the requested shape has ", known);
   }
   StatusOr<Tensor> out = in.reshaped(TensorShape(*dims));
   if (!out.ok())
@@ -388,9 +387,9 @@ Status expandDimsKernel(KernelContext &ctx) {
 
 KernelOr squeezeKernel(const NodeAttrs &n) {
   StatusOr<std::vector<int64_t>> axes =
-      n.has("squeeze_dims") ? n.getIntList("squeeze_dims")
-                            : StatusOr<std::vector<int64_t>>(
-                                  std::vector<int64_t>());
+      n.has("squeeze_dims")
+          ? n.getIntList("squeeze_dims")
+          : StatusOr<std::vector<int64_t>>(std::vector<int64_t>());
   if (!axes.ok())
     return axes.status();
   std::vector<int64_t> squeeze = *axes;
@@ -411,8 +410,7 @@ KernelOr squeezeKernel(const NodeAttrs &n) {
       bool wanted = drop[static_cast<size_t>(i)];
       if (wanted && d != 1)
         return errors::InvalidArgument("Can not squeeze dim[", i,
-                                       "], expected a dimension of 1, got ",
-                                       d);
+                                       "], expected a dimension of 1, got ", d);
       if (squeeze.empty() ? d != 1 : !wanted)
         dims.push_back(d);
     }
@@ -440,8 +438,8 @@ KernelOr packKernel(const NodeAttrs &n) {
     int64_t rank = first.shape().rank();
     int64_t axis = axis0 < 0 ? axis0 + rank + 1 : axis0;
     if (axis < 0 || axis > rank)
-      return errors::InvalidArgument("axis = ", axis0, " not in [",
-                                     -rank - 1, ", ", rank + 1, ")");
+      return errors::InvalidArgument("axis = ", axis0, " not in [", -rank - 1,
+                                     ", ", rank + 1, ")");
     std::vector<int64_t> dims = first.shape().dims();
     int64_t n = static_cast<int64_t>(ctx.numInputs());
     dims.insert(dims.begin() + axis, n);
