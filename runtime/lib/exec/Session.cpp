@@ -129,9 +129,16 @@ void Session::closeQueues() { state_.closeAllQueues(); }
 
 StatusOr<HostKernel *> Session::kernel(std::string_view nodeDef,
                                        const NodeAttrs **attrs) {
-  std::lock_guard<std::mutex> lock(kernelsMu_);
-  std::string key(nodeDef);
-  auto it = kernels_.find(key);
+  {
+    std::shared_lock<std::shared_mutex> lock(kernelsMu_);
+    auto it = kernels_.find(nodeDef);
+    if (it != kernels_.end()) {
+      *attrs = &it->second->attrs;
+      return it->second->kernel.get();
+    }
+  }
+  std::unique_lock<std::shared_mutex> lock(kernelsMu_);
+  auto it = kernels_.find(nodeDef);
   if (it == kernels_.end()) {
     StatusOr<NodeAttrs> node = NodeAttrs::parse(nodeDef);
     if (!node.ok())
@@ -142,12 +149,14 @@ StatusOr<HostKernel *> Session::kernel(std::string_view nodeDef,
                                    "): the runtime has no kernel for op type ",
                                    node->op());
     auto built = std::make_unique<BuiltKernel>();
+    built->nodeDef.assign(nodeDef);
     built->attrs = std::move(*node);
     StatusOr<std::unique_ptr<HostKernel>> k = (*factory)(built->attrs);
     if (!k.ok())
       return k.status();
     built->kernel = std::move(*k);
-    it = kernels_.emplace(std::move(key), std::move(built)).first;
+    std::string_view key = built->nodeDef;
+    it = kernels_.emplace(key, std::move(built)).first;
   }
   *attrs = &it->second->attrs;
   return it->second->kernel.get();

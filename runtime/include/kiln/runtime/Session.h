@@ -24,6 +24,7 @@
 
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -152,11 +153,14 @@ private:
   std::vector<std::unique_ptr<RandomState>> randoms_;
   std::vector<std::shared_ptr<ReaderBase>> readers_;
   struct BuiltKernel {
+    std::string nodeDef; // the key's storage
     NodeAttrs attrs;
     std::unique_ptr<HostKernel> kernel;
   };
-  std::mutex kernelsMu_;
-  std::unordered_map<std::string, std::unique_ptr<BuiltKernel>> kernels_;
+  // Looked up on every kernel call, from several threads: readers share the
+  // lock and the lookup allocates nothing.
+  std::shared_mutex kernelsMu_;
+  std::unordered_map<std::string_view, std::unique_ptr<BuiltKernel>> kernels_;
 };
 
 } // namespace kiln
