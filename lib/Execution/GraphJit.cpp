@@ -175,6 +175,7 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   KILN_RT(kiln_rt_arg_slot);
   KILN_RT(kiln_rt_kernel);
   KILN_RT(kiln_rt_check_labels);
+  KILN_RT(kiln_rt_check_reshape);
   KILN_RT(kiln_rt_feed);
   KILN_RT(kiln_rt_data);
   KILN_RT(kiln_rt_bytes);
@@ -296,10 +297,13 @@ GraphJit::get(const std::vector<std::string> &feeds,
   spec.fetches = fetches;
   spec.targets = targets;
   std::string key = spec.str();
-  // Specialized on the fed shapes.
+  // Specialized on the fed shapes; without specialization only on the fed
+  // ranks (which a feed of undeclared shape needs).
   if (feedValues)
     for (const Tensor &t : *feedValues)
-      key += " " + t.shape().toString();
+      key += " " + (options_.specializeFeeds
+                        ? t.shape().toString()
+                        : "rank " + std::to_string(t.shape().rank()));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = compiled_.find(key);
   if (it != compiled_.end())
@@ -324,7 +328,11 @@ GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
   spec.targets = targets;
   if (feedValues)
     for (const Tensor &t : *feedValues)
-      spec.feedShapes.push_back(t.shape().dims());
+      spec.feedShapes.push_back(
+          options_.specializeFeeds
+              ? t.shape().dims()
+              : std::vector<int64_t>(static_cast<size_t>(t.shape().rank()),
+                                     -1));
   FailureOr<func::FuncOp> fn = buildSessionFunction(graph, spec, *module);
   if (failed(fn))
     return errors.status("building the session function failed");

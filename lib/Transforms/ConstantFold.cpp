@@ -279,6 +279,55 @@ std::optional<SmallVector<Value64>> broadcastGradientArgs(const Value64 &a,
   return SmallVector<Value64>{r0, r1};
 }
 
+/// The dims a shape vector holds, -1 where only the run knows them: a
+/// constant, or `Shape` of a ranked tensor.
+std::optional<Value64> shapeDims(Value v) {
+  if (std::optional<Value64> c = readConst(v))
+    return c;
+  Operation *def = v.getDefiningOp();
+  if (!def || !isNode(def) || getNodeOpType(def) != "Shape")
+    return std::nullopt;
+  auto in = dyn_cast<RankedTensorType>(getDataOperands(def)[0].getType());
+  if (!in)
+    return std::nullopt;
+  Value64 out;
+  out.shape = {in.getRank()};
+  for (int64_t d : in.getShape())
+    out.i.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return out;
+}
+
+/// BroadcastGradientArgs of shapes with dims unknown at compile time, where
+/// the reduction axes do not depend on them: two unknown dims at the same
+/// position are equal (compiled broadcasting requires it: the forward op
+/// failed otherwise), an unknown dim against a known 1 is reduced on the
+/// 1's side. Summing over a size-1 axis, which TF also does where both are
+/// 1, is left out: the Reshape after the Sum makes it the same. An unknown
+/// dim against a known one > 1 depends on the run: not folded.
+std::optional<SmallVector<Value64>>
+symbolicBroadcastGradientArgs(const Value64 &a, const Value64 &b) {
+  size_t r = std::max(a.i.size(), b.i.size());
+  auto dimAt = [&](const Value64 &v, size_t k) {
+    size_t off = r - v.i.size();
+    return k < off ? int64_t(1) : v.i[k - off];
+  };
+  Value64 r0, r1;
+  for (size_t k = 0; k < r; ++k) {
+    int64_t x = dimAt(a, k), y = dimAt(b, k);
+    if (x == y)
+      continue; // equal, or both unknown
+    if (x == 1)
+      r0.i.push_back(int64_t(k));
+    else if (y == 1)
+      r1.i.push_back(int64_t(k));
+    else
+      return std::nullopt; // unknown vs. > 1, or an error at run time
+  }
+  r0.shape = {int64_t(r0.i.size())};
+  r1.shape = {int64_t(r1.i.size())};
+  return SmallVector<Value64>{r0, r1};
+}
+
 struct ConstantFolder {
   int64_t maxElements;
 
@@ -287,9 +336,13 @@ struct ConstantFolder {
     auto data = getDataOperands(op);
     if (type == "BroadcastGradientArgs") {
       std::optional<Value64> a = readConst(data[0]), b = readConst(data[1]);
-      if (!a || !b)
+      if (a && b)
+        return broadcastGradientArgs(*a, *b);
+      a = shapeDims(data[0]);
+      b = shapeDims(data[1]);
+      if (!a || !b || a->isFloat || b->isFloat)
         return std::nullopt;
-      return broadcastGradientArgs(*a, *b);
+      return symbolicBroadcastGradientArgs(*a, *b);
     }
     if (getDataResults(op).size() != 1)
       return std::nullopt;

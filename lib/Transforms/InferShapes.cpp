@@ -325,8 +325,17 @@ Inference infer(Operation *op) {
     return one(Shape::of({}));
   if (t == "Reshape") {
     std::optional<SmallVector<int64_t>> target = constInts(in[1]);
-    if (!target)
+    if (!target) {
+      // To the shape of another tensor (gradients restoring a shape): that
+      // tensor's shape; otherwise the rank, from the shape vector's length.
+      Operation *def = in[1].getDefiningOp();
+      if (def && isNode(def) && getNodeOpType(def) == "Shape")
+        return one(shapeOf(getDataOperands(def)[0]));
+      Shape target = shapeOf(in[1]);
+      if (target.ranked && target.dims.size() == 1 && target.dims[0] >= 0)
+        return one(Shape::of(SmallVector<int64_t>(target.dims[0], -1)));
       return one(Shape::unknown());
+    }
     Shape src = shapeOf(in[0]);
     Shape out = Shape::of(*target);
     int unknown = -1;

@@ -56,6 +56,9 @@ Options (applied in command-line order, between runs):
   --tags a,b             SavedModel tag set
   --keep-going           continue after a failed run (exit code stays 1)
   --verbose              say what is compiled and how long it took
+  --no-specialize        compile each run once for the shapes the graph
+                         declares (open dims, e.g. the batch, stay open)
+                         instead of once per fed shape
   --op-library LIB       load custom op kernels (not supported yet)
 
 Example (S7):
@@ -480,6 +483,8 @@ int main(int argc, char **argv) {
       keepGoing = true;
     } else if (a == "--verbose") {
       options.verbose = true;
+    } else if (a == "--no-specialize") {
+      options.specializeFeeds = false;
     } else if (a == "--op-library") {
       printError(errors::Unimplemented("--op-library ", value("--op-library"),
                                        ": custom op libraries are not "

@@ -42,6 +42,10 @@ struct JitOptions {
   unsigned optLevel = 2;
   /// Print each compiled signature's timing to stderr.
   bool verbose = false;
+  /// Compile each signature once for the shapes the graph declares (dims it
+  /// leaves open stay open, e.g. any batch size) instead of once per fed
+  /// shape.
+  bool specializeFeeds = true;
 };
 
 class GraphJit : public SignatureProvider {

@@ -109,31 +109,59 @@ LogicalResult lowerReshape(NodeLowering &l, Operation *op) {
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
   if (failed(x) || failed(shape) || failed(out))
     return failure();
-  // Sizes from the shape input; a -1 takes what is left of the elements.
-  SmallVector<Value> sizes;
+  auto in = cast<RankedTensorType>(x->getType());
+  if (in.hasStaticShape() && out->hasStaticShape()) {
+    // Shape inference checked the element counts.
+    SmallVector<Value> sizes;
+    for (int64_t d : out->getShape())
+      sizes.push_back(l.index(d));
+    l.setTensor(op, 0, reshapeTensor(l, *x, *out, sizes));
+    return success();
+  }
+  // Sizes from the shape input, read at run time where the compiler does
+  // not know them; a -1 takes what is left of the elements.
+  Value total = l.index(1);
+  for (Value s : sizesOf(l, *x))
+    total = l.b.create<arith::MulIOp>(l.loc(), total, s);
+  SmallVector<Value> sizes, isRest;
   Value known = l.index(1);
-  int64_t unknownAt = -1;
   for (int64_t d = 0; d < out->getRank(); ++d) {
     if (!out->isDynamicDim(d)) {
       sizes.push_back(l.index(out->getDimSize(d)));
+      isRest.push_back(Value());
       known = l.b.create<arith::MulIOp>(l.loc(), known, sizes.back());
       continue;
     }
     Value s = toIndex(l, l.b.create<tensor::ExtractOp>(l.loc(), *shape,
                                                        ValueRange{l.index(d)}));
+    Value rest = l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::slt,
+                                           s, l.index(0));
     sizes.push_back(s);
-    std::optional<SmallVector<int64_t>> c = l.constInts(op, 1);
-    if (c && d < static_cast<int64_t>(c->size()) && (*c)[d] == -1)
-      unknownAt = d;
-    else
-      known = l.b.create<arith::MulIOp>(l.loc(), known, s);
+    isRest.push_back(rest);
+    known = l.b.create<arith::MulIOp>(
+        l.loc(), known,
+        l.b.create<arith::SelectOp>(l.loc(), rest, l.index(1), s));
   }
-  if (unknownAt >= 0) {
-    Value total = l.index(1);
-    for (Value s : sizesOf(l, *x))
-      total = l.b.create<arith::MulIOp>(l.loc(), total, s);
-    sizes[unknownAt] = l.b.create<arith::DivUIOp>(l.loc(), total, known);
+  // total / known, 0 when nothing is known to divide by.
+  Value nonZero = l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::ne,
+                                            known, l.index(0));
+  Value safeKnown =
+      l.b.create<arith::SelectOp>(l.loc(), nonZero, known, l.index(1));
+  Value restSize = l.b.create<arith::SelectOp>(
+      l.loc(), nonZero, l.b.create<arith::DivUIOp>(l.loc(), total, safeKnown),
+      l.index(0));
+  Value requested = l.index(1);
+  for (auto [d, rest] : llvm::enumerate(isRest)) {
+    if (rest)
+      sizes[d] = l.b.create<arith::SelectOp>(l.loc(), rest, restSize, sizes[d]);
+    requested = l.b.create<arith::MulIOp>(l.loc(), requested, sizes[d]);
   }
+  // TF's InvalidArgument when the counts differ (nothing is viewed then).
+  auto asI64 = [&](Value v) {
+    return l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), v);
+  };
+  l.guardNonZero(l.callRuntime("kiln_rt_check_reshape", l.b.getI32Type(),
+                               {asI64(total), asI64(requested)}));
   l.setTensor(op, 0, reshapeTensor(l, *x, *out, sizes));
   return success();
 }
@@ -279,8 +307,25 @@ LogicalResult lowerTile(NodeLowering &l, Operation *op) {
   if (failed(x) || failed(out))
     return failure();
   auto in = cast<RankedTensorType>(x->getType());
-  if (!multiples || !in.hasStaticShape() || !out->hasStaticShape())
-    return l.unsupported(op, "Tile needs constant multiples and static shapes");
+  if (!in.hasStaticShape() || (!multiples && out->hasStaticShape()))
+    return l.unsupported(op, "Tile needs a static input shape");
+  // Output dims the compiler does not know: in_dim * multiples[d], read
+  // from the multiples at run time (e.g. Mean's gradient over a batch).
+  SmallVector<Value> dynSizes;
+  if (!out->hasStaticShape()) {
+    FailureOr<Value> m = l.tensor(op, 1);
+    if (failed(m))
+      return failure();
+    for (int64_t d = 0; d < out->getRank(); ++d) {
+      if (!out->isDynamicDim(d))
+        continue;
+      Value k =
+          l.b.create<tensor::ExtractOp>(l.loc(), *m, ValueRange{l.index(d)});
+      k = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getIndexType(), k);
+      dynSizes.push_back(
+          l.b.create<arith::MulIOp>(l.loc(), k, l.index(in.getDimSize(d))));
+    }
+  }
   // out[i] = in[i mod in_dim] along every dim.
   MLIRContext *ctx = l.b.getContext();
   SmallVector<AffineExpr> exprs;
@@ -290,7 +335,7 @@ LogicalResult lowerTile(NodeLowering &l, Operation *op) {
                               l.b.getMultiDimIdentityMap(in.getRank())};
   SmallVector<utils::IteratorType> iters(in.getRank(),
                                          utils::IteratorType::parallel);
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, ValueRange{});
+  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dynSizes);
   l.setTensor(op, 0,
               l.b.create<linalg::GenericOp>(
                      l.loc(), TypeRange{*out}, ValueRange{*x}, ValueRange{init},

@@ -377,6 +377,16 @@ int32_t kiln_rt_check_labels(KilnCall *call, int64_t numClasses) {
   return 1;
 }
 
+int32_t kiln_rt_check_reshape(KilnCall *call, int64_t total,
+                              int64_t requested) {
+  if (total == requested)
+    return 1;
+  fail(call, errors::InvalidArgument(
+                 "Input to reshape is a tensor with ", total,
+                 " values, but the requested shape has ", requested));
+  return 0;
+}
+
 int32_t kiln_rt_incompatible_shapes(KilnCall *call, int64_t a, int64_t b) {
   fail(call,
        errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [", b, "]"));

@@ -7,7 +7,7 @@ deterministic given the initial weights, which graph-run writes out after
 `init`. Checks: new weights within 1e-5 of NumPy's relative to the weights' scale,
 and the updates themselves (new - old) within 1e-3 of the largest update
 plus float32 rounding at the weights' scale.
-Usage: s1_train_step.py GRAPH_RUN META TMPDIR
+Usage: s1_train_step.py GRAPH_RUN META TMPDIR [GRAPH_RUN_FLAG...]
 """
 import os
 import subprocess
@@ -16,6 +16,7 @@ import sys
 import numpy as np
 
 graph_run, meta, tmp = sys.argv[1:4]
+flags = sys.argv[4:]
 os.makedirs(tmp, exist_ok=True)
 rng = np.random.default_rng(7)
 batch = 16
@@ -31,7 +32,7 @@ hyper = "RMSProp/learning_rate,RMSProp/decay,RMSProp/momentum,RMSProp/epsilon"
 feeds = ("feed=Placeholder=@{0}/x.npy feed=Placeholder_1=@{0}/y.npy "
          "feed=Placeholder_2=1 feed=Placeholder_3=1").format(tmp)
 r = subprocess.run(
-    [graph_run, meta, "--output-dir", before, "--run", "target=init",
+    [graph_run, meta] + flags + ["--output-dir", before, "--run", "target=init",
      "--run", "fetch=" + weights + "," + hyper,
      "--run", feeds + " fetch=Mean target=RMSProp",
      "--output-dir", after, "--run", "fetch=" + weights],

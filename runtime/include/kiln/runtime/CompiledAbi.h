@@ -117,6 +117,11 @@ int64_t kiln_rt_merge_summary(kiln::KilnCall *call, int64_t n);
 /// [0, numClasses): 1 if so, else 0 with TF's InvalidArgument "Received a
 /// label value of ..." (SparseSoftmaxCrossEntropyWithLogits).
 int32_t kiln_rt_check_labels(kiln::KilnCall *call, int64_t numClasses);
+/// 1 when a Reshape of `total` elements to a shape of `requested` elements
+/// is possible, else 0 with TF's InvalidArgument "Input to reshape is a
+/// tensor with N values, but the requested shape has M".
+int32_t kiln_rt_check_reshape(kiln::KilnCall *call, int64_t total,
+                              int64_t requested);
 /// Records InvalidArgument "Incompatible shapes: [a] vs. [b]" for the
 /// broadcast of dims `a` and `b` of node `nodeName` (a NUL-terminated
 /// string in the compiled code). Returns 0.
