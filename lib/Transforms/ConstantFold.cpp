@@ -250,9 +250,15 @@ std::optional<Value64> reduceConst(const Value64 &in, ArrayRef<int64_t> axes,
 }
 
 /// TF's BroadcastGradientArgs: for shapes s0, s1, the axes each input's
-/// gradient must be summed over.
-std::optional<SmallVector<Value64>> broadcastGradientArgs(const Value64 &a,
-                                                          const Value64 &b) {
+/// gradient must be summed over. Dims may be -1 (known only at run time)
+/// where `symbolic`: two unknown dims at the same position are equal
+/// (compiled broadcasting requires it: the forward op failed otherwise), an
+/// unknown dim against a known 1 is reduced on the 1's side, and the axes
+/// where both are 1, which TF sums over too, are left out (the Reshape
+/// after the Sum makes that the same). An unknown dim against a known one
+/// > 1 depends on the run: not folded.
+std::optional<SmallVector<Value64>>
+broadcastGradientArgs(const Value64 &a, const Value64 &b, bool symbolic) {
   if (a.isFloat || b.isFloat)
     return std::nullopt;
   size_t r = std::max(a.i.size(), b.i.size());
@@ -263,16 +269,19 @@ std::optional<SmallVector<Value64>> broadcastGradientArgs(const Value64 &a,
   Value64 r0, r1;
   for (size_t k = 0; k < r; ++k) {
     int64_t x = dimAt(a, k), y = dimAt(b, k);
-    if (x != y && x != 1 && y != 1)
-      return std::nullopt; // an error at run time
-    if (x == 1 && y != 1)
-      r0.i.push_back(int64_t(k));
-    else if (y == 1 && x != 1)
-      r1.i.push_back(int64_t(k));
-    else if (x == 1 && y == 1) {
-      r0.i.push_back(int64_t(k));
-      r1.i.push_back(int64_t(k));
+    if (x == y) {
+      if (x == 1 && !symbolic) {
+        r0.i.push_back(int64_t(k));
+        r1.i.push_back(int64_t(k));
+      }
+      continue;
     }
+    if (x == 1)
+      r0.i.push_back(int64_t(k));
+    else if (y == 1)
+      r1.i.push_back(int64_t(k));
+    else
+      return std::nullopt; // an error at run time, or unknown vs. > 1
   }
   r0.shape = {int64_t(r0.i.size())};
   r1.shape = {int64_t(r1.i.size())};
@@ -297,37 +306,6 @@ std::optional<Value64> shapeDims(Value v) {
   return out;
 }
 
-/// BroadcastGradientArgs of shapes with dims unknown at compile time, where
-/// the reduction axes do not depend on them: two unknown dims at the same
-/// position are equal (compiled broadcasting requires it: the forward op
-/// failed otherwise), an unknown dim against a known 1 is reduced on the
-/// 1's side. Summing over a size-1 axis, which TF also does where both are
-/// 1, is left out: the Reshape after the Sum makes it the same. An unknown
-/// dim against a known one > 1 depends on the run: not folded.
-std::optional<SmallVector<Value64>>
-symbolicBroadcastGradientArgs(const Value64 &a, const Value64 &b) {
-  size_t r = std::max(a.i.size(), b.i.size());
-  auto dimAt = [&](const Value64 &v, size_t k) {
-    size_t off = r - v.i.size();
-    return k < off ? int64_t(1) : v.i[k - off];
-  };
-  Value64 r0, r1;
-  for (size_t k = 0; k < r; ++k) {
-    int64_t x = dimAt(a, k), y = dimAt(b, k);
-    if (x == y)
-      continue; // equal, or both unknown
-    if (x == 1)
-      r0.i.push_back(int64_t(k));
-    else if (y == 1)
-      r1.i.push_back(int64_t(k));
-    else
-      return std::nullopt; // unknown vs. > 1, or an error at run time
-  }
-  r0.shape = {int64_t(r0.i.size())};
-  r1.shape = {int64_t(r1.i.size())};
-  return SmallVector<Value64>{r0, r1};
-}
-
 struct ConstantFolder {
   int64_t maxElements;
 
@@ -337,12 +315,12 @@ struct ConstantFolder {
     if (type == "BroadcastGradientArgs") {
       std::optional<Value64> a = readConst(data[0]), b = readConst(data[1]);
       if (a && b)
-        return broadcastGradientArgs(*a, *b);
+        return broadcastGradientArgs(*a, *b, /*symbolic=*/false);
       a = shapeDims(data[0]);
       b = shapeDims(data[1]);
-      if (!a || !b || a->isFloat || b->isFloat)
+      if (!a || !b)
         return std::nullopt;
-      return symbolicBroadcastGradientArgs(*a, *b);
+      return broadcastGradientArgs(*a, *b, /*symbolic=*/true);
     }
     if (getDataResults(op).size() != 1)
       return std::nullopt;

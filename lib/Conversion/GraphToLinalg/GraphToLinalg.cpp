@@ -353,6 +353,39 @@ Value NodeLowering::importValue(Value idx, RankedTensorType type,
   return isBool ? convertBools(b, loc(), t, /*toBytes=*/false) : t;
 }
 
+FailureOr<SmallVector<RankedTensorType>>
+NodeLowering::runtimeResultTypes(Operation *op) {
+  SmallVector<RankedTensorType> types;
+  for (Value r : getDataResults(op)) {
+    auto ranked = dyn_cast<RankedTensorType>(r.getType());
+    if (!ranked || !loweredElementType(graphElementType(r))) {
+      types.push_back(nullptr);
+      continue;
+    }
+    FailureOr<RankedTensorType> type = loweredType(op, r.getType());
+    if (failed(type))
+      return failure();
+    types.push_back(*type);
+  }
+  return types;
+}
+
+void NodeLowering::setRuntimeResults(Operation *op, Value first,
+                                     ArrayRef<RankedTensorType> types,
+                                     int64_t slot) {
+  for (auto [k, type] : llvm::enumerate(types)) {
+    Value idx =
+        b.create<arith::AddIOp>(loc(), first, i64(static_cast<int64_t>(k)));
+    if (!type) {
+      setOpaque(op, k, idx);
+      continue;
+    }
+    checkShape(idx, type, slot);
+    setTensor(op, k,
+              importValue(idx, type, graphElementType(op->getResult(k))));
+  }
+}
+
 Value NodeLowering::constantBytes(StringRef symPrefix, StringRef bytes) {
   std::string data = bytes.str();
   if (data.empty())

@@ -70,19 +70,9 @@ LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
   }
   // Types of the results first, so an unsupported one fails before any
   // code for the node is emitted.
-  auto results = getDataResults(op);
-  SmallVector<RankedTensorType> types;
-  for (Value r : results) {
-    auto ranked = dyn_cast<RankedTensorType>(r.getType());
-    if (!ranked || !loweredElementType(NodeLowering::graphElementType(r))) {
-      types.push_back(nullptr);
-      continue;
-    }
-    FailureOr<RankedTensorType> type = l.loweredType(op, r.getType());
-    if (failed(type))
-      return failure();
-    types.push_back(*type);
-  }
+  FailureOr<SmallVector<RankedTensorType>> types = l.runtimeResultTypes(op);
+  if (failed(types))
+    return failure();
   std::optional<int64_t> own;
   if (isResourceNode(op)) {
     FailureOr<int64_t> slot = l.slotOfNode(op);
@@ -94,21 +84,10 @@ LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
   Value first = l.callRuntime("kiln_rt_kernel", l.b.getI64Type(),
                               {ptr, l.i64(static_cast<int64_t>(bytes.size())),
                                l.i64(static_cast<int64_t>(operands.size())),
-                               l.i64(static_cast<int64_t>(results.size())),
+                               l.i64(static_cast<int64_t>(types->size())),
                                l.i64(own.value_or(-1))});
   l.guardNonNegative(first);
-  for (auto [k, type] : llvm::enumerate(types)) {
-    Value idx = l.b.create<arith::AddIOp>(l.loc(), first,
-                                          l.i64(static_cast<int64_t>(k)));
-    if (!type) {
-      l.setOpaque(op, k, idx);
-      continue;
-    }
-    l.checkShape(idx, type, /*slot=*/-1);
-    l.setTensor(
-        op, k,
-        l.importValue(idx, type, NodeLowering::graphElementType(results[k])));
-  }
+  l.setRuntimeResults(op, first, *types, /*slot=*/-1);
   return success();
 }
 

@@ -124,6 +124,17 @@ public:
   /// The address (i64) of `bytes` in a private constant global named
   /// `<symPrefix>_<n>` (string constants, NodeDefs of kernel calls).
   mlir::Value constantBytes(llvm::StringRef symPrefix, llvm::StringRef bytes);
+  /// The lowered types of `op`'s data results as the runtime hands them
+  /// back: null where a result stays a runtime value (unknown rank, or a
+  /// dtype the compiled code has no form for, e.g. strings).
+  mlir::FailureOr<llvm::SmallVector<mlir::RankedTensorType>>
+  runtimeResultTypes(mlir::Operation *op);
+  /// Sets `op`'s data results from the consecutive frame values starting at
+  /// `first`: tensors viewed in place and checked against `types` (errors
+  /// name resource `slot`, or the last kernel when -1), or runtime values.
+  void setRuntimeResults(mlir::Operation *op, mlir::Value first,
+                         llvm::ArrayRef<mlir::RankedTensorType> types,
+                         int64_t slot);
   /// The bytes of frame value `index` as a memref<?xi8> (not owned).
   mlir::Value runtimeBytes(mlir::Value index);
   /// Checks, at run time, that value `index` has the static dims of `type`

@@ -92,35 +92,16 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
     n = l.b.create<tensor::ExtractOp>(l.loc(), *count, ValueRange{});
     n = l.b.create<arith::ExtSIOp>(l.loc(), l.b.getI64Type(), n);
   }
-  // Components of unknown rank stay opaque (fetch or enqueue them only).
-  SmallVector<RankedTensorType> types;
-  for (unsigned k = 0; k < getDataResults(op).size(); ++k) {
-    if (!isa<RankedTensorType>(op->getResult(k).getType())) {
-      types.push_back(nullptr);
-      continue;
-    }
-    FailureOr<RankedTensorType> type = l.resultType(op, k);
-    if (failed(type))
-      return failure();
-    types.push_back(*type);
-  }
+  // Components of unknown rank (or strings) stay runtime values: fetch or
+  // enqueue them only.
+  FailureOr<SmallVector<RankedTensorType>> types = l.runtimeResultTypes(op);
+  if (failed(types))
+    return failure();
   Value first = l.callRuntime("kiln_rt_dequeue", l.b.getI64Type(),
                               {l.i64(*slot), l.i32(static_cast<int32_t>(mode)),
                                n, l.i64(intAttrOf(op, "timeout_ms", -1))});
   l.guardNonNegative(first);
-  for (auto [k, type] : llvm::enumerate(types)) {
-    Value idx = l.b.create<arith::AddIOp>(l.loc(), first,
-                                          l.i64(static_cast<int64_t>(k)));
-    if (!type) {
-      l.setOpaque(op, k, idx);
-      continue;
-    }
-    l.checkShape(idx, type, *slot);
-    l.setTensor(
-        op, k,
-        l.importValue(idx, type,
-                      NodeLowering::graphElementType(op->getResult(k))));
-  }
+  l.setRuntimeResults(op, first, *types, *slot);
   return success();
 }
 

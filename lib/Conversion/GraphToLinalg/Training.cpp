@@ -99,6 +99,36 @@ Value column(NodeLowering &l, Value v) {
   return reshapeTensor(l, v, outType, sizes);
 }
 
+/// The shared start of both softmax cross-entropies over logits [B, C]:
+/// shifted = x - max_j x (per row) and e = exp(shifted).
+LogicalResult shiftedExp(NodeLowering &l, Operation *op, Value logits,
+                         Value &shifted, Value &e) {
+  auto t = cast<RankedTensorType>(logits.getType());
+  Type elem = t.getElementType();
+  double inf = std::numeric_limits<double>::infinity();
+  Value m = column(
+      l,
+      reduceTensor(l, logits, {1}, fconst(l.b, l.loc(), elem, -inf),
+                   [](OpBuilder &b, Location loc, Value v, Value a) {
+                     return b.create<arith::MaximumFOp>(loc, v, a).getResult();
+                   }));
+  FailureOr<Value> s = l.elementwise(
+      op, {logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
+        return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
+      });
+  if (failed(s))
+    return failure();
+  FailureOr<Value> ex =
+      l.elementwise(op, {*s}, t, [](OpBuilder &b, Location loc, ValueRange v) {
+        return b.create<math::ExpOp>(loc, v[0]).getResult();
+      });
+  if (failed(ex))
+    return failure();
+  shifted = *s;
+  e = *ex;
+  return success();
+}
+
 LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   FailureOr<Value> logits = l.tensor(op, 0), labels = l.tensor(op, 1);
   FailureOr<RankedTensorType> lossType = l.resultType(op, 0),
@@ -110,34 +140,18 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   if (t.getRank() != 2)
     return l.unsupported(op, "logits must be 2-D [batch, classes]");
   Type elem = t.getElementType();
-  double inf = std::numeric_limits<double>::infinity();
-  // max, shifted = x - max, sum(exp(shifted)), log-softmax = shifted - log(s)
-  Value m = column(
-      l,
-      reduceTensor(l, *logits, {1}, fconst(l.b, l.loc(), elem, -inf),
-                   [](OpBuilder &b, Location loc, Value v, Value a) {
-                     return b.create<arith::MaximumFOp>(loc, v, a).getResult();
-                   }));
-  FailureOr<Value> shifted = l.elementwise(
-      op, {*logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
-        return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
-      });
-  if (failed(shifted))
-    return failure();
-  FailureOr<Value> e = l.elementwise(
-      op, {*shifted}, t, [](OpBuilder &b, Location loc, ValueRange v) {
-        return b.create<math::ExpOp>(loc, v[0]).getResult();
-      });
-  if (failed(e))
+  // shifted = x - max, sum(exp(shifted)), log-softmax = shifted - log(s)
+  Value shifted, e;
+  if (failed(shiftedExp(l, op, *logits, shifted, e)))
     return failure();
   Value s = column(
-      l, reduceTensor(l, *e, {1}, fconst(l.b, l.loc(), elem, 0),
+      l, reduceTensor(l, e, {1}, fconst(l.b, l.loc(), elem, 0),
                       [](OpBuilder &b, Location loc, Value v, Value a) {
                         return b.create<arith::AddFOp>(loc, v, a).getResult();
                       }));
   // loss = sum(labels * (log(s) - shifted)) per row
   FailureOr<Value> terms = l.elementwise(
-      op, {*labels, *shifted, s}, t,
+      op, {*labels, shifted, s}, t,
       [](OpBuilder &b, Location loc, ValueRange v) {
         Value nls = b.create<arith::SubFOp>(
             loc, b.create<math::LogOp>(loc, v[2]), v[1]);
@@ -154,7 +168,7 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
     loss = l.b.create<tensor::CastOp>(l.loc(), *lossType, loss);
   // backprop = softmax - labels
   FailureOr<Value> backprop = l.elementwise(
-      op, {*e, s, *labels}, *backpropType,
+      op, {e, s, *labels}, *backpropType,
       [](OpBuilder &b, Location loc, ValueRange v) {
         return b
             .create<arith::SubFOp>(
@@ -190,29 +204,13 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
                     {l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
                                                     l.dim(*logits, 1))}));
   Type elem = t.getElementType();
-  double inf = std::numeric_limits<double>::infinity();
   auto add = [](OpBuilder &b, Location loc, Value v, Value a) {
     return b.create<arith::AddFOp>(loc, v, a).getResult();
   };
-  Value m = column(
-      l,
-      reduceTensor(l, *logits, {1}, fconst(l.b, l.loc(), elem, -inf),
-                   [](OpBuilder &b, Location loc, Value v, Value a) {
-                     return b.create<arith::MaximumFOp>(loc, v, a).getResult();
-                   }));
-  FailureOr<Value> shifted = l.elementwise(
-      op, {*logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
-        return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
-      });
-  if (failed(shifted))
+  Value shifted, e;
+  if (failed(shiftedExp(l, op, *logits, shifted, e)))
     return failure();
-  FailureOr<Value> e = l.elementwise(
-      op, {*shifted}, t, [](OpBuilder &b, Location loc, ValueRange v) {
-        return b.create<math::ExpOp>(loc, v[0]).getResult();
-      });
-  if (failed(e))
-    return failure();
-  Value sumRow = reduceTensor(l, *e, {1}, fconst(l.b, l.loc(), elem, 0), add);
+  Value sumRow = reduceTensor(l, e, {1}, fconst(l.b, l.loc(), elem, 0), add);
   Value labelCol = column(l, *labels);
   // Whether column j is the row's label, inside a generic over [B, C].
   auto isLabel = [](OpBuilder &b, Location loc, Value label) {
@@ -221,7 +219,7 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, j, lab);
   };
   FailureOr<Value> picked = l.elementwise(
-      op, {*shifted, labelCol}, t,
+      op, {shifted, labelCol}, t,
       [&](OpBuilder &b, Location loc, ValueRange v) {
         return b
             .create<arith::SelectOp>(loc, isLabel(b, loc, v[1]), v[0],
@@ -242,7 +240,7 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   if (failed(loss))
     return failure();
   FailureOr<Value> backprop =
-      l.elementwise(op, {*e, column(l, sumRow), labelCol}, *backpropType,
+      l.elementwise(op, {e, column(l, sumRow), labelCol}, *backpropType,
                     [&](OpBuilder &b, Location loc, ValueRange v) {
                       Value p = b.create<arith::DivFOp>(loc, v[0], v[1]);
                       Value one = b.create<arith::SelectOp>(

@@ -49,16 +49,27 @@ Status checkStringScalar(const KernelContext &ctx, size_t i, const char *what) {
 
 //===--- Readers ---------------------------------------------------------===//
 
+/// The reader (input 0) and work queue (input 1) of a read op.
+Status readerAndQueue(const KernelContext &ctx, ReaderBase **reader,
+                      Queue **queue) {
+  StatusOr<ReaderBase *> r = ctx.resource<ReaderBase>(0);
+  if (!r.ok())
+    return r.status();
+  StatusOr<Queue *> q = ctx.resource<Queue>(1);
+  if (!q.ok())
+    return q.status();
+  *reader = *r;
+  *queue = *q;
+  return Status::OK();
+}
+
 /// ReaderReadV2(reader, queue) -> key, value.
 Status readerRead(KernelContext &ctx) {
-  StatusOr<ReaderBase *> reader = ctx.resource<ReaderBase>(0);
-  StatusOr<Queue *> queue = ctx.resource<Queue>(1);
-  if (!reader.ok())
-    return reader.status();
-  if (!queue.ok())
-    return queue.status();
+  ReaderBase *reader;
+  Queue *queue;
+  KILN_RETURN_IF_ERROR(readerAndQueue(ctx, &reader, &queue));
   std::string key, value;
-  KILN_RETURN_IF_ERROR((*reader)->read(*queue, &key, &value, ctx.runContext()));
+  KILN_RETURN_IF_ERROR(reader->read(queue, &key, &value, ctx.runContext()));
   ctx.setOutput(0, stringScalar(std::move(key)));
   ctx.setOutput(1, stringScalar(std::move(value)));
   return Status::OK();
@@ -66,12 +77,9 @@ Status readerRead(KernelContext &ctx) {
 
 /// ReaderReadUpToV2(reader, queue, num_records) -> keys, values.
 Status readerReadUpTo(KernelContext &ctx) {
-  StatusOr<ReaderBase *> reader = ctx.resource<ReaderBase>(0);
-  StatusOr<Queue *> queue = ctx.resource<Queue>(1);
-  if (!reader.ok())
-    return reader.status();
-  if (!queue.ok())
-    return queue.status();
+  ReaderBase *reader;
+  Queue *queue;
+  KILN_RETURN_IF_ERROR(readerAndQueue(ctx, &reader, &queue));
   const Tensor &n = ctx.input(2);
   if (n.dtype() != DType::kInt64 || n.shape().rank() != 0)
     return errors::InvalidArgument("num_records must be an int64 scalar");
@@ -80,7 +88,7 @@ Status readerReadUpTo(KernelContext &ctx) {
     return errors::InvalidArgument("num_records must be > 0 but got ", count);
   std::vector<std::string> keys, values;
   KILN_RETURN_IF_ERROR(
-      (*reader)->readUpTo(*queue, count, &keys, &values, ctx.runContext()));
+      reader->readUpTo(queue, count, &keys, &values, ctx.runContext()));
   ctx.setOutput(0, stringVector(std::move(keys)));
   ctx.setOutput(1, stringVector(std::move(values)));
   return Status::OK();
