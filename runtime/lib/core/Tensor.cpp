@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <complex>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,9 +40,18 @@ TensorBuffer::TensorBuffer(DType dtype, int64_t numElements, bool zeroFill)
       (bytes_ + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
   if (alloc == 0)
     alloc = kTensorAlignment;
-  data_ = std::aligned_alloc(kTensorAlignment, alloc);
-  if (!data_)
+  // Plain malloc, aligned by hand: glibc before 2.38 serves aligned_alloc
+  // outside its per-thread cache, splitting and merging heap chunks on every
+  // call, which made small tensors (queue elements) several times dearer.
+  // malloc returns at least alignof(max_align_t), so this much slack
+  // always leaves room for the aligned, padded data.
+  allocation_ =
+      std::malloc(alloc + kTensorAlignment - alignof(std::max_align_t));
+  if (!allocation_)
     throw std::bad_alloc();
+  data_ = reinterpret_cast<void *>(
+      (reinterpret_cast<uintptr_t>(allocation_) + kTensorAlignment - 1) &
+      ~static_cast<uintptr_t>(kTensorAlignment - 1));
   if (dtype == DType::kString) {
     auto *s = static_cast<std::string *>(data_);
     for (int64_t i = 0; i < numElements; ++i)
@@ -62,7 +72,7 @@ TensorBuffer::~TensorBuffer() {
     for (int64_t i = 0; i < numElements_; ++i)
       s[i].~basic_string();
   }
-  std::free(data_);
+  std::free(allocation_);
 }
 
 Tensor::Tensor(DType dtype, TensorShape shape)

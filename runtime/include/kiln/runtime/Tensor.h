@@ -71,6 +71,7 @@ public:
 
 private:
   void *data_ = nullptr;
+  void *allocation_ = nullptr; // what to free; data_ is aligned within it
   size_t bytes_ = 0;
   DType dtype_ = DType::kInvalid;
   int64_t numElements_ = 0;
