@@ -168,6 +168,51 @@ void Queue::assembleBatch(const std::vector<Tensor> &taken, size_t count,
   }
 }
 
+void Queue::copyTakenRows(const std::vector<Tensor> &taken, size_t count,
+                          Tensor *batch) const {
+  const size_t nc = types_.size();
+  for (size_t i = 0; i < nc; ++i) {
+    if (!count || !taken[i].raw())
+      continue; // Stored by value: already in the batch.
+    Tensor &out = batch[i];
+    const int64_t rowElems = taken[i].numElements();
+    if (isPodDType(types_[i])) {
+      // Straight row copies into the one output buffer.
+      const size_t rowBytes =
+          static_cast<size_t>(rowElems) * dtypeSize(types_[i]);
+      auto *dst = static_cast<unsigned char *>(out.raw());
+      for (size_t r = 0; r < count; ++r, dst += rowBytes)
+        std::memcpy(dst, taken[r * nc + i].raw(), rowBytes);
+    } else {
+      for (size_t r = 0; r < count; ++r)
+        out.copyElements(static_cast<int64_t>(r) * rowElems, taken[r * nc + i],
+                         0, rowElems);
+    }
+  }
+}
+
+void Queue::pushRowLocked(const Tuple &batch, int64_t row) {
+  const size_t nc = types_.size();
+  std::vector<Tensor> element(nc);
+  for (size_t i = 0; i < nc; ++i) {
+    TensorShape rowShape = batch[i].shape();
+    rowShape.removeDim(0);
+    Tensor t(types_[i], rowShape);
+    const int64_t n = t.numElements();
+    t.copyElements(0, batch[i], row * n, n);
+    element[i] = std::move(t);
+  }
+  pushLocked(element.data());
+}
+
+void Queue::takeBatchLocked(size_t n, Tensor *batch,
+                            std::vector<Tensor> &taken) {
+  (void)batch;
+  const size_t nc = types_.size();
+  for (size_t r = 0; r < n; ++r)
+    popLocked(taken.data() + r * nc);
+}
+
 //===----------------------------------------------------------------------===//
 // Attempts
 //===----------------------------------------------------------------------===//
@@ -222,19 +267,9 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
     RunResult result = RunResult::kNoProgress;
     const Tuple &batch = *a.input;
     const int64_t batchSize = batch[0].shape().dim(0);
-    std::vector<Tensor> row(nc);
     while (sizeLocked() < static_cast<size_t>(capacity_)) {
       result = RunResult::kProgress;
-      const int64_t index = batchSize - a.remaining;
-      for (int i = 0; i < nc; ++i) {
-        TensorShape rowShape = batch[i].shape();
-        rowShape.removeDim(0);
-        Tensor element(types_[i], rowShape);
-        const int64_t n = element.numElements();
-        element.copyElements(0, batch[i], index * n, n);
-        row[i] = std::move(element);
-      }
-      pushLocked(row.data());
+      pushRowLocked(batch, batchSize - a.remaining);
       if (--a.remaining == 0) {
         finishLocked(a, Status::OK());
         return RunResult::kComplete;
@@ -455,20 +490,39 @@ Status Queue::enqueueMany(const Tuple &batch, RunContext *ctx) {
 }
 
 Status Queue::dequeue(Tuple *element, RunContext *ctx) {
+  const size_t nc = types_.size();
+  // The element is assembled here and handed over only on success. Reused
+  // per thread; its by-value tensors are allocated before taking the lock.
+  thread_local Tuple scratch;
+  scratch.clear();
+  scratch.resize(nc);
+  auto deliver = [&] {
+    element->resize(nc);
+    for (size_t i = 0; i < nc; ++i)
+      (*element)[i] = std::move(scratch[i]);
+    scratch.clear();
+    return Status::OK();
+  };
   if (!ctx || !ctx->isCancelled()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    prepareElement(scratch.data());
+    std::unique_lock<std::mutex> lock(mu_);
     if (dequeueAttempts_.empty() && availableLocked() > 0) {
-      element->resize(numComponents());
-      popLocked(element->data());
+      popLocked(scratch.data());
       if (!enqueueAttempts_.empty())
         flushLocked();
-      return Status::OK();
+      lock.unlock();
+      return deliver();
     }
   }
   Attempt a;
   a.kind = Attempt::Kind::kDequeue;
-  a.output = element;
-  return runAttempt(a, ctx);
+  a.output = &scratch;
+  Status s = runAttempt(a, ctx);
+  if (!s.ok()) {
+    scratch.clear();
+    return s;
+  }
+  return deliver();
 }
 
 Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
@@ -478,35 +532,56 @@ Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
                                               : "DequeueManyOp",
                                    " requested ", n, " < 0 elements");
   KILN_RETURN_IF_ERROR(checkDequeueManyAllowed());
+  const int nc = numComponents();
   if (n == 0) {
     batch->clear();
-    for (int i = 0; i < numComponents(); ++i)
+    for (int i = 0; i < nc; ++i)
       batch->emplace_back(types_[i], batchShape(i, 0));
     return Status::OK();
   }
+  // Fast path: nobody ahead and enough elements. The batch is allocated
+  // before taking the lock; rows kept as tensors are copied into it after
+  // the lock is released.
   if (!ctx || !ctx->isCancelled()) {
-    // Fast path: nobody ahead and enough elements. Rows are taken under the
-    // lock but copied into the batch after it is released.
     // Reused per thread so a steady stream of batches allocates nothing here.
     thread_local std::vector<Tensor> taken;
+    thread_local Tuple out;
+    const size_t count = static_cast<size_t>(n);
     taken.clear();
+    out.clear();
+    const bool fixed = fixedBatchShapes();
+    if (fixed)
+      for (int i = 0; i < nc; ++i)
+        out.push_back(Tensor::uninitialized(types_[i], batchShape(i, n)));
+    bool took = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (dequeueAttempts_.empty() &&
-          availableLocked() >= static_cast<size_t>(n)) {
-        const int nc = numComponents();
-        taken.resize(static_cast<size_t>(n) * nc);
-        for (int64_t r = 0; r < n; ++r)
-          popLocked(taken.data() + r * nc);
+      if (dequeueAttempts_.empty() && availableLocked() >= count) {
+        taken.resize(count * nc);
+        if (fixed)
+          takeBatchLocked(count, out.data(), taken);
+        else
+          for (size_t r = 0; r < count; ++r)
+            popLocked(taken.data() + r * nc);
         if (!enqueueAttempts_.empty())
           flushLocked();
+        took = true;
       }
     }
-    if (!taken.empty()) {
-      assembleBatch(taken, static_cast<size_t>(n), batch);
-      taken.clear();
-      return Status::OK();
+    if (took) {
+      if (fixed) {
+        copyTakenRows(taken, count, out.data());
+        batch->clear();
+        for (Tensor &t : out)
+          batch->push_back(std::move(t));
+      } else {
+        assembleBatch(taken, count, batch);
+      }
     }
+    taken.clear();
+    out.clear();
+    if (took)
+      return Status::OK();
   }
   Attempt a;
   a.kind = Attempt::Kind::kDequeueMany;

@@ -96,7 +96,26 @@ protected:
   // numComponents() consecutive tensors.
   virtual size_t sizeLocked() const = 0;
   virtual void pushLocked(const Tensor *element) = 0;
+  /// Row `row` of an EnqueueMany batch (already validated).
+  virtual void pushRowLocked(const Tuple &batch, int64_t row);
+  /// Moves the front element into `element`. Each tensor there is either
+  /// empty (no buffer) or one prepareElement allocated, which is filled in
+  /// place; never a caller's tensor.
   virtual void popLocked(Tensor *element) = 0;
+  /// Called without the lock before a dequeue: allocates the tensors that
+  /// popLocked fills in place (components stored by value), so that no
+  /// allocation happens under the lock or on the thread completing a waiter.
+  virtual void prepareElement(Tensor *element) const { (void)element; }
+  /// DequeueMany's fast path, n <= availableLocked(): takes n elements.
+  /// Components stored by value are copied into `batch` at once (tensors the
+  /// caller allocated with batchShape(i, n)); the others are moved to
+  /// `taken` (n * numComponents() empty tensors on entry, row-major), which
+  /// the caller copies with copyTakenRows after releasing the lock.
+  virtual void takeBatchLocked(size_t n, Tensor *batch,
+                               std::vector<Tensor> &taken);
+  /// Whether a batch of n has the shapes batchShape(i, n) whatever its
+  /// elements (false for PaddingFIFOQueue), so it may be allocated early.
+  virtual bool fixedBatchShapes() const { return true; }
   /// Puts back the rows of an unfinished DequeueMany (`count` elements in
   /// dequeue order): to the front for FIFO, anywhere for the others.
   virtual void restoreLocked(std::vector<Tensor> &taken, size_t count) = 0;
@@ -120,6 +139,11 @@ protected:
   const char *batchKind() const { return kind_; }
 
   bool closedLocked() const { return closed_; }
+
+  /// Copies rows 0..count-1 of the components whose row-0 tensor in `taken`
+  /// is set into the preallocated `batch` (see takeBatchLocked).
+  void copyTakenRows(const std::vector<Tensor> &taken, size_t count,
+                     Tensor *batch) const;
 
   std::string name_;
   const char *kind_;
@@ -150,21 +174,60 @@ private:
   std::deque<Attempt *> dequeueAttempts_;
 };
 
-/// FIFOQueueV2.
+/// FIFOQueueV2. Elements live in a growable ring, one array per component;
+/// head_ and tail_ count dequeued and enqueued elements. A component of a
+/// fixed shape, a POD dtype and at most kMaxByValueBytes is stored by value
+/// (its bytes): handing a small element to another thread then allocates
+/// and frees on each side only, and a DequeueMany of such elements is one or
+/// two straight copies. Other components are kept as tensors sharing the
+/// enqueued buffers.
 class FIFOQueue : public Queue {
 public:
+  static constexpr size_t kMaxByValueBytes = 128;
+
   static StatusOr<std::shared_ptr<FIFOQueue>> create(const QueueOptions &opts);
   std::string kind() const override { return "FIFOQueue"; }
+  /// Whether component i is stored by value (for tests).
+  bool storesByValue(int i) const { return comps_[i].byValue; }
 
 protected:
   FIFOQueue(const QueueOptions &opts, const char *kind) : Queue(opts, kind) {}
   Status initialize() override;
-  size_t sizeLocked() const override { return queues_[0].size(); }
+  /// Sets up the ring; PaddingFIFOQueue keeps every component as tensors.
+  void initStorage(bool allowByValue);
+
+  size_t sizeLocked() const override;
   void pushLocked(const Tensor *element) override;
+  void pushRowLocked(const Tuple &batch, int64_t row) override;
   void popLocked(Tensor *element) override;
+  void prepareElement(Tensor *element) const override;
+  void takeBatchLocked(size_t n, Tensor *batch,
+                       std::vector<Tensor> &taken) override;
   void restoreLocked(std::vector<Tensor> &taken, size_t count) override;
 
-  std::vector<std::deque<Tensor>> queues_;
+private:
+  struct Component {
+    bool byValue = false;
+    size_t bytes = 0;                      // per element, when byValue
+    std::unique_ptr<unsigned char[]> data; // ringCap_ * bytes, when byValue
+    std::vector<Tensor> tensors;           // ringCap_ slots otherwise
+  };
+  // Slot accessors; the caller owns slot `index` (modulo the ring size).
+  void writeSlot(size_t index, const Tensor *element);
+  void readSlot(size_t index, Tensor *element);
+  /// Copies or moves `n` elements from index `from` into a batch.
+  void readBatch(size_t from, size_t n, Tensor *batch,
+                 std::vector<Tensor> &taken);
+  /// Moves the elements to a ring of `cap` slots (a power of two >= the
+  /// size).
+  void resizeRingLocked(size_t cap);
+  void shrinkIfSparseLocked();
+  bool wantsShrink(size_t size) const;
+
+  std::vector<Component> comps_;
+  size_t ringCap_ = 0;
+  // Monotonic (wrapping) counters: the ring holds [head_, tail_).
+  size_t head_ = 0, tail_ = 0;
 };
 
 /// PaddingFIFOQueueV2: shapes required, -1 dims allowed; DequeueMany pads
@@ -179,6 +242,7 @@ protected:
   PaddingFIFOQueue(const QueueOptions &opts)
       : FIFOQueue(opts, "PaddingFIFOQueue") {}
   Status initialize() override;
+  bool fixedBatchShapes() const override { return false; }
   // TF's PaddingFIFOQueue inherits FIFOQueue's enqueue/dequeue messages.
   const char *elementKind() const override { return "FIFOQueue"; }
   Status validateElement(const Tuple &element) const override;
