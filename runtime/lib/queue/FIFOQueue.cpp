@@ -1,6 +1,6 @@
 //===- FIFOQueue.cpp - FIFOQueue and PaddingFIFOQueue storage -------------===//
 //
-// The ring and PaddingFIFOQueue's batches.
+// The ring, its side paths (see Queue.h) and PaddingFIFOQueue's batches.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/runtime/Queue.h"
@@ -48,6 +48,7 @@ void FIFOQueue::initStorage(bool allowByValue) {
     c.byValue = true;
     c.bytes = bytes;
   }
+  enableSidePaths();
 }
 
 namespace {
@@ -62,7 +63,24 @@ inline void copyBytes(void *dst, const void *src, size_t n) {
 }
 } // namespace
 
-size_t FIFOQueue::sizeLocked() const { return tail_ - head_; }
+size_t FIFOQueue::ringCapacity() const {
+  FullLock lock(*this);
+  return ringCap_;
+}
+
+size_t FIFOQueue::sizeLocked() const {
+  return tail_.load(std::memory_order_relaxed) -
+         head_.load(std::memory_order_relaxed);
+}
+
+size_t FIFOQueue::approxSize() const {
+  // Head first: outside the full lock both counters only grow, so tail is
+  // the larger unless a resize or a put-back moved them in between; the
+  // difference then wraps, and 0 is as good a hint as any.
+  const size_t head = head_.load(std::memory_order_relaxed);
+  const size_t tail = tail_.load(std::memory_order_relaxed);
+  return tail - head > static_cast<size_t>(kUnbounded) ? 0 : tail - head;
+}
 
 void FIFOQueue::writeSlot(size_t index, const Tensor *element) {
   const size_t s = index & (ringCap_ - 1);
@@ -109,7 +127,7 @@ void FIFOQueue::readBatch(size_t from, size_t n, Tensor *batch,
 }
 
 void FIFOQueue::resizeRingLocked(size_t cap) {
-  const size_t head = head_;
+  const size_t head = head_.load(std::memory_order_relaxed);
   const size_t count = sizeLocked();
   const size_t s = ringCap_ ? head & (ringCap_ - 1) : 0;
   const size_t first = std::min(count, ringCap_ - s);
@@ -130,8 +148,10 @@ void FIFOQueue::resizeRingLocked(size_t cap) {
     }
   }
   ringCap_ = cap;
-  head_ = 0;
-  tail_ = count;
+  head_.store(0, std::memory_order_relaxed);
+  tail_.store(count, std::memory_order_relaxed);
+  producerHead_ = 0;
+  consumerTail_ = count;
 }
 
 bool FIFOQueue::wantsShrink(size_t size) const {
@@ -143,18 +163,105 @@ void FIFOQueue::shrinkIfSparseLocked() {
     resizeRingLocked(ringCap_ / 2);
 }
 
+//===- Side paths ---------------------------------------------------------===//
+//
+// Each runs under one side lock. It first checks that side paths are open:
+// that flag only changes under the full lock, which includes both side
+// locks, so it holds for the whole call. The producer owns the slots from
+// tail_ up to head_ + ringCap_, the consumer those from head_ to tail_; each
+// publishes its counter with release after touching the slots and reads the
+// other's with acquire before.
+
+Queue::SideResult FIFOQueue::sideEnqueue(const Tensor *element) {
+  lockSpinning(producerMu_);
+  std::lock_guard<std::mutex> lock(producerMu_, std::adopt_lock);
+  if (!sidePathsOpen())
+    return SideResult::kFullLockOnly;
+  const size_t tail = tail_.load(std::memory_order_relaxed);
+  size_t size = tail - producerHead_;
+  const size_t limit = std::min(static_cast<size_t>(capacity_), ringCap_);
+  if (size >= limit) {
+    producerHead_ = head_.load(std::memory_order_acquire);
+    size = tail - producerHead_;
+    if (size >= static_cast<size_t>(capacity_))
+      return SideResult::kBlocked;
+    if (size >= ringCap_)
+      return SideResult::kFullLockOnly; // the ring must grow
+  }
+  writeSlot(tail, element);
+  tail_.store(tail + 1, std::memory_order_release);
+  return SideResult::kDone;
+}
+
+Queue::SideResult FIFOQueue::sideDequeue(Tensor *element) {
+  bool shrink;
+  {
+    lockSpinning(consumerMu_);
+    std::lock_guard<std::mutex> lock(consumerMu_, std::adopt_lock);
+    if (!sidePathsOpen())
+      return SideResult::kFullLockOnly;
+    const size_t head = head_.load(std::memory_order_relaxed);
+    // The copy lags behind tail_ but may also fall behind head_ (pops under
+    // the full lock); then the difference wraps past any real size.
+    size_t size = consumerTail_ - head;
+    if (size == 0 || size > ringCap_) {
+      consumerTail_ = tail_.load(std::memory_order_acquire);
+      size = consumerTail_ - head;
+      if (size == 0)
+        return SideResult::kBlocked;
+    }
+    readSlot(head, element);
+    head_.store(head + 1, std::memory_order_release);
+    shrink = wantsShrink(size - 1);
+  }
+  if (shrink) {
+    FullLock lock(*this);
+    shrinkIfSparseLocked();
+  }
+  return SideResult::kDone;
+}
+
+Queue::SideResult FIFOQueue::sideDequeueMany(size_t n, Tensor *batch,
+                                             std::vector<Tensor> &taken) {
+  bool shrink;
+  {
+    lockSpinning(consumerMu_);
+    std::lock_guard<std::mutex> lock(consumerMu_, std::adopt_lock);
+    if (!sidePathsOpen())
+      return SideResult::kFullLockOnly;
+    const size_t head = head_.load(std::memory_order_relaxed);
+    size_t size = consumerTail_ - head;
+    if (size < n || size > ringCap_) {
+      consumerTail_ = tail_.load(std::memory_order_acquire);
+      size = consumerTail_ - head;
+      if (size < n)
+        return SideResult::kBlocked;
+    }
+    readBatch(head, n, batch, taken);
+    head_.store(head + n, std::memory_order_release);
+    shrink = wantsShrink(size - n);
+  }
+  if (shrink) {
+    FullLock lock(*this);
+    shrinkIfSparseLocked();
+  }
+  return SideResult::kDone;
+}
+
+//===- Under the full lock ------------------------------------------------===//
+
 void FIFOQueue::pushLocked(const Tensor *element) {
   if (sizeLocked() == ringCap_)
     resizeRingLocked(ringCap_ ? ringCap_ * 2 : kInitialRing);
-  const size_t tail = tail_;
+  const size_t tail = tail_.load(std::memory_order_relaxed);
   writeSlot(tail, element);
-  tail_ = tail + 1;
+  tail_.store(tail + 1, std::memory_order_relaxed);
 }
 
 void FIFOQueue::pushRowLocked(const Tuple &batch, int64_t row) {
   if (sizeLocked() == ringCap_)
     resizeRingLocked(ringCap_ ? ringCap_ * 2 : kInitialRing);
-  const size_t tail = tail_;
+  const size_t tail = tail_.load(std::memory_order_relaxed);
   const size_t s = tail & (ringCap_ - 1);
   for (size_t i = 0; i < comps_.size(); ++i) {
     Component &c = comps_[i];
@@ -172,7 +279,7 @@ void FIFOQueue::pushRowLocked(const Tuple &batch, int64_t row) {
       c.tensors[s] = std::move(element);
     }
   }
-  tail_ = tail + 1;
+  tail_.store(tail + 1, std::memory_order_relaxed);
 }
 
 void FIFOQueue::prepareElement(Tensor *element) const {
@@ -182,17 +289,17 @@ void FIFOQueue::prepareElement(Tensor *element) const {
 }
 
 void FIFOQueue::popLocked(Tensor *element) {
-  const size_t head = head_;
+  const size_t head = head_.load(std::memory_order_relaxed);
   readSlot(head, element);
-  head_ = head + 1;
+  head_.store(head + 1, std::memory_order_relaxed);
   shrinkIfSparseLocked();
 }
 
 void FIFOQueue::takeBatchLocked(size_t n, Tensor *batch,
                                 std::vector<Tensor> &taken) {
-  const size_t head = head_;
+  const size_t head = head_.load(std::memory_order_relaxed);
   readBatch(head, n, batch, taken);
-  head_ = head + n;
+  head_.store(head + n, std::memory_order_relaxed);
   shrinkIfSparseLocked();
 }
 
@@ -205,7 +312,7 @@ void FIFOQueue::restoreLocked(std::vector<Tensor> &taken, size_t count) {
   }
   // Back to the front, in order: the counters wrap, which is harmless.
   const size_t nc = comps_.size();
-  size_t head = head_;
+  size_t head = head_.load(std::memory_order_relaxed);
   for (size_t r = count; r-- > 0;) {
     const size_t s = --head & (ringCap_ - 1);
     for (size_t i = 0; i < nc; ++i) {
@@ -216,7 +323,8 @@ void FIFOQueue::restoreLocked(std::vector<Tensor> &taken, size_t count) {
         c.tensors[s] = std::move(taken[r * nc + i]);
     }
   }
-  head_ = head;
+  head_.store(head, std::memory_order_relaxed);
+  producerHead_ = head;
 }
 
 StatusOr<std::shared_ptr<PaddingFIFOQueue>>

@@ -1,8 +1,11 @@
-//===- QueueFastPathTest.cpp - By-value rings and the fast paths ---------===//
+//===- QueueFastPathTest.cpp - Side paths, by-value rings and spinning ----===//
 //
-// The FIFOQueue ring: by-value and tensor components, wrap-around, growth,
-// shrinking, put-back, FIFO order among waiters, and one producer with one
-// consumer keeping order through a small queue.
+// The FIFOQueue ring (by-value and tensor components, wrap-around, growth,
+// shrinking, put-back), the lock-light side paths and the bounded spinning
+// before a call queues: a close, a deadline or a cancellation that arrives
+// while a caller spins, FIFO order among waiters, and idle waiters that do
+// not burn CPU. Queue::setSpinTimeForTesting lengthens the spin so that a
+// caller can be caught in it deterministically.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/runtime/Queue.h"
@@ -12,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <thread>
 
 #if defined(__SANITIZE_THREAD__)
@@ -38,6 +42,17 @@ template <typename F> bool waitFor(F cond) {
   }
   return true;
 }
+
+// Sets the process-wide spin time for one test.
+class SpinTime {
+public:
+  explicit SpinTime(std::chrono::nanoseconds t) {
+    Queue::setSpinTimeForTesting(t);
+  }
+  ~SpinTime() { Queue::setSpinTimeForTesting(Queue::kDefaultSpinTime); }
+};
+
+bool multiCore() { return std::thread::hardware_concurrency() > 1; }
 
 std::shared_ptr<FIFOQueue> scalarFifo(int64_t capacity,
                                       std::string name = "q") {
@@ -94,6 +109,12 @@ bool aligned(const Tensor &t) {
   return reinterpret_cast<uintptr_t>(t.raw()) % kTensorAlignment == 0;
 }
 
+double threadCpuMs() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -136,9 +157,13 @@ TEST(QueueFastPath, RingWrapsGrowsAndShrinksInOrder) {
   push(10);
   pop(7);
   push(20); // wraps, then grows from 16 to 32 slots with the head mid-ring
+  EXPECT_EQ(q->ringCapacity(), 32u);
   pop(10);
   push(5000);
-  pop(4900); // a large ring halves once at most a quarter full
+  EXPECT_EQ(q->ringCapacity(), 8192u);
+  pop(4900);
+  // A large ring halves once at most a quarter full.
+  EXPECT_LE(q->ringCapacity(), 1024u);
   EXPECT_EQ(q->size(), in - out);
   pop(in - out);
   EXPECT_EQ(q->size(), 0);
@@ -155,6 +180,7 @@ TEST(QueueFastPath, DequeueManyAcrossTheWrap) {
   // Slots 10..15 then 0..5: the by-value rows are copied in two runs.
   for (int i = 10; i < 22; ++i)
     ASSERT_TRUE(q->enqueue(mixedElement(i)).ok());
+  EXPECT_EQ(q->ringCapacity(), 16u);
   Tuple b;
   ASSERT_TRUE(q->dequeueMany(12, &b).ok());
   EXPECT_EQ(b[0].shape(), (TensorShape{12}));
@@ -262,10 +288,11 @@ TEST(QueueFastPath, ZeroSizedByValueComponents) {
 }
 
 //===----------------------------------------------------------------------===//
-// Waiters
+// Waiters and side paths
 //===----------------------------------------------------------------------===//
 
 TEST(QueueFastPath, QueuedWaitersAreServedInOrderBeforeAnyoneElse) {
+  SpinTime noSpin(0ns);
   auto q = scalarFifo(4);
   Tuple a, b;
   Status sa, sb;
@@ -273,8 +300,8 @@ TEST(QueueFastPath, QueuedWaitersAreServedInOrderBeforeAnyoneElse) {
   ASSERT_TRUE(waitFor([&] { return q->numPendingDequeues() == 1; }));
   std::thread tb([&] { sb = q->dequeue(&b); });
   ASSERT_TRUE(waitFor([&] { return q->numPendingDequeues() == 2; }));
-  // Each enqueue goes to the oldest waiter, none stays in the queue for a
-  // later caller.
+  // With waiters queued the side paths are shut: each enqueue goes to the
+  // oldest waiter, none stays in the queue for a later caller.
   ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
   ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(2)}).ok());
   ta.join();
@@ -283,13 +310,14 @@ TEST(QueueFastPath, QueuedWaitersAreServedInOrderBeforeAnyoneElse) {
   EXPECT_EQ(*a[0].data<float>(), 1);
   EXPECT_EQ(*b[0].data<float>(), 2);
   EXPECT_EQ(q->size(), 0);
-  // The fast paths work again once nobody waits.
+  // Side paths reopen once nobody waits.
   ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(3)}).ok());
   ASSERT_TRUE(q->dequeue(&a).ok());
   EXPECT_EQ(*a[0].data<float>(), 3);
 }
 
 TEST(QueueFastPath, DequeueFreesRoomForAQueuedProducer) {
+  SpinTime noSpin(0ns);
   auto q = scalarFifo(1);
   ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
   Status s;
@@ -306,11 +334,200 @@ TEST(QueueFastPath, DequeueFreesRoomForAQueuedProducer) {
 }
 
 //===----------------------------------------------------------------------===//
+// Spinning
+//===----------------------------------------------------------------------===//
+
+// A consumer caught spinning (not queued) gets an element enqueued then.
+TEST(QueueFastPath, ElementArrivesWhileConsumerSpins) {
+  if (!multiCore())
+    GTEST_SKIP() << "no spinning on one core";
+  SpinTime longSpin(10s);
+  auto q = scalarFifo(4);
+  Tuple t;
+  Status s;
+  std::atomic<bool> started{false};
+  std::thread consumer([&] {
+    started = true;
+    s = q->dequeue(&t);
+  });
+  ASSERT_TRUE(waitFor([&] { return started.load(); }));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(q->numPendingDequeues(), 0u) << "spinning, not queued";
+  auto t0 = Clock::now();
+  ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(5)}).ok());
+  consumer.join();
+  EXPECT_LT(Clock::now() - t0, 5s);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(*t[0].data<float>(), 5);
+}
+
+TEST(QueueFastPath, CloseWhileConsumerSpins) {
+  if (!multiCore())
+    GTEST_SKIP() << "no spinning on one core";
+  SpinTime longSpin(10s);
+  for (bool cancelPending : {false, true}) {
+    auto q = scalarFifo(4, "spun");
+    Tuple t;
+    Status s;
+    std::atomic<bool> started{false};
+    std::thread consumer([&] {
+      started = true;
+      s = q->dequeue(&t);
+    });
+    ASSERT_TRUE(waitFor([&] { return started.load(); }));
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(q->numPendingDequeues(), 0u) << "spinning, not queued";
+    auto t0 = Clock::now();
+    ASSERT_TRUE(q->close(cancelPending).ok());
+    consumer.join();
+    EXPECT_LT(Clock::now() - t0, 5s) << "the spin did not see the close";
+    EXPECT_EQ(s.code(), Code::kOutOfRange);
+    EXPECT_EQ(s.message(), "FIFOQueue 'spun' is closed and has insufficient "
+                           "elements (requested 1, current size 0)");
+  }
+}
+
+TEST(QueueFastPath, CloseWhileProducerSpinsOnAFullQueue) {
+  if (!multiCore())
+    GTEST_SKIP() << "no spinning on one core";
+  SpinTime longSpin(10s);
+  auto q = scalarFifo(1, "full");
+  ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
+  Status s;
+  std::atomic<bool> started{false};
+  std::thread producer([&] {
+    started = true;
+    s = q->enqueue({Tensor::scalar<float>(2)});
+  });
+  ASSERT_TRUE(waitFor([&] { return started.load(); }));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(q->numPendingEnqueues(), 0u) << "spinning, not queued";
+  auto t0 = Clock::now();
+  // Nobody is queued, so the close takes effect at once; the spinning
+  // enqueue then counts as arriving after it.
+  ASSERT_TRUE(q->close().ok());
+  producer.join();
+  EXPECT_LT(Clock::now() - t0, 5s);
+  EXPECT_EQ(s.code(), Code::kCancelled);
+  EXPECT_EQ(s.message(), "FIFOQueue 'full' is closed.");
+  EXPECT_EQ(q->size(), 1);
+}
+
+TEST(QueueFastPath, DeadlineWhileSpinning) {
+  if (!multiCore())
+    GTEST_SKIP() << "no spinning on one core";
+  SpinTime longSpin(10s);
+  auto q = scalarFifo(4);
+  RunContext ctx(/*timeoutMs=*/50);
+  Tuple t;
+  auto t0 = Clock::now();
+  Status s = q->dequeue(&t, &ctx);
+  auto elapsed = Clock::now() - t0;
+  EXPECT_EQ(s.code(), Code::kDeadlineExceeded) << s;
+  EXPECT_EQ(s.message(), "Timed out waiting for notification");
+  EXPECT_GE(elapsed, 50ms);
+  EXPECT_LT(elapsed, 5s) << "the spin ignored the deadline";
+  EXPECT_EQ(ctx.status().code(), Code::kDeadlineExceeded);
+  EXPECT_EQ(q->numPendingDequeues(), 0u);
+  // And on a full queue.
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(float(i))}).ok());
+  RunContext ctx2(50);
+  t0 = Clock::now();
+  EXPECT_EQ(q->enqueue({Tensor::scalar<float>(9)}, &ctx2).code(),
+            Code::kDeadlineExceeded);
+  EXPECT_LT(Clock::now() - t0, 5s);
+  EXPECT_EQ(q->size(), 4);
+}
+
+TEST(QueueFastPath, CancelWhileSpinning) {
+  if (!multiCore())
+    GTEST_SKIP() << "no spinning on one core";
+  SpinTime longSpin(10s);
+  auto q = scalarFifo(1);
+  for (bool enqueue : {false, true}) {
+    if (enqueue)
+      ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
+    RunContext ctx;
+    Tuple t;
+    Status s;
+    std::atomic<bool> started{false};
+    std::thread caller([&] {
+      started = true;
+      s = enqueue ? q->enqueue({Tensor::scalar<float>(2)}, &ctx)
+                  : q->dequeue(&t, &ctx);
+    });
+    ASSERT_TRUE(waitFor([&] { return started.load(); }));
+    std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(q->numPendingDequeues() + q->numPendingEnqueues(), 0u);
+    auto t0 = Clock::now();
+    ctx.cancellation().startCancel();
+    caller.join();
+    EXPECT_LT(Clock::now() - t0, 5s) << "the spin ignored the cancellation";
+    EXPECT_EQ(s.code(), Code::kCancelled);
+    EXPECT_EQ(s.message(), enqueue ? "Enqueue operation was cancelled"
+                                   : "Dequeue operation was cancelled");
+  }
+  EXPECT_EQ(q->size(), 1);
+}
+
+// RandomShuffleQueue has no side paths; its callers spin on the state
+// published under the lock, min_after_dequeue included.
+TEST(QueueFastPath, ShuffleQueueConsumerSpinsUntilAboveMinAfterDequeue) {
+  if (!multiCore())
+    GTEST_SKIP() << "no spinning on one core";
+  SpinTime longSpin(10s);
+  QueueOptions o;
+  o.name = "shuffle";
+  o.componentTypes = {DType::kFloat};
+  o.capacity = 10;
+  o.minAfterDequeue = 2;
+  auto q = *RandomShuffleQueue::create(o);
+  ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
+  ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(2)}).ok());
+  Tuple t;
+  Status s;
+  std::atomic<bool> started{false};
+  std::thread consumer([&] {
+    started = true;
+    s = q->dequeue(&t);
+  });
+  ASSERT_TRUE(waitFor([&] { return started.load(); }));
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(q->numPendingDequeues(), 0u);
+  EXPECT_EQ(q->size(), 2); // min_after_dequeue holds it back
+  ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(3)}).ok());
+  consumer.join();
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(q->size(), 2);
+}
+
+// The default spin is bounded: a consumer waiting on an empty queue queues
+// itself and sleeps, using next to no CPU.
+TEST(QueueFastPath, IdleWaiterDoesNotBurnCpu) {
+  auto q = scalarFifo(4);
+  double cpuMs = -1;
+  Status s;
+  std::thread consumer([&] {
+    Tuple t;
+    double c0 = threadCpuMs();
+    s = q->dequeue(&t);
+    cpuMs = threadCpuMs() - c0;
+  });
+  ASSERT_TRUE(waitFor([&] { return q->numPendingDequeues() == 1; }));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
+  consumer.join();
+  ASSERT_TRUE(s.ok());
+  EXPECT_LT(cpuMs, 50) << "a blocked dequeue spun for " << cpuMs << " ms";
+}
+
+//===----------------------------------------------------------------------===//
 // One producer, one consumer
 //===----------------------------------------------------------------------===//
 
 // Strict order through a small queue, so both sides keep hitting full and
-// empty: fast paths, queuing and wake-ups all take turns. The
+// empty: side paths, spinning, queuing and wake-ups all take turns. The
 // consumer mixes Dequeue, DequeueMany and DequeueUpTo; the producer mixes
 // Enqueue and EnqueueMany; then the producer closes.
 TEST(QueueFastPath, OneProducerOneConsumerKeepOrder) {
