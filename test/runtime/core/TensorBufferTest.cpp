@@ -1,8 +1,9 @@
 //===- TensorBufferTest.cpp - Alignment, padding and zero-fill ------------===//
 //
-// TensorBuffer aligns plain malloc memory by hand; every owned buffer must
-// still start on a kTensorAlignment boundary with its size rounded up to a
-// multiple of it, zero-filled unless asked otherwise.
+// TensorBuffer aligns plain malloc memory (or, for small buffers, its own
+// inline storage) by hand; every owned buffer must still start on a
+// kTensorAlignment boundary with its size rounded up to a multiple of it,
+// zero-filled unless asked otherwise.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/runtime/Tensor.h"
@@ -48,7 +49,27 @@ TEST(TensorBuffer, EveryOwnedBufferIsAlignedAndZeroed) {
   }
 }
 
+// Buffers of up to kTensorAlignment bytes live inside the TensorBuffer;
+// copies of a tensor still share them, and each new tensor has its own.
+TEST(TensorBuffer, SmallBuffersAreSharedByCopiesOnly) {
+  Tensor a = Tensor::scalar<float>(1);
+  Tensor b = a;
+  *b.data<float>() = 2;
+  EXPECT_EQ(*a.data<float>(), 2);
+  EXPECT_TRUE(a.sharesBufferWith(b));
+  Tensor c = Tensor::fromVector<double>({1, 2, 3, 4, 5, 6, 7, 8});
+  Tensor d = c.deepCopy();
+  EXPECT_NE(c.raw(), d.raw());
+  d.data<double>()[7] = -1;
+  EXPECT_EQ(c.data<double>()[7], 8);
+  EXPECT_TRUE(aligned(c.raw()) && aligned(d.raw()));
+}
+
 TEST(TensorBuffer, StringsAreConstructedAndAligned) {
+  Tensor small(DType::kString, TensorShape{2}); // 64 bytes: inline
+  EXPECT_TRUE(aligned(small.raw()));
+  small.data<std::string>()[1] = std::string(100, 'y');
+  EXPECT_EQ(small.deepCopy().data<std::string>()[1], std::string(100, 'y'));
   Tensor s(DType::kString, TensorShape{5});
   EXPECT_TRUE(aligned(s.raw()));
   for (int i = 0; i < 5; ++i)
