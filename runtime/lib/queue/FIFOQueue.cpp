@@ -1,7 +1,12 @@
 //===- FIFOQueue.cpp - FIFOQueue and PaddingFIFOQueue storage -------------===//
+//
+// The ring, its side paths (see Queue.h) and PaddingFIFOQueue's batches.
+//
+//===----------------------------------------------------------------------===//
 #include "kiln/runtime/Queue.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace kiln {
 
@@ -26,27 +31,300 @@ Status requireFullyDefined(const std::vector<TensorShape> &shapes) {
 Status FIFOQueue::initialize() {
   KILN_RETURN_IF_ERROR(Queue::initialize());
   KILN_RETURN_IF_ERROR(requireFullyDefined(shapes_));
-  queues_.resize(types_.size());
+  initStorage(/*allowByValue=*/true);
   return Status::OK();
 }
 
-void FIFOQueue::pushLocked(const Tensor *element) {
-  for (size_t i = 0; i < queues_.size(); ++i)
-    queues_[i].push_back(element[i]);
+void FIFOQueue::initStorage(bool allowByValue) {
+  comps_.resize(types_.size());
+  for (size_t i = 0; i < comps_.size(); ++i) {
+    Component &c = comps_[i];
+    if (!allowByValue || !specifiedShapes() || !isPodDType(types_[i]))
+      continue;
+    const size_t bytes =
+        static_cast<size_t>(shapes_[i].numElements()) * dtypeSize(types_[i]);
+    if (bytes > kMaxByValueBytes)
+      continue;
+    c.byValue = true;
+    c.bytes = bytes;
+  }
+  enableSidePaths();
 }
 
-void FIFOQueue::popLocked(Tensor *element) {
-  for (size_t i = 0; i < queues_.size(); ++i) {
-    element[i] = std::move(queues_[i].front());
-    queues_[i].pop_front();
+namespace {
+constexpr size_t kInitialRing = 16;
+// Rings up to this many slots are kept when they empty; larger ones halve
+// when at most a quarter full, so a burst does not pin its memory.
+constexpr size_t kKeptRing = 1024;
+
+inline void copyBytes(void *dst, const void *src, size_t n) {
+  if (n)
+    std::memcpy(dst, src, n);
+}
+} // namespace
+
+size_t FIFOQueue::ringCapacity() const {
+  FullLock lock(*this);
+  return ringCap_;
+}
+
+size_t FIFOQueue::sizeLocked() const {
+  return tail_.load(std::memory_order_relaxed) -
+         head_.load(std::memory_order_relaxed);
+}
+
+size_t FIFOQueue::approxSize() const {
+  // Head first: outside the full lock both counters only grow, so tail is
+  // the larger unless a resize or a put-back moved them in between; the
+  // difference then wraps, and 0 is as good a hint as any.
+  const size_t head = head_.load(std::memory_order_relaxed);
+  const size_t tail = tail_.load(std::memory_order_relaxed);
+  return tail - head > static_cast<size_t>(kUnbounded) ? 0 : tail - head;
+}
+
+void FIFOQueue::writeSlot(size_t index, const Tensor *element) {
+  const size_t s = index & (ringCap_ - 1);
+  for (size_t i = 0; i < comps_.size(); ++i) {
+    Component &c = comps_[i];
+    if (c.byValue)
+      copyBytes(c.data.get() + s * c.bytes, element[i].raw(), c.bytes);
+    else
+      c.tensors[s] = element[i];
   }
 }
 
+void FIFOQueue::readSlot(size_t index, Tensor *element) {
+  const size_t s = index & (ringCap_ - 1);
+  for (size_t i = 0; i < comps_.size(); ++i) {
+    Component &c = comps_[i];
+    if (c.byValue) {
+      if (!element[i].raw())
+        element[i] = Tensor::uninitialized(types_[i], shapes_[i]);
+      copyBytes(element[i].raw(), c.data.get() + s * c.bytes, c.bytes);
+    } else {
+      element[i] = std::move(c.tensors[s]);
+    }
+  }
+}
+
+void FIFOQueue::readBatch(size_t from, size_t n, Tensor *batch,
+                          std::vector<Tensor> &taken) {
+  const size_t nc = comps_.size();
+  const size_t s = from & (ringCap_ - 1);
+  const size_t first = std::min(n, ringCap_ - s);
+  for (size_t i = 0; i < nc; ++i) {
+    Component &c = comps_[i];
+    if (c.byValue) {
+      // The rows are already contiguous: one copy, two if the ring wraps.
+      auto *dst = static_cast<unsigned char *>(batch[i].raw());
+      copyBytes(dst, c.data.get() + s * c.bytes, first * c.bytes);
+      copyBytes(dst + first * c.bytes, c.data.get(), (n - first) * c.bytes);
+    } else {
+      for (size_t r = 0; r < n; ++r)
+        taken[r * nc + i] = std::move(c.tensors[(s + r) & (ringCap_ - 1)]);
+    }
+  }
+}
+
+void FIFOQueue::resizeRingLocked(size_t cap) {
+  const size_t head = head_.load(std::memory_order_relaxed);
+  const size_t count = sizeLocked();
+  const size_t s = ringCap_ ? head & (ringCap_ - 1) : 0;
+  const size_t first = std::min(count, ringCap_ - s);
+  for (Component &c : comps_) {
+    if (c.byValue) {
+      std::unique_ptr<unsigned char[]> data(new unsigned char[cap * c.bytes]);
+      if (count) {
+        copyBytes(data.get(), c.data.get() + s * c.bytes, first * c.bytes);
+        copyBytes(data.get() + first * c.bytes, c.data.get(),
+                  (count - first) * c.bytes);
+      }
+      c.data = std::move(data);
+    } else {
+      std::vector<Tensor> tensors(cap);
+      for (size_t r = 0; r < count; ++r)
+        tensors[r] = std::move(c.tensors[(s + r) & (ringCap_ - 1)]);
+      c.tensors = std::move(tensors);
+    }
+  }
+  ringCap_ = cap;
+  head_.store(0, std::memory_order_relaxed);
+  tail_.store(count, std::memory_order_relaxed);
+  producerHead_ = 0;
+  consumerTail_ = count;
+}
+
+bool FIFOQueue::wantsShrink(size_t size) const {
+  return ringCap_ > kKeptRing && size <= ringCap_ / 4;
+}
+
+void FIFOQueue::shrinkIfSparseLocked() {
+  if (wantsShrink(sizeLocked()))
+    resizeRingLocked(ringCap_ / 2);
+}
+
+//===- Side paths ---------------------------------------------------------===//
+//
+// Each runs under one side lock. It first checks that side paths are open:
+// that flag only changes under the full lock, which includes both side
+// locks, so it holds for the whole call. The producer owns the slots from
+// tail_ up to head_ + ringCap_, the consumer those from head_ to tail_; each
+// publishes its counter with release after touching the slots and reads the
+// other's with acquire before.
+
+Queue::SideResult FIFOQueue::sideEnqueue(const Tensor *element) {
+  lockSpinning(producerMu_);
+  std::lock_guard<std::mutex> lock(producerMu_, std::adopt_lock);
+  if (!sidePathsOpen())
+    return SideResult::kFullLockOnly;
+  const size_t tail = tail_.load(std::memory_order_relaxed);
+  size_t size = tail - producerHead_;
+  const size_t limit = std::min(static_cast<size_t>(capacity_), ringCap_);
+  if (size >= limit) {
+    producerHead_ = head_.load(std::memory_order_acquire);
+    size = tail - producerHead_;
+    if (size >= static_cast<size_t>(capacity_))
+      return SideResult::kBlocked;
+    if (size >= ringCap_)
+      return SideResult::kFullLockOnly; // the ring must grow
+  }
+  writeSlot(tail, element);
+  tail_.store(tail + 1, std::memory_order_release);
+  return SideResult::kDone;
+}
+
+Queue::SideResult FIFOQueue::sideDequeue(Tensor *element) {
+  bool shrink;
+  {
+    lockSpinning(consumerMu_);
+    std::lock_guard<std::mutex> lock(consumerMu_, std::adopt_lock);
+    if (!sidePathsOpen())
+      return SideResult::kFullLockOnly;
+    const size_t head = head_.load(std::memory_order_relaxed);
+    // The copy lags behind tail_ but may also fall behind head_ (pops under
+    // the full lock); then the difference wraps past any real size.
+    size_t size = consumerTail_ - head;
+    if (size == 0 || size > ringCap_) {
+      consumerTail_ = tail_.load(std::memory_order_acquire);
+      size = consumerTail_ - head;
+      if (size == 0)
+        return SideResult::kBlocked;
+    }
+    readSlot(head, element);
+    head_.store(head + 1, std::memory_order_release);
+    shrink = wantsShrink(size - 1);
+  }
+  if (shrink) {
+    FullLock lock(*this);
+    shrinkIfSparseLocked();
+  }
+  return SideResult::kDone;
+}
+
+Queue::SideResult FIFOQueue::sideDequeueMany(size_t n, Tensor *batch,
+                                             std::vector<Tensor> &taken) {
+  bool shrink;
+  {
+    lockSpinning(consumerMu_);
+    std::lock_guard<std::mutex> lock(consumerMu_, std::adopt_lock);
+    if (!sidePathsOpen())
+      return SideResult::kFullLockOnly;
+    const size_t head = head_.load(std::memory_order_relaxed);
+    size_t size = consumerTail_ - head;
+    if (size < n || size > ringCap_) {
+      consumerTail_ = tail_.load(std::memory_order_acquire);
+      size = consumerTail_ - head;
+      if (size < n)
+        return SideResult::kBlocked;
+    }
+    readBatch(head, n, batch, taken);
+    head_.store(head + n, std::memory_order_release);
+    shrink = wantsShrink(size - n);
+  }
+  if (shrink) {
+    FullLock lock(*this);
+    shrinkIfSparseLocked();
+  }
+  return SideResult::kDone;
+}
+
+//===- Under the full lock ------------------------------------------------===//
+
+void FIFOQueue::pushLocked(const Tensor *element) {
+  if (sizeLocked() == ringCap_)
+    resizeRingLocked(ringCap_ ? ringCap_ * 2 : kInitialRing);
+  const size_t tail = tail_.load(std::memory_order_relaxed);
+  writeSlot(tail, element);
+  tail_.store(tail + 1, std::memory_order_relaxed);
+}
+
+void FIFOQueue::pushRowLocked(const Tuple &batch, int64_t row) {
+  if (sizeLocked() == ringCap_)
+    resizeRingLocked(ringCap_ ? ringCap_ * 2 : kInitialRing);
+  const size_t tail = tail_.load(std::memory_order_relaxed);
+  const size_t s = tail & (ringCap_ - 1);
+  for (size_t i = 0; i < comps_.size(); ++i) {
+    Component &c = comps_[i];
+    if (c.byValue) {
+      copyBytes(c.data.get() + s * c.bytes,
+                static_cast<const unsigned char *>(batch[i].raw()) +
+                    static_cast<size_t>(row) * c.bytes,
+                c.bytes);
+    } else {
+      TensorShape rowShape = batch[i].shape();
+      rowShape.removeDim(0);
+      Tensor element(types_[i], rowShape);
+      const int64_t n = element.numElements();
+      element.copyElements(0, batch[i], row * n, n);
+      c.tensors[s] = std::move(element);
+    }
+  }
+  tail_.store(tail + 1, std::memory_order_relaxed);
+}
+
+void FIFOQueue::prepareElement(Tensor *element) const {
+  for (size_t i = 0; i < comps_.size(); ++i)
+    if (comps_[i].byValue)
+      element[i] = Tensor::uninitialized(types_[i], shapes_[i]);
+}
+
+void FIFOQueue::popLocked(Tensor *element) {
+  const size_t head = head_.load(std::memory_order_relaxed);
+  readSlot(head, element);
+  head_.store(head + 1, std::memory_order_relaxed);
+  shrinkIfSparseLocked();
+}
+
+void FIFOQueue::takeBatchLocked(size_t n, Tensor *batch,
+                                std::vector<Tensor> &taken) {
+  const size_t head = head_.load(std::memory_order_relaxed);
+  readBatch(head, n, batch, taken);
+  head_.store(head + n, std::memory_order_relaxed);
+  shrinkIfSparseLocked();
+}
+
 void FIFOQueue::restoreLocked(std::vector<Tensor> &taken, size_t count) {
-  const size_t nc = queues_.size();
-  for (size_t r = count; r-- > 0;)
-    for (size_t i = 0; i < nc; ++i)
-      queues_[i].push_front(std::move(taken[r * nc + i]));
+  if (sizeLocked() + count > ringCap_) {
+    size_t cap = ringCap_ ? ringCap_ : kInitialRing;
+    while (cap < sizeLocked() + count)
+      cap *= 2;
+    resizeRingLocked(cap);
+  }
+  // Back to the front, in order: the counters wrap, which is harmless.
+  const size_t nc = comps_.size();
+  size_t head = head_.load(std::memory_order_relaxed);
+  for (size_t r = count; r-- > 0;) {
+    const size_t s = --head & (ringCap_ - 1);
+    for (size_t i = 0; i < nc; ++i) {
+      Component &c = comps_[i];
+      if (c.byValue)
+        copyBytes(c.data.get() + s * c.bytes, taken[r * nc + i].raw(), c.bytes);
+      else
+        c.tensors[s] = std::move(taken[r * nc + i]);
+    }
+  }
+  head_.store(head, std::memory_order_relaxed);
+  producerHead_ = head;
 }
 
 StatusOr<std::shared_ptr<PaddingFIFOQueue>>
@@ -62,7 +340,7 @@ Status PaddingFIFOQueue::initialize() {
     return errors::InvalidArgument(
         "Shapes must be provided for all components, but received ",
         types_.size(), " dtypes and ", shapes_.size(), " shapes.");
-  queues_.resize(types_.size());
+  initStorage(/*allowByValue=*/false);
   return Status::OK();
 }
 

@@ -1,21 +1,22 @@
 //===- Queue.cpp - Attempt lists, blocking, close and cancellation --------===//
 //
 // The machinery shared by every queue kind: validation, the two FIFO attempt
-// lists retried after each change (TF's QueueBase::FlushUnlocked), deadlines
-// and cancellation. Subclasses only store elements.
+// lists retried after each change (TF's QueueBase::FlushUnlocked), deadlines,
+// cancellation, the locks and the bounded spinning. Subclasses store
+// elements (and FIFOQueue provides the side paths).
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/runtime/Queue.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <thread>
 
 namespace kiln {
 
 /// A call that could not finish at once. It lives on the caller's stack;
-/// whoever completes it sets `done` and wakes `cv`, always under mu_.
+/// whoever completes it sets `done` and, if the caller sleeps, wakes `cv`,
+/// always under the full lock.
 struct Queue::Attempt {
   enum class Kind { kEnqueue, kEnqueueMany, kClose, kDequeue, kDequeueMany };
   Kind kind;
@@ -33,9 +34,9 @@ struct Queue::Attempt {
   size_t takenCount = 0;
   Tuple *output = nullptr;
 
-  // Atomic so a spinning waiter may poll it without the lock; it is only
-  // ever set under mu_.
-  std::atomic<bool> done{false};
+  bool done = false;
+  // Whether the caller waits on `cv`, so that completing it needs a wake-up.
+  bool sleeping = false;
   Status status;
   std::condition_variable cv;
 };
@@ -168,26 +169,202 @@ void Queue::assembleBatch(const std::vector<Tensor> &taken, size_t count,
   }
 }
 
+void Queue::copyTakenRows(const std::vector<Tensor> &taken, size_t count,
+                          Tensor *batch) const {
+  const size_t nc = types_.size();
+  for (size_t i = 0; i < nc; ++i) {
+    if (!count || !taken[i].raw())
+      continue; // Stored by value: already in the batch.
+    Tensor &out = batch[i];
+    const int64_t rowElems = taken[i].numElements();
+    if (isPodDType(types_[i])) {
+      // Straight row copies into the one output buffer.
+      const size_t rowBytes =
+          static_cast<size_t>(rowElems) * dtypeSize(types_[i]);
+      auto *dst = static_cast<unsigned char *>(out.raw());
+      for (size_t r = 0; r < count; ++r, dst += rowBytes)
+        std::memcpy(dst, taken[r * nc + i].raw(), rowBytes);
+    } else {
+      for (size_t r = 0; r < count; ++r)
+        out.copyElements(static_cast<int64_t>(r) * rowElems, taken[r * nc + i],
+                         0, rowElems);
+    }
+  }
+}
+
+void Queue::pushRowLocked(const Tuple &batch, int64_t row) {
+  const size_t nc = types_.size();
+  std::vector<Tensor> element(nc);
+  for (size_t i = 0; i < nc; ++i) {
+    TensorShape rowShape = batch[i].shape();
+    rowShape.removeDim(0);
+    Tensor t(types_[i], rowShape);
+    const int64_t n = t.numElements();
+    t.copyElements(0, batch[i], row * n, n);
+    element[i] = std::move(t);
+  }
+  pushLocked(element.data());
+}
+
+void Queue::takeBatchLocked(size_t n, Tensor *batch,
+                            std::vector<Tensor> &taken) {
+  (void)batch;
+  const size_t nc = types_.size();
+  for (size_t r = 0; r < n; ++r)
+    popLocked(taken.data() + r * nc);
+}
+
+//===----------------------------------------------------------------------===//
+// Locks, published state and spinning
+//===----------------------------------------------------------------------===//
+
+namespace {
+// How long a call that would block spins before it queues and sleeps: by
+// default a few microseconds, about what a futex sleep and wake-up cost, so
+// that an idle queue runner thread burns next to nothing.
+std::atomic<int64_t> spinTimeNs{Queue::kDefaultSpinTime.count()};
+// try_lock attempts (each after a pause) before a blocking lock.
+constexpr int kLockSpins = 64;
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// Spinning only pays when the other side can run at the same time.
+bool spinningHelps() {
+  static const bool multiCore = std::thread::hardware_concurrency() > 1;
+  return multiCore;
+}
+} // namespace
+
+void Queue::lockSpinning(std::mutex &mu) {
+  if (mu.try_lock())
+    return;
+  if (spinningHelps())
+    for (int i = 0; i < kLockSpins; ++i) {
+      cpuRelax();
+      if (mu.try_lock())
+        return;
+    }
+  mu.lock();
+}
+
+Queue::FullLock::FullLock(const Queue &q) : q_(q) { lock(); }
+
+Queue::FullLock::~FullLock() {
+  if (held_)
+    unlock();
+}
+
+void Queue::FullLock::lock() {
+  lockSpinning(q_.mu_);
+  mu_ = std::unique_lock<std::mutex>(q_.mu_, std::adopt_lock);
+  lockSides();
+  held_ = true;
+}
+
+void Queue::FullLock::unlock() {
+  releaseSides();
+  mu_.unlock();
+  held_ = false;
+}
+
+void Queue::FullLock::lockSides() {
+  if (q_.sidePaths_) {
+    lockSpinning(q_.producerMu_);
+    lockSpinning(q_.consumerMu_);
+  }
+}
+
+void Queue::FullLock::releaseSides() {
+  q_.publishLocked();
+  if (q_.sidePaths_) {
+    q_.consumerMu_.unlock();
+    q_.producerMu_.unlock();
+  }
+}
+
+void Queue::FullLock::wait(std::condition_variable &cv) {
+  releaseSides();
+  cv.wait(mu_);
+  lockSides();
+}
+
+bool Queue::FullLock::waitUntil(
+    std::condition_variable &cv,
+    std::chrono::steady_clock::time_point deadline) {
+  releaseSides();
+  const bool inTime =
+      cv.wait_until(mu_, deadline) == std::cv_status::no_timeout;
+  lockSides();
+  return inTime;
+}
+
+namespace {
+// Stores only a changed value, so that republishing leaves the cache line
+// that every side path reads clean in the other cores' caches.
+template <typename T> void publish(std::atomic<T> &to, T value) {
+  if (to.load(std::memory_order_relaxed) != value)
+    to.store(value, std::memory_order_relaxed);
+}
+} // namespace
+
+void Queue::publishLocked() const {
+  // Side paths may run only when they cannot overtake a queued call or
+  // miss a state change: the queue is open and nobody waits.
+  publish(sidePathsOpen_, sidePaths_ && !closed_ && enqueueAttempts_.empty() &&
+                              dequeueAttempts_.empty());
+  publish(publishedClosed_, closed_);
+  publish(publishedSize_, sizeLocked());
+  publish(publishedAvailable_, availableLocked());
+}
+
+size_t Queue::approxSize() const {
+  return publishedSize_.load(std::memory_order_relaxed);
+}
+
+size_t Queue::approxAvailable() const {
+  return publishedAvailable_.load(std::memory_order_relaxed);
+}
+
+void Queue::setSpinTimeForTesting(std::chrono::nanoseconds spinTime) {
+  spinTimeNs.store(spinTime.count(), std::memory_order_relaxed);
+}
+
+template <typename Ready>
+bool Queue::spinUntil(Ready ready, RunContext *ctx) const {
+  const std::chrono::nanoseconds limit(
+      spinTimeNs.load(std::memory_order_relaxed));
+  if (limit.count() <= 0 || !spinningHelps())
+    return false;
+  const auto start = std::chrono::steady_clock::now();
+  for (unsigned i = 1;; ++i) {
+    if (ready())
+      return true;
+    cpuRelax();
+    if (i % 8 == 0) {
+      if (ctx && (ctx->isCancelled() || ctx->deadlinePassed()))
+        return false;
+      if (std::chrono::steady_clock::now() - start > limit)
+        return false;
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Attempts
 //===----------------------------------------------------------------------===//
 
 void Queue::finishLocked(Attempt &attempt, Status status) {
   attempt.status = std::move(status);
-  attempt.done.store(true, std::memory_order_release);
-  attempt.cv.notify_one();
+  attempt.done = true;
+  if (attempt.sleeping)
+    attempt.cv.notify_one();
 }
-
-namespace {
-constexpr int kSpinIterations = 256;
-inline void cpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
-} // namespace
 
 Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
   using Kind = Attempt::Kind;
@@ -222,19 +399,9 @@ Queue::RunResult Queue::tryAttemptLocked(Attempt &a) {
     RunResult result = RunResult::kNoProgress;
     const Tuple &batch = *a.input;
     const int64_t batchSize = batch[0].shape().dim(0);
-    std::vector<Tensor> row(nc);
     while (sizeLocked() < static_cast<size_t>(capacity_)) {
       result = RunResult::kProgress;
-      const int64_t index = batchSize - a.remaining;
-      for (int i = 0; i < nc; ++i) {
-        TensorShape rowShape = batch[i].shape();
-        rowShape.removeDim(0);
-        Tensor element(types_[i], rowShape);
-        const int64_t n = element.numElements();
-        element.copyElements(0, batch[i], index * n, n);
-        row[i] = std::move(element);
-      }
-      pushLocked(row.data());
+      pushRowLocked(batch, batchSize - a.remaining);
       if (--a.remaining == 0) {
         finishLocked(a, Status::OK());
         return RunResult::kComplete;
@@ -346,7 +513,7 @@ void Queue::abandonLocked(Attempt &a, Status status) {
 }
 
 void Queue::cancelAttempt(Attempt *a) {
-  std::lock_guard<std::mutex> lock(mu_);
+  FullLock lock(*this);
   if (a->done)
     return;
   abandonLocked(*a, a->isEnqueue()
@@ -361,30 +528,16 @@ Status Queue::runAttempt(Attempt &a, RunContext *ctx) {
   };
   if (ctx && ctx->isCancelled())
     return cancelledStatus();
-  std::unique_lock<std::mutex> lock(mu_);
+  FullLock lock(*this);
   (a.isEnqueue() ? enqueueAttempts_ : dequeueAttempts_).push_back(&a);
   flushLocked();
   if (a.done)
     return a.status;
 
-  // Spin briefly before sleeping: with the other side running on another
-  // core the attempt usually completes within microseconds, and a futex
-  // sleep/wake pair costs more than that. Retaking mu_ afterwards also
-  // guarantees the completer has finished touching `a`.
-  lock.unlock();
-  for (int i = 0; i < kSpinIterations; ++i) {
-    if (a.done.load(std::memory_order_acquire))
-      break;
-    cpuRelax();
-  }
-  lock.lock();
-  if (a.done)
-    return a.status;
-
   // Blocked: make the run's cancellation and deadline able to end the wait.
-  // The callback looks `a` up under mu_ and does nothing once it is done;
-  // deregistering (after unlocking) waits for a running callback, so `a`
-  // outlives every use.
+  // The callback looks `a` up under the lock and does nothing once it is
+  // done; deregistering (after unlocking) waits for a running callback, so
+  // `a` outlives every use.
   CancellationManager::Token token = CancellationManager::kInvalidToken;
   if (ctx) {
     token = ctx->cancellation().getToken();
@@ -395,15 +548,15 @@ Status Queue::runAttempt(Attempt &a, RunContext *ctx) {
     }
   }
   bool timedOut = false;
+  a.sleeping = true;
   while (!a.done) {
     if (ctx && ctx->hasDeadline()) {
-      if (a.cv.wait_until(lock, ctx->deadline()) == std::cv_status::timeout &&
-          !a.done) {
+      if (!lock.waitUntil(a.cv, ctx->deadline()) && !a.done) {
         timedOut = true;
         abandonLocked(a, RunContext::timedOutStatus());
       }
     } else {
-      a.cv.wait(lock);
+      lock.wait(a.cv);
     }
   }
   Status result = a.status;
@@ -426,14 +579,33 @@ Status Queue::runAttempt(Attempt &a, RunContext *ctx) {
 Status Queue::enqueue(const Tuple &element, RunContext *ctx) {
   KILN_RETURN_IF_ERROR(validateElement(element));
   if (!ctx || !ctx->isCancelled()) {
-    // Fast path: nobody ahead of us and room to spare.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!closed_ && enqueueAttempts_.empty() &&
-        sizeLocked() < static_cast<size_t>(capacity_)) {
-      pushLocked(element.data());
-      if (!dequeueAttempts_.empty())
-        flushLocked();
-      return Status::OK();
+    for (bool spun = false;; spun = true) {
+      SideResult side = sideEnqueue(element.data());
+      if (side == SideResult::kDone)
+        return Status::OK();
+      if (side == SideResult::kFullLockOnly) {
+        // Fast path under the full lock: nobody ahead of us and room.
+        FullLock lock(*this);
+        if (!closed_ && enqueueAttempts_.empty() &&
+            sizeLocked() < static_cast<size_t>(capacity_)) {
+          pushLocked(element.data());
+          if (!dequeueAttempts_.empty())
+            flushLocked();
+          return Status::OK();
+        }
+        if (closed_ || !enqueueAttempts_.empty())
+          break;
+      }
+      // Full with nobody queued ahead: give a consumer a moment.
+      if (spun ||
+          !spinUntil(
+              [this] {
+                return approxSize() < static_cast<size_t>(capacity_) ||
+                       publishedClosed_.load(std::memory_order_relaxed) ||
+                       (sidePaths_ && !sidePathsOpen());
+              },
+              ctx))
+        break;
     }
   }
   Attempt a;
@@ -455,20 +627,58 @@ Status Queue::enqueueMany(const Tuple &batch, RunContext *ctx) {
 }
 
 Status Queue::dequeue(Tuple *element, RunContext *ctx) {
+  const size_t nc = types_.size();
+  // The element is assembled here and handed over only on success. Reused
+  // per thread; its by-value tensors are allocated before any lock.
+  thread_local Tuple scratch;
+  scratch.clear();
+  scratch.resize(nc);
+  auto deliver = [&] {
+    element->resize(nc);
+    for (size_t i = 0; i < nc; ++i)
+      (*element)[i] = std::move(scratch[i]);
+    scratch.clear();
+    return Status::OK();
+  };
   if (!ctx || !ctx->isCancelled()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (dequeueAttempts_.empty() && availableLocked() > 0) {
-      element->resize(numComponents());
-      popLocked(element->data());
-      if (!enqueueAttempts_.empty())
-        flushLocked();
-      return Status::OK();
+    prepareElement(scratch.data());
+    for (bool spun = false;; spun = true) {
+      SideResult side = sideDequeue(scratch.data());
+      if (side == SideResult::kDone)
+        return deliver();
+      if (side == SideResult::kFullLockOnly) {
+        FullLock lock(*this);
+        if (dequeueAttempts_.empty() && availableLocked() > 0) {
+          popLocked(scratch.data());
+          if (!enqueueAttempts_.empty())
+            flushLocked();
+          lock.unlock();
+          return deliver();
+        }
+        if (closed_ || !dequeueAttempts_.empty())
+          break;
+      }
+      // Empty with nobody queued ahead: give a producer a moment.
+      if (spun ||
+          !spinUntil(
+              [this] {
+                return approxAvailable() > 0 ||
+                       publishedClosed_.load(std::memory_order_relaxed) ||
+                       (sidePaths_ && !sidePathsOpen());
+              },
+              ctx))
+        break;
     }
   }
   Attempt a;
   a.kind = Attempt::Kind::kDequeue;
-  a.output = element;
-  return runAttempt(a, ctx);
+  a.output = &scratch;
+  Status s = runAttempt(a, ctx);
+  if (!s.ok()) {
+    scratch.clear();
+    return s;
+  }
+  return deliver();
 }
 
 Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
@@ -478,35 +688,59 @@ Status Queue::dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
                                               : "DequeueManyOp",
                                    " requested ", n, " < 0 elements");
   KILN_RETURN_IF_ERROR(checkDequeueManyAllowed());
+  const int nc = numComponents();
   if (n == 0) {
     batch->clear();
-    for (int i = 0; i < numComponents(); ++i)
+    for (int i = 0; i < nc; ++i)
       batch->emplace_back(types_[i], batchShape(i, 0));
     return Status::OK();
   }
-  if (!ctx || !ctx->isCancelled()) {
-    // Fast path: nobody ahead and enough elements. Rows are taken under the
-    // lock but copied into the batch after it is released.
+  // Fast path: nobody ahead and enough elements (as far as a lock-free look
+  // tells). The batch is allocated before any lock; rows kept as tensors
+  // are copied into it after the lock is released.
+  if ((!ctx || !ctx->isCancelled()) &&
+      approxAvailable() >= static_cast<size_t>(n)) {
     // Reused per thread so a steady stream of batches allocates nothing here.
     thread_local std::vector<Tensor> taken;
+    thread_local Tuple out;
+    const size_t count = static_cast<size_t>(n);
     taken.clear();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (dequeueAttempts_.empty() &&
-          availableLocked() >= static_cast<size_t>(n)) {
-        const int nc = numComponents();
-        taken.resize(static_cast<size_t>(n) * nc);
-        for (int64_t r = 0; r < n; ++r)
-          popLocked(taken.data() + r * nc);
+    taken.resize(count * nc);
+    out.clear();
+    const bool fixed = fixedBatchShapes();
+    if (fixed)
+      for (int i = 0; i < nc; ++i)
+        out.push_back(Tensor::uninitialized(types_[i], batchShape(i, n)));
+    bool took = false;
+    if (fixed && sideDequeueMany(count, out.data(), taken) == SideResult::kDone)
+      took = true;
+    if (!took) {
+      FullLock lock(*this);
+      if (dequeueAttempts_.empty() && availableLocked() >= count) {
+        if (fixed)
+          takeBatchLocked(count, out.data(), taken);
+        else
+          for (size_t r = 0; r < count; ++r)
+            popLocked(taken.data() + r * nc);
         if (!enqueueAttempts_.empty())
           flushLocked();
+        took = true;
       }
     }
-    if (!taken.empty()) {
-      assembleBatch(taken, static_cast<size_t>(n), batch);
-      taken.clear();
-      return Status::OK();
+    if (took) {
+      if (fixed) {
+        copyTakenRows(taken, count, out.data());
+        batch->clear();
+        for (Tensor &t : out)
+          batch->push_back(std::move(t));
+      } else {
+        assembleBatch(taken, count, batch);
+      }
     }
+    taken.clear();
+    out.clear();
+    if (took)
+      return Status::OK();
   }
   Attempt a;
   a.kind = Attempt::Kind::kDequeueMany;
@@ -526,7 +760,7 @@ Status Queue::dequeueUpTo(int64_t n, Tuple *batch, RunContext *ctx) {
 
 Status Queue::close(bool cancelPendingEnqueues, RunContext *ctx) {
   if (cancelPendingEnqueues) {
-    std::lock_guard<std::mutex> lock(mu_);
+    FullLock lock(*this);
     closed_ = true;
     for (Attempt *a : enqueueAttempts_)
       finishLocked(*a, errors::Cancelled("Enqueue operation was cancelled"));
@@ -540,7 +774,7 @@ Status Queue::close(bool cancelPendingEnqueues, RunContext *ctx) {
 }
 
 int32_t Queue::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  FullLock lock(*this);
   return static_cast<int32_t>(sizeLocked());
 }
 

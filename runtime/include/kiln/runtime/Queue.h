@@ -6,7 +6,19 @@
 // FIFO lists, retried after each state change exactly as TF's QueueBase does:
 // that ordering is what makes a plain close wait behind pending enqueues and a
 // DequeueMany hold the elements it already has. Calls that can finish at once
-// skip the lists, which keeps the common uncontended path to one lock.
+// skip the lists.
+//
+// Locking: mu_ guards the lists and the state. A FIFOQueue also has "side
+// paths": while the queue is open and both lists are empty, an enqueue or
+// dequeue that can finish at once runs under only the producer or the
+// consumer side lock, against a ring whose two ends are atomics, so a
+// producer and a consumer on two threads do not serialize on one lock. Every
+// other operation takes mu_ and both side locks (the "full lock"), which
+// excludes the side paths; releasing it republishes whether they may run.
+// A call that would block with nobody queued ahead of it first spins for a
+// few microseconds (on machines with more than one core), watching that
+// published state without any lock, then retries; to the lists that is the
+// same as arriving a little later.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_QUEUE_H
@@ -18,6 +30,8 @@
 #include "kiln/runtime/Status.h"
 #include "kiln/runtime/Tensor.h"
 
+#include <atomic>
+#include <chrono>
 #include <climits>
 #include <condition_variable>
 #include <cstdint>
@@ -87,16 +101,104 @@ public:
   size_t numPendingEnqueues() const;
   size_t numPendingDequeues() const;
 
+  /// How long a call that would block spins before it queues and sleeps
+  /// (process-wide; default kDefaultSpinTime, zero disables spinning). Tests
+  /// lengthen it to reach the spinning state deterministically.
+  static constexpr std::chrono::nanoseconds kDefaultSpinTime{4000};
+  static void setSpinTimeForTesting(std::chrono::nanoseconds spinTime);
+
 protected:
   Queue(const QueueOptions &opts, const char *kind);
   /// Checks shared by every kind; subclasses extend it for their own attrs.
   virtual Status initialize();
 
-  // Element storage, always called with mu_ held. An element is
+  /// mu_ plus, for queues with side paths, both side locks. Releasing it
+  /// republishes the state for side paths and spinners.
+  class FullLock {
+  public:
+    explicit FullLock(const Queue &q);
+    ~FullLock();
+    FullLock(const FullLock &) = delete;
+    FullLock &operator=(const FullLock &) = delete;
+    void lock();
+    void unlock();
+    /// Sleeps on `cv` holding only mu_ (side paths may run meanwhile);
+    /// returns with the full lock held again. With a deadline, returns
+    /// false when it passed.
+    void wait(std::condition_variable &cv);
+    bool waitUntil(std::condition_variable &cv,
+                   std::chrono::steady_clock::time_point deadline);
+
+  private:
+    void lockSides();
+    /// Publishes the state, then releases both side locks.
+    void releaseSides();
+
+    const Queue &q_;
+    std::unique_lock<std::mutex> mu_;
+    bool held_ = false;
+  };
+
+  /// Outcome of a side path.
+  enum class SideResult {
+    kDone,
+    kBlocked,     // full (enqueue) or not enough elements (dequeue)
+    kFullLockOnly // side paths closed now: take the full lock
+  };
+  // Side paths; queues without them (the default) answer kFullLockOnly.
+  // The caller holds no lock.
+  virtual SideResult sideEnqueue(const Tensor *element) {
+    (void)element;
+    return SideResult::kFullLockOnly;
+  }
+  /// `element` as for popLocked.
+  virtual SideResult sideDequeue(Tensor *element) {
+    (void)element;
+    return SideResult::kFullLockOnly;
+  }
+  /// As takeBatchLocked.
+  virtual SideResult sideDequeueMany(size_t n, Tensor *batch,
+                                     std::vector<Tensor> &taken) {
+    (void)n, (void)batch, (void)taken;
+    return SideResult::kFullLockOnly;
+  }
+  /// Lock-free estimates for spinning callers (hints only).
+  virtual size_t approxSize() const;
+  virtual size_t approxAvailable() const;
+  /// Enables side paths; called once by initialize().
+  void enableSidePaths() { sidePaths_ = true; }
+  /// Whether side paths may run now; read under a side lock (or as a hint).
+  bool sidePathsOpen() const {
+    return sidePathsOpen_.load(std::memory_order_relaxed);
+  }
+  /// Takes `mu`, spinning briefly on try_lock first: critical sections are
+  /// tens of nanoseconds, far less than a futex sleep and wake-up.
+  static void lockSpinning(std::mutex &mu);
+
+  // Element storage, always called under the full lock. An element is
   // numComponents() consecutive tensors.
   virtual size_t sizeLocked() const = 0;
   virtual void pushLocked(const Tensor *element) = 0;
+  /// Row `row` of an EnqueueMany batch (already validated).
+  virtual void pushRowLocked(const Tuple &batch, int64_t row);
+  /// Moves the front element into `element`. Each tensor there is either
+  /// empty (no buffer) or one prepareElement allocated, which is filled in
+  /// place; never a caller's tensor.
   virtual void popLocked(Tensor *element) = 0;
+  /// Called without a lock before a dequeue: allocates the tensors that
+  /// popLocked fills in place (components stored by value), so that no
+  /// allocation happens under a lock or on the thread completing a waiter.
+  virtual void prepareElement(Tensor *element) const { (void)element; }
+  /// DequeueMany's fast path, n <= availableLocked(): takes n elements.
+  /// Components stored by value are copied into `batch` at once (tensors the
+  /// caller allocated with batchShape(i, n)); the others are moved to
+  /// `taken` (n * numComponents() empty tensors on entry, row-major), which
+  /// the caller copies with copyTakenRows after releasing the lock.
+  virtual void takeBatchLocked(size_t n, Tensor *batch,
+                               std::vector<Tensor> &taken);
+  /// Whether a batch of n has the shapes batchShape(i, n) whatever its
+  /// elements (false for PaddingFIFOQueue), so it may be allocated early.
+  virtual bool fixedBatchShapes() const { return true; }
   /// Puts back the rows of an unfinished DequeueMany (`count` elements in
   /// dequeue order): to the front for FIFO, anywhere for the others.
   virtual void restoreLocked(std::vector<Tensor> &taken, size_t count) = 0;
@@ -121,6 +223,11 @@ protected:
 
   bool closedLocked() const { return closed_; }
 
+  /// Copies rows 0..count-1 of the components whose row-0 tensor in `taken`
+  /// is set into the preallocated `batch` (see takeBatchLocked).
+  void copyTakenRows(const std::vector<Tensor> &taken, size_t count,
+                     Tensor *batch) const;
+
   std::string name_;
   const char *kind_;
   int32_t capacity_;
@@ -143,28 +250,105 @@ private:
   void cancelAttempt(Attempt *attempt);
   Status dequeueBatch(int64_t n, bool allowSmall, Tuple *batch,
                       RunContext *ctx);
+  /// Refreshes what side paths and spinners read; under the full lock.
+  void publishLocked() const;
+  /// Spins (for at most a few microseconds) until `ready()` holds, the run
+  /// is cancelled or its deadline passes; returns whether `ready()` held.
+  template <typename Ready> bool spinUntil(Ready ready, RunContext *ctx) const;
 
   mutable std::mutex mu_;
   bool closed_ = false;
+  bool sidePaths_ = false;
   std::deque<Attempt *> enqueueAttempts_;
   std::deque<Attempt *> dequeueAttempts_;
+
+protected:
+  // Side locks, each on its own cache line: a producer and a consumer on
+  // two cores each keep theirs. Lock order: mu_, producerMu_, consumerMu_.
+  alignas(64) mutable std::mutex producerMu_;
+  alignas(64) mutable std::mutex consumerMu_;
+
+private:
+  // Published at every release of the full lock; read without locks.
+  alignas(64) mutable std::atomic<bool> sidePathsOpen_{false};
+  mutable std::atomic<bool> publishedClosed_{false};
+  mutable std::atomic<size_t> publishedSize_{0};
+  mutable std::atomic<size_t> publishedAvailable_{0};
 };
 
-/// FIFOQueueV2.
+/// FIFOQueueV2. Elements live in a growable ring, one array per component;
+/// head_ and tail_ count dequeued and enqueued elements. A component of a
+/// fixed shape, a POD dtype and at most kMaxByValueBytes is stored by value
+/// (its bytes): handing a small element to another thread then allocates
+/// and frees on each side only, and a DequeueMany of such elements is one or
+/// two straight copies. Other components are kept as tensors sharing the
+/// enqueued buffers.
 class FIFOQueue : public Queue {
 public:
+  static constexpr size_t kMaxByValueBytes = 128;
+
   static StatusOr<std::shared_ptr<FIFOQueue>> create(const QueueOptions &opts);
   std::string kind() const override { return "FIFOQueue"; }
+  /// Whether component i is stored by value (for tests).
+  bool storesByValue(int i) const { return comps_[i].byValue; }
+  /// Slots in the ring now (for tests).
+  size_t ringCapacity() const;
 
 protected:
   FIFOQueue(const QueueOptions &opts, const char *kind) : Queue(opts, kind) {}
   Status initialize() override;
-  size_t sizeLocked() const override { return queues_[0].size(); }
+  /// Sets up the ring; PaddingFIFOQueue keeps every component as tensors.
+  void initStorage(bool allowByValue);
+
+  SideResult sideEnqueue(const Tensor *element) override;
+  SideResult sideDequeue(Tensor *element) override;
+  SideResult sideDequeueMany(size_t n, Tensor *batch,
+                             std::vector<Tensor> &taken) override;
+  size_t approxSize() const override;
+  size_t approxAvailable() const override { return approxSize(); }
+
+  size_t sizeLocked() const override;
   void pushLocked(const Tensor *element) override;
+  void pushRowLocked(const Tuple &batch, int64_t row) override;
   void popLocked(Tensor *element) override;
+  void prepareElement(Tensor *element) const override;
+  void takeBatchLocked(size_t n, Tensor *batch,
+                       std::vector<Tensor> &taken) override;
   void restoreLocked(std::vector<Tensor> &taken, size_t count) override;
 
-  std::vector<std::deque<Tensor>> queues_;
+private:
+  struct Component {
+    bool byValue = false;
+    size_t bytes = 0;                      // per element, when byValue
+    std::unique_ptr<unsigned char[]> data; // ringCap_ * bytes, when byValue
+    std::vector<Tensor> tensors;           // ringCap_ slots otherwise
+  };
+  // Slot accessors; the caller owns slot `index` (modulo the ring size).
+  void writeSlot(size_t index, const Tensor *element);
+  void readSlot(size_t index, Tensor *element);
+  /// Copies or moves `n` elements from index `from` into a batch.
+  void readBatch(size_t from, size_t n, Tensor *batch,
+                 std::vector<Tensor> &taken);
+  /// Moves the elements to a ring of `cap` slots (a power of two >= the
+  /// size); under the full lock.
+  void resizeRingLocked(size_t cap);
+  void shrinkIfSparseLocked();
+  bool wantsShrink(size_t size) const;
+
+  // Written under the full lock only; read under either side lock.
+  std::vector<Component> comps_;
+  size_t ringCap_ = 0;
+  // Monotonic (wrapping) counters: the ring holds [head_, tail_). The
+  // consumer side advances head_, the producer side tail_; each reads the
+  // other's with acquire before touching the slots it covers, and keeps the
+  // last value it read so that it rereads only when the ring looks full or
+  // empty. The copies never run ahead of the real counters: code under the
+  // full lock that moves a counter back refreshes them. Each side's counter
+  // and copy share a cache line that the other side only reads.
+  alignas(64) std::atomic<size_t> head_{0};
+  size_t consumerTail_ = 0; // under consumerMu_
+  alignas(64) std::atomic<size_t> tail_{0};
+  size_t producerHead_ = 0; // under producerMu_
 };
 
 /// PaddingFIFOQueueV2: shapes required, -1 dims allowed; DequeueMany pads
@@ -179,6 +363,7 @@ protected:
   PaddingFIFOQueue(const QueueOptions &opts)
       : FIFOQueue(opts, "PaddingFIFOQueue") {}
   Status initialize() override;
+  bool fixedBatchShapes() const override { return false; }
   // TF's PaddingFIFOQueue inherits FIFOQueue's enqueue/dequeue messages.
   const char *elementKind() const override { return "FIFOQueue"; }
   Status validateElement(const Tuple &element) const override;

@@ -71,10 +71,15 @@ public:
 
 private:
   void *data_ = nullptr;
+  void *allocation_ = nullptr; // what to free; data_ is aligned within it
   size_t bytes_ = 0;
   DType dtype_ = DType::kInvalid;
   int64_t numElements_ = 0;
   bool owned_ = true;
+  // Buffers of up to kTensorAlignment bytes (scalars, small vectors) live
+  // here, aligned within it: one allocation (with the shared_ptr's control
+  // block) per small tensor instead of two.
+  alignas(16) unsigned char inline_[2 * kTensorAlignment - 16];
 };
 
 class Tensor {
