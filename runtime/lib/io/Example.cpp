@@ -374,17 +374,28 @@ void ExampleParser::beginBatch(int64_t batchSize) {
   sparse_.assign(config_.sparse.size(), SparseAccum());
 }
 
-size_t ExampleParser::findSlot(std::string_view key) const {
-  // Configs are small (a handful of keys): a scan that compares lengths
-  // first beats a binary search of string compares.
-  if (keyIndex_.size() <= 16) {
-    for (size_t i = 0; i < keyIndex_.size(); ++i) {
-      const std::string &k = keyIndex_[i].first;
-      if (k.size() == key.size() && sameBytes(k.data(), key.data(), k.size()))
-        return i;
-    }
-    return kNoSlot;
+namespace {
+
+// Configs are small (a handful of keys): a scan that compares lengths first
+// beats a binary search of string compares.
+constexpr size_t kMaxScannedKeys = 16;
+
+KILN_ALWAYS_INLINE size_t
+scanKeys(const std::vector<std::pair<std::string, int>> &keys,
+         std::string_view key) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string &k = keys[i].first;
+    if (k.size() == key.size() && sameBytes(k.data(), key.data(), k.size()))
+      return i;
   }
+  return ~size_t(0);
+}
+
+} // namespace
+
+size_t ExampleParser::findSlot(std::string_view key) const {
+  if (keyIndex_.size() <= kMaxScannedKeys)
+    return scanKeys(keyIndex_, key);
   auto it = std::lower_bound(
       keyIndex_.begin(), keyIndex_.end(), key,
       [](const std::pair<std::string, int> &a, std::string_view k) {
@@ -491,7 +502,8 @@ bool ExampleParser::parseFast(int64_t index, std::string_view serialized) {
     p += 2 + p[1];
     if (!fastOnlyField(p, entryEnd, 0x12))
       return false;
-    size_t slot = findSlot(key);
+    size_t slot = keyIndex_.size() <= kMaxScannedKeys ? scanKeys(keyIndex_, key)
+                                                      : findSlot(key);
     if (slot != kNoSlot) { // later duplicates win, as in the map
       found_[slot] = view(p, static_cast<size_t>(entryEnd - p));
       present_[slot] = 1;
@@ -608,10 +620,8 @@ bool ExampleParser::parseFast(int64_t index, std::string_view serialized) {
   return true;
 }
 
-Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
-                               std::string_view name, bool single) {
-  if (fastPath_ && parseFast(index, serialized))
-    return Status::OK();
+Status ExampleParser::parseGeneral(int64_t index, std::string_view serialized,
+                                   std::string_view name, bool single) {
   std::string_view exampleName =
       name.empty() ? std::string_view("<unknown>") : name;
   auto parseFailure = [&] {

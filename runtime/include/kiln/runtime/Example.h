@@ -143,10 +143,17 @@ public:
 private:
   explicit ExampleParser(ParseExampleConfig config);
   Status parseOne(int64_t index, std::string_view serialized,
-                  std::string_view name, bool single);
+                  std::string_view name, bool single) {
+    if (fastPath_ && parseFast(index, serialized))
+      return Status::OK();
+    return parseGeneral(index, serialized, name, single);
+  }
   /// The direct walk: true when it decoded the example completely; false
   /// (outputs then get rewritten by the general decoder) otherwise.
   bool parseFast(int64_t index, std::string_view serialized);
+  /// The general decoder, which also decides every error.
+  Status parseGeneral(int64_t index, std::string_view serialized,
+                      std::string_view name, bool single);
   static constexpr size_t kNoSlot = ~size_t(0);
   /// The keyIndex_ position of `key`, or kNoSlot.
   size_t findSlot(std::string_view key) const;
