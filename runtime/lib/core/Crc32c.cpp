@@ -176,7 +176,7 @@ crcTail(uint64_t c, const uint8_t *p, size_t n) {
 /// The crc32 instruction over raw (un-inverted) state `c`. Unaligned 8-byte
 /// loads cost the same as aligned ones on every CPU with SSE4.2, so there is
 /// no byte-wise alignment prologue.
-__attribute__((target("sse4.2"))) uint64_t
+__attribute__((target("sse4.2"), always_inline)) inline uint64_t
 sse42Raw(uint64_t c, const uint8_t *p, size_t n) {
   if (n >= 3 * kLongBlock) {
     const ShiftTable &shift = longShift();
@@ -204,7 +204,8 @@ sse42Raw(uint64_t c, const uint8_t *p, size_t n) {
   return crcTail(c, p, n);
 }
 
-uint32_t extendSse42(uint32_t crc, const uint8_t *p, size_t n) {
+__attribute__((target("sse4.2"))) uint32_t
+extendSse42(uint32_t crc, const uint8_t *p, size_t n) {
   return ~static_cast<uint32_t>(sse42Raw(~crc, p, n));
 }
 
@@ -378,7 +379,16 @@ uint32_t extendWith(Impl impl, uint32_t crc, const void *data, size_t n) {
 }
 
 uint32_t extend(uint32_t crc, const void *data, size_t n) {
-  return extendWith(bestImpl(), crc, data, n);
+  // One call into the implementation for the short inputs of record headers.
+  auto *p = static_cast<const uint8_t *>(data);
+#ifdef KILN_HAVE_SSE42_PATH
+  Impl impl = bestImpl();
+  if (impl == Impl::kVpclmul && n >= kMinFoldBytes)
+    return extendVpclmul(crc, p, n);
+  if (impl != Impl::kPortable)
+    return extendSse42(crc, p, n);
+#endif
+  return extendPortable(crc, p, n);
 }
 
 } // namespace crc32c
