@@ -72,6 +72,11 @@ std::string encodeFeature(DType dtype, const std::vector<int64_t> &ints,
 // outside its view.
 //===----------------------------------------------------------------------===//
 
+// The key lookup and the direct walk (below) run their helpers a few dozen
+// times per record: forced inline, the position they advance stays in a
+// register.
+#define KILN_ALWAYS_INLINE inline __attribute__((always_inline))
+
 // Tags of fields 1..15 and lengths below 128 are one byte; those fast paths
 // keep the per-record parse cost small next to the CRC.
 inline bool readTag(std::string_view &in, uint32_t *field, uint32_t *type) {
@@ -102,6 +107,34 @@ inline bool readLengthDelimited(std::string_view &in, std::string_view *out) {
   *out = in.substr(0, static_cast<size_t>(n));
   in.remove_prefix(static_cast<size_t>(n));
   return true;
+}
+
+/// a[0, n) == b[0, n); feature keys are short, and two overlapping word
+/// compares beat a call to memcmp.
+KILN_ALWAYS_INLINE bool sameBytes(const char *a, const char *b, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i)
+      if (a[i] != b[i])
+        return false;
+    return true;
+  }
+  return std::memcmp(a, b, n) == 0;
 }
 
 /// Splits a Feature message into its kind and list payload. An empty Feature
@@ -325,6 +358,8 @@ StatusOr<ExampleParser> ExampleParser::create(ParseExampleConfig config) {
                                      p.keyIndex_[i].first);
   p.found_.resize(p.keyIndex_.size());
   p.present_.resize(p.keyIndex_.size());
+  for (const FixedLenFeature &f : p.config_.dense)
+    p.rowElems_.push_back(f.shape.numElements());
   return p;
 }
 
@@ -339,18 +374,28 @@ void ExampleParser::beginBatch(int64_t batchSize) {
   sparse_.assign(config_.sparse.size(), SparseAccum());
 }
 
-size_t ExampleParser::findSlot(std::string_view key) const {
-  // Configs are small (a handful of keys): a scan that compares lengths
-  // first beats a binary search of string compares.
-  if (keyIndex_.size() <= 16) {
-    for (size_t i = 0; i < keyIndex_.size(); ++i) {
-      const std::string &k = keyIndex_[i].first;
-      if (k.size() == key.size() && (key.empty() || k[0] == key[0]) &&
-          std::memcmp(k.data(), key.data(), key.size()) == 0)
-        return i;
-    }
-    return kNoSlot;
+namespace {
+
+// Configs are small (a handful of keys): a scan that compares lengths first
+// beats a binary search of string compares.
+constexpr size_t kMaxScannedKeys = 16;
+
+KILN_ALWAYS_INLINE size_t
+scanKeys(const std::vector<std::pair<std::string, int>> &keys,
+         std::string_view key) {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string &k = keys[i].first;
+    if (k.size() == key.size() && sameBytes(k.data(), key.data(), k.size()))
+      return i;
   }
+  return ~size_t(0);
+}
+
+} // namespace
+
+size_t ExampleParser::findSlot(std::string_view key) const {
+  if (keyIndex_.size() <= kMaxScannedKeys)
+    return scanKeys(keyIndex_, key);
   auto it = std::lower_bound(
       keyIndex_.begin(), keyIndex_.end(), key,
       [](const std::pair<std::string, int> &a, std::string_view k) {
@@ -375,15 +420,208 @@ Status ExampleParser::parseIntoBorrowed(int64_t index,
   if (index < 0 || index >= batchSize_)
     return errors::InvalidArgument("Example index ", index,
                                    " is outside the batch of ", batchSize_);
-  views.assign(config_.dense.size(), std::string_view());
+  if (views.size() == config_.dense.size())
+    std::fill(views.begin(), views.end(), std::string_view());
+  else
+    views.assign(config_.dense.size(), std::string_view());
   borrowed_ = &views;
   Status s = parseOne(index, serialized, {}, /*single=*/false);
   borrowed_ = nullptr;
   return s;
 }
 
-Status ExampleParser::parseOne(int64_t index, std::string_view serialized,
-                               std::string_view name, bool single) {
+//===----------------------------------------------------------------------===//
+// The direct walk. It accepts only the layout every writer produces and, on
+// anything else, returns false before an output is in a state the general
+// decoder would not overwrite: dense rows it wrote get the same values again,
+// and sparse values it appended are dropped.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A varint at p as wire::getVarint64 decodes it; false when truncated or
+/// longer than 10 bytes.
+KILN_ALWAYS_INLINE bool fastVarint(const uint8_t *&p, const uint8_t *end,
+                                   uint64_t *v) {
+  if (p != end && *p < 0x80) {
+    *v = *p++;
+    return true;
+  }
+  uint64_t result = 0;
+  for (int i = 0; i < 10 && p + i != end; ++i) {
+    uint64_t byte = p[i];
+    result |= (byte & 0x7f) << (7 * i);
+    if (!(byte & 0x80)) {
+      p += i + 1;
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+/// A one-byte tag `tag` followed by a length that spans exactly the rest of
+/// [p, end): a sub-message or list that is the only field of its parent.
+KILN_ALWAYS_INLINE bool fastOnlyField(const uint8_t *&p, const uint8_t *end,
+                                      uint8_t tag) {
+  uint64_t n;
+  return p != end && *p++ == tag && fastVarint(p, end, &n) &&
+         n == static_cast<uint64_t>(end - p);
+}
+
+/// The tag of Feature's oneof member holding `dtype`'s list.
+uint8_t featureTag(DType dtype) {
+  return dtype == DType::kString  ? 0x0a  // bytes_list = 1
+         : dtype == DType::kFloat ? 0x12  // float_list = 2
+                                  : 0x1a; // int64_list = 3
+}
+
+} // namespace
+
+bool ExampleParser::parseFast(int64_t index, std::string_view serialized) {
+  const auto *p = reinterpret_cast<const uint8_t *>(serialized.data());
+  const uint8_t *end = p + serialized.size();
+  auto view = [](const uint8_t *b, size_t n) {
+    return std::string_view(reinterpret_cast<const char *>(b), n);
+  };
+  // Example: its features = 1 and nothing else.
+  if (!fastOnlyField(p, end, 0x0a))
+    return false;
+  std::fill(present_.begin(), present_.end(), 0);
+  while (p != end) {
+    // Features: map entries feature = 1 of { key = 1; value = 2; }.
+    uint64_t n;
+    if (*p++ != 0x0a || !fastVarint(p, end, &n) ||
+        n > static_cast<uint64_t>(end - p))
+      return false;
+    const uint8_t *entryEnd = p + n;
+    if (entryEnd - p < 2 || p[0] != 0x0a || p[1] >= 0x80 ||
+        p[1] > entryEnd - p - 2)
+      return false;
+    std::string_view key = view(p + 2, p[1]);
+    p += 2 + p[1];
+    if (!fastOnlyField(p, entryEnd, 0x12))
+      return false;
+    size_t slot = keyIndex_.size() <= kMaxScannedKeys ? scanKeys(keyIndex_, key)
+                                                      : findSlot(key);
+    if (slot != kNoSlot) { // later duplicates win, as in the map
+      found_[slot] = view(p, static_cast<size_t>(entryEnd - p));
+      present_[slot] = 1;
+    }
+    p = entryEnd;
+  }
+
+  // Sparse values appended so far, to drop them on a fallback.
+  sparseMarks_.clear();
+  for (const SparseAccum &acc : sparse_)
+    sparseMarks_.insert(sparseMarks_.end(),
+                        {acc.counts.size(), acc.ints.size(), acc.floats.size(),
+                         acc.bytes.size()});
+  auto fallBack = [&] {
+    const size_t *mark = sparseMarks_.data();
+    for (SparseAccum &acc : sparse_) {
+      acc.counts.resize(mark[0]);
+      acc.ints.resize(mark[1]);
+      acc.floats.resize(mark[2]);
+      acc.bytes.resize(mark[3]);
+      mark += 4;
+    }
+    return false;
+  };
+
+  for (size_t slot = 0; slot < keyIndex_.size(); ++slot) {
+    int which = keyIndex_[slot].second;
+    bool dense = which >= 0;
+    DType dtype =
+        dense ? config_.dense[which].dtype : config_.sparse[-which - 1].dtype;
+    if (!present_[slot]) {
+      if (!dense)
+        continue;
+      const Tensor &def = config_.dense[which].defaultValue;
+      if (!def.isValid() || def.numElements() == 0)
+        return fallBack(); // required: the general decoder says so
+      dense_[which].copyElements(index * rowElems_[which], def, 0,
+                                 rowElems_[which]);
+      continue;
+    }
+    const auto *q = reinterpret_cast<const uint8_t *>(found_[slot].data());
+    const uint8_t *qEnd = q + found_[slot].size();
+    // Feature: the one list of the configured type.
+    if (!fastOnlyField(q, qEnd, featureTag(dtype)))
+      return fallBack();
+    int64_t rowElems = dense ? rowElems_[which] : 0;
+    int64_t base = index * rowElems;
+    int64_t count = 0;
+    if (dtype == DType::kString && dense && borrowed_ && rowElems == 1) {
+      // A borrowed scalar: the one value = 1 field of the BytesList.
+      if (!fastOnlyField(q, qEnd, 0x0a))
+        return fallBack();
+      (*borrowed_)[which] = view(q, static_cast<size_t>(qEnd - q));
+      count = 1;
+    } else if (dtype == DType::kString) {
+      // BytesList: one value = 1 field per value.
+      std::string *row =
+          dense ? dense_[which].data<std::string>() + base : nullptr;
+      while (q != qEnd) {
+        uint64_t n;
+        if (*q++ != 0x0a || !fastVarint(q, qEnd, &n) ||
+            n > static_cast<uint64_t>(qEnd - q))
+          return fallBack();
+        if (!dense)
+          sparse_[-which - 1].bytes.emplace_back(
+              view(q, static_cast<size_t>(n)));
+        else if (count < rowElems)
+          row[count].assign(reinterpret_cast<const char *>(q),
+                            static_cast<size_t>(n));
+        q += n;
+        ++count;
+      }
+    } else if (q != qEnd) {
+      // FloatList / Int64List: one packed value = 1 field.
+      if (!fastOnlyField(q, qEnd, 0x0a))
+        return fallBack();
+      if (dtype == DType::kFloat) {
+        size_t n = static_cast<size_t>(qEnd - q);
+        if (n % 4 != 0)
+          return fallBack();
+        count = static_cast<int64_t>(n / 4);
+        if (dense) {
+          if (count != rowElems)
+            return fallBack();
+          float *row = dense_[which].data<float>() + base;
+          for (int64_t i = 0; i < count; ++i)
+            row[i] = floatFromBits(reinterpret_cast<const char *>(q) + 4 * i);
+        } else {
+          std::vector<float> &out = sparse_[-which - 1].floats;
+          for (int64_t i = 0; i < count; ++i)
+            out.push_back(
+                floatFromBits(reinterpret_cast<const char *>(q) + 4 * i));
+        }
+      } else {
+        int64_t *row = dense ? dense_[which].data<int64_t>() + base : nullptr;
+        while (q != qEnd) {
+          uint64_t v;
+          if (!fastVarint(q, qEnd, &v))
+            return fallBack();
+          if (!dense)
+            sparse_[-which - 1].ints.push_back(static_cast<int64_t>(v));
+          else if (count < rowElems)
+            row[count] = static_cast<int64_t>(v);
+          ++count;
+        }
+      }
+    }
+    if (dense ? count != rowElems : false)
+      return fallBack();
+    if (!dense && count > 0)
+      sparse_[-which - 1].counts.emplace_back(index, count);
+  }
+  ++fastParses_;
+  return true;
+}
+
+Status ExampleParser::parseGeneral(int64_t index, std::string_view serialized,
+                                   std::string_view name, bool single) {
   std::string_view exampleName =
       name.empty() ? std::string_view("<unknown>") : name;
   auto parseFailure = [&] {

@@ -12,8 +12,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
+#include <mutex>
+#include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -211,7 +216,10 @@ Status RecordWriter::close() { return impl_->close(); }
 class RecordReader::Source {
 public:
   Source(std::string path, int fd, RecordOptions options)
-      : path_(std::move(path)), fd_(fd), options_(options) {}
+      : path_(std::move(path)), fd_(fd), options_(options) {
+    struct stat st;
+    regularFile_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+  }
   ~Source() {
     if (zInit_)
       inflateEnd(&zs_);
@@ -281,6 +289,10 @@ public:
     return static_cast<size_t>(want - zs_.avail_out);
   }
 
+  /// A regular file never blocks a read for long, so a background thread
+  /// may read it (and be joined) at any time.
+  bool regularFile() const { return regularFile_; }
+
 private:
   StatusOr<size_t> readFile(char *dst, size_t n) {
     for (;;) {
@@ -297,13 +309,234 @@ private:
   RecordOptions options_;
   z_stream zs_;
   bool zInit_ = false, streamDone_ = false, fileEof_ = false;
+  bool regularFile_ = false;
   Status deferred_;
   std::vector<char> zIn_;
 };
 
-RecordReader::RecordReader(std::string path, std::unique_ptr<Source> source,
-                           size_t bufferSize)
-    : path_(std::move(path)), source_(std::move(source)), buf_(bufferSize) {}
+/// A buffer of stream bytes and the complete, checked records in it.
+struct RecordReader::Chunk {
+  struct Record {
+    size_t pos;    // start of the record's header in buf
+    size_t length; // data bytes
+  };
+  std::unique_ptr<char[]> buf;
+  size_t cap = 0, end = 0; // buf holds cap bytes, [0, end) read
+  uint64_t base = 0;       // stream offset of buf[0]
+  std::vector<Record> records;
+  // Whether the stream ends after `records`, with `status`: OutOfRange "eof"
+  // or the error at that point. Otherwise the next chunk continues it.
+  bool last = false;
+  Status status;
+
+  /// Makes cap >= n, keeping `keep` bytes from `from` at the front.
+  void reserve(size_t n, const char *from, size_t keep) {
+    if (cap >= n) {
+      if (keep && from != buf.get())
+        std::memmove(buf.get(), from, keep);
+      return;
+    }
+    // Uninitialized: only what is read is ever looked at.
+    std::unique_ptr<char[]> bigger(new char[n]);
+    if (keep)
+      std::memcpy(bigger.get(), from, keep);
+    buf = std::move(bigger);
+    cap = n;
+  }
+};
+
+/// Cuts the source's byte stream into chunks of records, checking both CRCs
+/// of each, with the errors (codes, wording, offsets and precedence) the
+/// record-at-a-time reader gives: a record's header is checked as soon as
+/// its 12 bytes are there, an error ends the stream after the records
+/// before it, and a read error or a truncation comes only where the stream
+/// runs out of bytes.
+class RecordReader::Framer {
+public:
+  Framer(std::string path, std::unique_ptr<Source> source, size_t chunkSize)
+      : path_(std::move(path)), source_(std::move(source)),
+        chunkSize_(chunkSize) {}
+
+  bool regularFile() const { return source_->regularFile(); }
+
+  /// Fills `c` with the records that follow those of `prev` (null for the
+  /// first chunk); the partial record at the end of `prev` moves to the
+  /// front of `c`, which may be `prev` itself. Reads until `c` holds at least
+  /// one record or the stream ends (an error or end of file, c.last); a
+  /// regular file until the chunk is full, so that a file of one chunk is
+  /// known to end there. (A pipe hands over its records as they come.)
+  void fill(Chunk &c, const Chunk *prev) {
+    size_t carry = prev ? prev->end - carryPos_ : 0;
+    uint64_t base = prev ? prev->base + carryPos_ : 0;
+    // Room for a full read after the carried bytes; a carry of more than
+    // half a chunk (a large record) doubles it, so the buffer is never more
+    // than twice the data it holds.
+    size_t want = carry <= chunkSize_ / 2 ? chunkSize_ : 2 * carry;
+    c.reserve(want, prev ? prev->buf.get() + carryPos_ : nullptr, carry);
+    c.end = carry;
+    c.base = base;
+    c.records.clear();
+    c.last = false;
+    c.status = Status::OK();
+    size_t pos = 0;
+    for (;;) {
+      if (c.end == c.cap)
+        c.reserve(2 * c.cap, c.buf.get(), c.end); // full of one record
+      StatusOr<size_t> got = source_->read(c.buf.get() + c.end, c.cap - c.end);
+      if (!got.ok())
+        return end(c, got.status());
+      if (*got == 0)
+        return endOfStream(c, pos);
+      c.end += *got;
+      if (!scan(c, pos))
+        return;
+      if (!c.records.empty() && (c.end == c.cap || !regularFile()))
+        break;
+    }
+    carryPos_ = pos;
+  }
+
+private:
+  void end(Chunk &c, Status s) {
+    c.last = true;
+    c.status = std::move(s);
+  }
+
+  Status corrupted(uint64_t at) const {
+    return errors::DataLoss("corrupted record at ", at, " in file ", path_);
+  }
+
+  /// Adds the complete records from `pos` on; false when one is bad.
+  bool scan(Chunk &c, size_t &pos) {
+    while (c.end - pos >= kRecordHeaderSize) {
+      const char *h = c.buf.get() + pos;
+      uint64_t at = c.base + pos;
+      if (crc32c::unmask(wire::getFixed32(h + 8)) != crc32c::value(h, 8)) {
+        end(c, corrupted(at));
+        return false;
+      }
+      uint64_t length = wire::getFixed64(h);
+      if (length >= SIZE_MAX - kRecordHeaderSize - kRecordFooterSize) {
+        end(c, errors::DataLoss("record size too large at ", at, " in file ",
+                                path_));
+        return false;
+      }
+      size_t need =
+          kRecordHeaderSize + static_cast<size_t>(length) + kRecordFooterSize;
+      if (c.end - pos < need)
+        break;
+      const char *d = h + kRecordHeaderSize;
+      if (crc32c::unmask(wire::getFixed32(d + length)) !=
+          crc32c::value(d, static_cast<size_t>(length))) {
+        end(c, corrupted(at + kRecordHeaderSize));
+        return false;
+      }
+      c.records.push_back({pos, static_cast<size_t>(length)});
+      pos += need;
+    }
+    return true;
+  }
+
+  /// The stream ended with the bytes from `pos` left over.
+  void endOfStream(Chunk &c, size_t pos) {
+    size_t left = c.end - pos;
+    uint64_t at = c.base + pos;
+    if (left == 0)
+      return end(c, errors::OutOfRange("eof"));
+    // A header that is there was checked by scan(); only the size is left.
+    uint64_t truncatedAt = left <= kRecordHeaderSize ? at : at + 12;
+    end(c, errors::DataLoss("truncated record at ", truncatedAt, " in file ",
+                            path_));
+  }
+
+  std::string path_;
+  std::unique_ptr<Source> source_;
+  size_t chunkSize_;
+  size_t carryPos_ = 0; // where the partial record starts in the last chunk
+};
+
+/// The thread that fills the chunks after the reader's current one. Three
+/// chunks circulate: one the reader returns records from, one being filled,
+/// one ready (or being filled next).
+class RecordReader::ReadAhead {
+public:
+  /// `current` is the chunk the reader is on; the thread continues after it.
+  ReadAhead(Framer &framer, std::unique_ptr<Chunk> current)
+      : framer_(framer), first_(current.get()) {
+    chunks_.push_back(std::move(current));
+    for (int i = 1; i < kChunks; ++i) {
+      chunks_.push_back(std::make_unique<Chunk>());
+      free_.push_back(chunks_.back().get());
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~ReadAhead() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    freeCv_.notify_one();
+    thread_.join();
+  }
+
+  /// Hands back `done` (its records are no longer referenced) and returns
+  /// the chunk after it.
+  Chunk *next(Chunk *done) {
+    std::unique_lock<std::mutex> lock(mu_);
+    free_.push_back(done);
+    freeCv_.notify_one();
+    readyCv_.wait(lock, [&] { return !ready_.empty(); });
+    Chunk *c = ready_.front();
+    ready_.pop_front();
+    return c;
+  }
+
+private:
+  static constexpr int kChunks = 3;
+
+  void run() {
+    // The chunk filled last is never free: the reader holds it or it waits
+    // in ready_, so its partial record can be copied from it.
+    const Chunk *prev = first_;
+    for (;;) {
+      Chunk *c;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        freeCv_.wait(lock, [&] { return stop_ || !free_.empty(); });
+        if (stop_)
+          return;
+        c = free_.back();
+        free_.pop_back();
+      }
+      framer_.fill(*c, prev);
+      bool last = c->last;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ready_.push_back(c);
+      }
+      readyCv_.notify_one();
+      if (last)
+        return;
+      prev = c;
+    }
+  }
+
+  Framer &framer_;
+  const Chunk *first_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::mutex mu_;
+  std::condition_variable freeCv_, readyCv_;
+  std::vector<Chunk *> free_;
+  std::deque<Chunk *> ready_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+RecordReader::RecordReader(std::string path, std::unique_ptr<Framer> framer,
+                           bool readAhead)
+    : path_(std::move(path)), framer_(std::move(framer)),
+      readAheadAllowed_(readAhead) {}
 RecordReader::~RecordReader() = default;
 
 StatusOr<std::unique_ptr<RecordReader>>
@@ -320,33 +553,27 @@ RecordReader::open(const std::string &path, RecordOptions options) {
   KILN_RETURN_IF_ERROR(source->init());
   // Decompressed data arrives in smaller pieces than it is asked for, so a
   // read buffer a few times the zlib chunk keeps refills rare.
-  size_t bufferSize = options.bufferSize * 4;
+  size_t chunkSize = options.bufferSize * 4;
+  auto framer = std::make_unique<Framer>(path, std::move(source), chunkSize);
   return std::unique_ptr<RecordReader>(
-      new RecordReader(path, std::move(source), bufferSize));
+      new RecordReader(path, std::move(framer), options.readAhead));
 }
 
-StatusOr<size_t> RecordReader::ensure(size_t n) {
-  while (end_ - begin_ < n && !eof_) {
-    if (end_ == buf_.size()) {
-      if (begin_ > 0) {
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
-      } else {
-        // Grow only when the buffer is full of real data, so a corrupt
-        // length never allocates more than twice what the file holds.
-        buf_.resize(buf_.size() * 2);
-      }
-    }
-    StatusOr<size_t> got =
-        source_->read(buf_.data() + end_, buf_.size() - end_);
-    if (!got.ok())
-      return got.status();
-    if (*got == 0)
-      eof_ = true;
-    end_ += *got;
+bool RecordReader::readingAhead() const { return readAhead_ != nullptr; }
+
+void RecordReader::nextChunk() {
+  next_ = 0;
+  if (readAhead_) {
+    cur_ = readAhead_->next(cur_);
+    return;
   }
-  return std::min(n, end_ - begin_);
+  if (!own_)
+    own_ = std::make_unique<Chunk>();
+  framer_->fill(*own_, cur_);
+  cur_ = own_.get();
+  // Past the first chunk of a regular file: read the rest on a thread.
+  if (readAheadAllowed_ && !cur_->last && framer_->regularFile())
+    readAhead_ = std::make_unique<ReadAhead>(*framer_, std::move(own_));
 }
 
 Status RecordReader::fail(Status s) {
@@ -357,44 +584,20 @@ Status RecordReader::fail(Status s) {
 Status RecordReader::readRecord(std::string_view *record) {
   if (!error_.ok())
     return error_;
-  StatusOr<size_t> got = ensure(kRecordHeaderSize);
-  if (!got.ok())
-    return fail(got.status());
-  if (*got == 0)
-    return errors::OutOfRange("eof");
-  auto truncated = [&](uint64_t at) {
-    return fail(
-        errors::DataLoss("truncated record at ", at, " in file ", path_));
-  };
-  auto corrupted = [&](uint64_t at) {
-    return fail(
-        errors::DataLoss("corrupted record at ", at, " in file ", path_));
-  };
-  if (*got < kRecordHeaderSize)
-    return truncated(offset_);
-  const char *h = buf_.data() + begin_;
-  if (crc32c::unmask(wire::getFixed32(h + 8)) != crc32c::value(h, 8))
-    return corrupted(offset_);
-  uint64_t length = wire::getFixed64(h);
-  if (length >= SIZE_MAX - kRecordHeaderSize - kRecordFooterSize)
-    return fail(errors::DataLoss("record size too large at ", offset_,
-                                 " in file ", path_));
-  size_t need =
-      kRecordHeaderSize + static_cast<size_t>(length) + kRecordFooterSize;
-  got = ensure(need);
-  if (!got.ok())
-    return fail(got.status());
-  if (*got < need)
-    return truncated(*got == kRecordHeaderSize ? offset_
-                                               : offset_ + kRecordHeaderSize);
-  const char *d = buf_.data() + begin_ + kRecordHeaderSize;
-  if (crc32c::unmask(wire::getFixed32(d + length)) !=
-      crc32c::value(d, static_cast<size_t>(length)))
-    return corrupted(offset_ + kRecordHeaderSize);
-  *record = std::string_view(d, static_cast<size_t>(length));
-  begin_ += need;
-  lastOffset_ = offset_;
-  offset_ += need;
+  while (!cur_ || next_ == cur_->records.size()) {
+    if (cur_ && cur_->last) {
+      // A clean end stays "eof" without becoming a sticky error.
+      if (cur_->status.code() == Code::kOutOfRange)
+        return cur_->status;
+      return fail(cur_->status);
+    }
+    nextChunk();
+  }
+  const Chunk::Record &r = cur_->records[next_++];
+  *record =
+      std::string_view(cur_->buf.get() + r.pos + kRecordHeaderSize, r.length);
+  lastOffset_ = cur_->base + r.pos;
+  offset_ = lastOffset_ + kRecordHeaderSize + r.length + kRecordFooterSize;
   return Status::OK();
 }
 

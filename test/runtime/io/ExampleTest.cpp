@@ -342,3 +342,230 @@ TEST(ExampleErrors, RandomDamageNeverCrashes) {
       ASSERT_EQ(p.status().code(), Code::kInvalidArgument);
   }
 }
+
+//===----------------------------------------------------------------------===//
+// The direct walk against the general decoder: the same statuses and the
+// same outputs for well-formed, mismatching and damaged examples.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+ParseExampleConfig mixedConfig() {
+  ParseExampleConfig c;
+  c.dense.push_back({"a", DType::kFloat, TensorShape{2}, Tensor()});
+  c.dense.push_back({"label", DType::kInt64, TensorShape{}, Tensor()});
+  c.dense.push_back({"image_raw", DType::kString, TensorShape{}, Tensor()});
+  c.dense.push_back({"pair", DType::kString, TensorShape{2},
+                     Tensor::vector<std::string>({"x", "y"})});
+  c.dense.push_back({"e", DType::kFloat, TensorShape{}, Tensor::scalar(0.5f)});
+  c.dense.push_back({"ints3", DType::kInt64, TensorShape{3},
+                     Tensor::vector<int64_t>({1, 2, 3})});
+  c.sparse.push_back({"ids", DType::kInt64});
+  c.sparse.push_back({"words", DType::kString});
+  c.sparse.push_back({"a_rather_long_key_for_a_sparse_float", DType::kFloat});
+  return c;
+}
+
+/// A random Example over the config's keys and a few others: mostly the
+/// configured type and size, sometimes not.
+std::string randomExample(std::mt19937 &rng) {
+  struct Key {
+    const char *name;
+    DType dtype;
+    int count; // -1: any
+  };
+  static const Key keys[] = {
+      {"a", DType::kFloat, 2},
+      {"label", DType::kInt64, 1},
+      {"image_raw", DType::kString, 1},
+      {"pair", DType::kString, 2},
+      {"e", DType::kFloat, 1},
+      {"ints3", DType::kInt64, 3},
+      {"ids", DType::kInt64, -1},
+      {"words", DType::kString, -1},
+      {"a_rather_long_key_for_a_sparse_float", DType::kFloat, -1},
+      {"depth", DType::kInt64, 1},
+      {"labe", DType::kInt64, 1},
+      {"", DType::kString, 1}};
+  ExampleBuilder b(rng() % 2 ? ExampleBuilder::Order::kSortedKeys
+                             : ExampleBuilder::Order::kInsertion);
+  for (const Key &k : keys) {
+    if (rng() % 30 == 0)
+      continue; // missing
+    DType dtype = k.dtype;
+    if (rng() % 40 == 0)
+      dtype = std::vector<DType>{DType::kFloat, DType::kInt64,
+                                 DType::kString}[rng() % 3];
+    int count =
+        k.count < 0 || rng() % 30 == 0 ? static_cast<int>(rng() % 4) : k.count;
+    if (dtype == DType::kFloat) {
+      std::vector<float> v;
+      for (int i = 0; i < count; ++i)
+        v.push_back(static_cast<float>(static_cast<int32_t>(rng())) / 7.f);
+      b.addFloat(k.name, v);
+    } else if (dtype == DType::kInt64) {
+      std::vector<int64_t> v;
+      for (int i = 0; i < count; ++i) {
+        // 0 <= x < 2^63; negatives are 10-byte varints.
+        auto x = static_cast<int64_t>(
+            (static_cast<uint64_t>(rng()) << (rng() % 40)) >> 1);
+        v.push_back(rng() % 3 == 0 ? -x : x % 200);
+      }
+      b.addInt64(k.name, v);
+    } else {
+      std::vector<std::string> v;
+      for (int i = 0; i < count; ++i) {
+        std::string s(rng() % 3 == 0 ? 784 + rng() % 400 : rng() % 20, '\0');
+        for (char &ch : s)
+          ch = static_cast<char>(rng());
+        v.push_back(s);
+      }
+      b.addBytes(k.name, v);
+    }
+  }
+  std::string ex = b.serialize();
+  switch (rng() % 8) {
+  case 0: { // damage
+    int flips = 1 + rng() % 3;
+    for (int k = 0; k < flips && !ex.empty(); ++k)
+      ex[rng() % ex.size()] ^= static_cast<char>(1 << (rng() % 8));
+    break;
+  }
+  case 1: // truncation
+    ex.resize(rng() % (ex.size() + 1));
+    break;
+  case 2: // two features fields: protobuf merges them, later keys win
+    ex += randomExample(rng).substr(0, std::string::npos);
+    break;
+  case 3: // an unknown field at the top level
+    ex = std::string("\x10\x05", 2) + ex;
+    break;
+  default:
+    break;
+  }
+  return ex;
+}
+
+void expectSameTensor(const Tensor &a, const Tensor &b,
+                      const std::string &what) {
+  ASSERT_EQ(a.dtype(), b.dtype()) << what;
+  ASSERT_EQ(a.shape(), b.shape()) << what;
+  EXPECT_TRUE(a.equals(b)) << what << ": " << a.debugString() << " vs "
+                           << b.debugString();
+}
+
+void expectSameBatch(const ParsedExamples &a, const ParsedExamples &b) {
+  ASSERT_EQ(a.denseValues.size(), b.denseValues.size());
+  for (size_t i = 0; i < a.denseValues.size(); ++i)
+    expectSameTensor(a.denseValues[i], b.denseValues[i],
+                     "dense " + std::to_string(i));
+  ASSERT_EQ(a.sparseValues.size(), b.sparseValues.size());
+  for (size_t i = 0; i < a.sparseValues.size(); ++i) {
+    expectSameTensor(a.sparseIndices[i], b.sparseIndices[i],
+                     "sparse indices " + std::to_string(i));
+    expectSameTensor(a.sparseValues[i], b.sparseValues[i],
+                     "sparse values " + std::to_string(i));
+    expectSameTensor(a.sparseShapes[i], b.sparseShapes[i],
+                     "sparse shape " + std::to_string(i));
+  }
+}
+
+} // namespace
+
+TEST(ExampleFastPath, TakesWellFormedExamples) {
+  // What ExampleBuilder (and protobuf, and TF's writers) produce, with the
+  // configured types and sizes, is decoded by the direct walk.
+  auto parser = ExampleParser::create(mixedConfig());
+  ASSERT_TRUE(parser.ok()) << parser.status();
+  parser->beginBatch(2);
+  std::string ex = ExampleBuilder()
+                       .addFloat("a", {1.5f, -2.f})
+                       .addInt64("label", {-7})
+                       .addBytes("image_raw", {std::string(784, 'p')})
+                       .addInt64("ids", {1, 300, -5})
+                       .addBytes("words", {"w", ""})
+                       .addInt64("depth", {1})
+                       .serialize();
+  ASSERT_TRUE(parser->parseInto(1, ex).ok());
+  EXPECT_EQ(parser->fastParses(), 1);
+  ParsedExamples out = parser->finishBatch();
+  EXPECT_EQ(out.denseValues[0].data<float>()[2], 1.5f);
+  EXPECT_EQ(out.denseValues[1].data<int64_t>()[1], -7);
+  EXPECT_EQ(out.denseValues[2].data<std::string>()[1], std::string(784, 'p'));
+  EXPECT_EQ(out.denseValues[3].data<std::string>()[3], "y"); // default
+  EXPECT_EQ(out.denseValues[4].data<float>()[1], 0.5f);
+  EXPECT_TRUE(
+      out.sparseValues[0].equals(Tensor::vector<int64_t>({1, 300, -5})));
+  EXPECT_TRUE(out.sparseIndices[1].equals(
+      *Tensor::fromVector<int64_t>({1, 0, 1, 1}).reshaped(TensorShape{2, 2})));
+
+  // The general decoder alone when turned off; a malformed example always.
+  parser->setFastPath(false);
+  parser->beginBatch(1);
+  ASSERT_TRUE(parser->parseInto(0, ex).ok());
+  EXPECT_EQ(parser->fastParses(), 1);
+  parser->setFastPath(true);
+  EXPECT_FALSE(parser->parseInto(0, ex.substr(0, ex.size() - 1)).ok());
+  EXPECT_EQ(parser->fastParses(), 1);
+}
+
+TEST(ExampleFastPath, SameStatusesAndOutputsAsTheGeneralDecoder) {
+  std::mt19937 rng(2024);
+  ParseExampleConfig config = mixedConfig();
+  auto fast = ExampleParser::create(config);
+  auto general = ExampleParser::create(config);
+  ASSERT_TRUE(fast.ok() && general.ok());
+  general->setFastPath(false);
+  constexpr int64_t kBatch = 5;
+  int examples = 0, failures = 0, direct = 0;
+  for (int batch = 0; batch < 400; ++batch) {
+    fast->beginBatch(kBatch);
+    general->beginBatch(kBatch);
+    std::vector<std::string> inputs;
+    for (int64_t i = 0; i < kBatch; ++i)
+      inputs.push_back(randomExample(rng));
+    for (int64_t i = 0; i < kBatch; ++i) {
+      ++examples;
+      std::string name = "ex" + std::to_string(i);
+      int64_t before = fast->fastParses();
+      Status sf = fast->parseInto(i, inputs[i], name);
+      Status sg = general->parseInto(i, inputs[i], name);
+      ASSERT_EQ(sf, sg) << "batch " << batch << " example " << i;
+      failures += !sg.ok();
+      direct += fast->fastParses() > before;
+      // Borrowed views point at the same bytes of the same input.
+      std::vector<std::string_view> vf, vg;
+      sf = fast->parseIntoBorrowed(i, inputs[i], vf);
+      sg = general->parseIntoBorrowed(i, inputs[i], vg);
+      ASSERT_EQ(sf, sg);
+      ASSERT_EQ(vf.size(), vg.size());
+      for (size_t d = 0; d < vf.size(); ++d) {
+        EXPECT_EQ(vf[d].data(), vg[d].data());
+        EXPECT_EQ(vf[d].size(), vg[d].size());
+      }
+      // ParseSingleExample's shapes and wording.
+      StatusOr<ParsedExamples> pf = fast->parseSingle(inputs[i]);
+      StatusOr<ParsedExamples> pg = general->parseSingle(inputs[i]);
+      ASSERT_EQ(pf.status(), pg.status());
+      if (pf.ok())
+        expectSameBatch(*pf, *pg);
+      // parseSingle started its own batch: redo the row-wise one so far.
+      fast->beginBatch(kBatch);
+      general->beginBatch(kBatch);
+      for (int64_t j = 0; j <= i; ++j) {
+        ASSERT_EQ(fast->parseInto(j, inputs[j]),
+                  general->parseInto(j, inputs[j]));
+      }
+    }
+    // Rows of failed examples hold the same partial values too.
+    expectSameBatch(fast->finishBatch(), general->finishBatch());
+  }
+  EXPECT_EQ(general->fastParses(), 0);
+  // Each kind of example was well represented: decoded by the direct walk,
+  // handed to the general decoder and accepted, and rejected.
+  EXPECT_GT(direct, examples / 3);
+  EXPECT_GT(examples - failures - direct, examples / 20);
+  EXPECT_GT(failures, examples / 10);
+  std::printf("%d examples: %d by the direct walk, %d rejected\n", examples,
+              direct, failures);
+}

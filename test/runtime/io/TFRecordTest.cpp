@@ -7,8 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fcntl.h>
 #include <random>
 #include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 #include <zlib.h>
 
@@ -378,4 +383,314 @@ TEST(TFRecordFixtures, WarriorsVocabularyGzip) {
   EXPECT_EQ(
       readUntilError(base + "warriors_vocabulary.tfrecord.gz", &got).code(),
       Code::kDataLoss);
+}
+
+//===----------------------------------------------------------------------===//
+// Chunked framing and reading ahead: the same records, offsets and errors as
+// the format's rules give, wherever chunk boundaries fall, with and without
+// the read-ahead thread.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct Outcome {
+  std::vector<std::pair<uint64_t, std::string>> records; // offset, data
+  Status end;
+};
+
+/// The reading rules of the file comment applied to the whole file at once:
+/// an independent statement of what every reader configuration must give.
+Outcome referenceRead(const std::string &bytes, const std::string &path) {
+  Outcome out;
+  size_t pos = 0;
+  auto dataLoss = [&](const char *what, uint64_t at) {
+    return errors::DataLoss(what, " record at ", at, " in file ", path);
+  };
+  for (;;) {
+    size_t left = bytes.size() - pos;
+    if (left == 0) {
+      out.end = errors::OutOfRange("eof");
+      return out;
+    }
+    if (left < 12) {
+      out.end = dataLoss("truncated", pos);
+      return out;
+    }
+    const char *h = bytes.data() + pos;
+    if (crc32c::unmask(wire::getFixed32(h + 8)) != crc32c::value(h, 8)) {
+      out.end = dataLoss("corrupted", pos);
+      return out;
+    }
+    uint64_t length = wire::getFixed64(h);
+    if (length >= SIZE_MAX - 16) {
+      out.end =
+          errors::DataLoss("record size too large at ", pos, " in file ", path);
+      return out;
+    }
+    if (left - 16 < length || left < 16) {
+      out.end = dataLoss("truncated", left == 12 ? pos : pos + 12);
+      return out;
+    }
+    std::string data = bytes.substr(pos + 12, length);
+    if (crc32c::unmask(wire::getFixed32(h + 12 + length)) !=
+        crc32c::value(data.data(), data.size())) {
+      out.end = dataLoss("corrupted", pos + 12);
+      return out;
+    }
+    out.records.emplace_back(pos, std::move(data));
+    pos += 16 + length;
+  }
+}
+
+Outcome readerOutcome(const std::string &path, RecordOptions options,
+                      bool *readAhead = nullptr) {
+  Outcome out;
+  auto r = RecordReader::open(path, options);
+  if (!r.ok()) {
+    out.end = r.status();
+    return out;
+  }
+  for (;;) {
+    std::string_view v;
+    Status s = (*r)->readRecord(&v);
+    if (!s.ok()) {
+      out.end = s;
+      // Errors are sticky and a clean end stays "eof".
+      EXPECT_EQ((*r)->readRecord(&v), s);
+      break;
+    }
+    out.records.emplace_back((*r)->lastRecordOffset(), std::string(v));
+    EXPECT_EQ((*r)->nextOffset(), (*r)->lastRecordOffset() + 16 + v.size());
+  }
+  if (readAhead)
+    *readAhead = (*r)->readingAhead();
+  return out;
+}
+
+void expectSameOutcome(const Outcome &got, const Outcome &want,
+                       const std::string &what) {
+  ASSERT_EQ(got.records.size(), want.records.size()) << what << ": " << got.end;
+  for (size_t i = 0; i < got.records.size(); ++i) {
+    ASSERT_EQ(got.records[i].first, want.records[i].first)
+        << what << ": record " << i;
+    ASSERT_EQ(got.records[i].second, want.records[i].second)
+        << what << ": record " << i;
+  }
+  EXPECT_EQ(got.end, want.end) << what;
+}
+
+/// Reader configurations: the default chunk (1 MiB), small chunks (16 KiB,
+/// so records straddle chunk ends all the time), each with and without the
+/// read-ahead thread.
+std::vector<std::pair<std::string, RecordOptions>> readerConfigs() {
+  std::vector<std::pair<std::string, RecordOptions>> configs;
+  for (size_t buffer : {size_t(256 * 1024), size_t(4096)})
+    for (bool ahead : {true, false}) {
+      RecordOptions o;
+      o.bufferSize = buffer;
+      o.readAhead = ahead;
+      configs.emplace_back("buffer " + std::to_string(buffer) +
+                               (ahead ? " read-ahead" : " in-line"),
+                           o);
+    }
+  return configs;
+}
+
+/// Records of mixed sizes: many small ones, some around the small chunk
+/// size, and every 1000th larger than two default chunks.
+std::vector<std::string> manyRecords(uint32_t seed, size_t count) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> recs;
+  for (size_t i = 0; i < count; ++i) {
+    size_t n = i % 1000 == 500   ? (2 << 20) + rng() % 1000
+               : rng() % 10 == 0 ? 16000 + rng() % 2000
+                                 : rng() % 1200;
+    std::string s(n, '\0');
+    for (size_t k = 0; k < n; k += 7)
+      s[k] = static_cast<char>(rng());
+    recs.push_back(std::move(s));
+  }
+  return recs;
+}
+
+} // namespace
+
+TEST(TFRecordReadAhead, ManyChunksReadTheSameEveryWay) {
+  TempDir dir;
+  std::string path = dir.file("many.tfrecords");
+  std::vector<std::string> recs = manyRecords(5, 3000);
+  writeRecords(path, recs);
+  std::string bytes = readFile(path);
+  ASSERT_GT(bytes.size(), size_t(8) << 20); // several default chunks
+  Outcome want = referenceRead(bytes, path);
+  ASSERT_EQ(want.records.size(), recs.size());
+  for (auto &[name, options] : readerConfigs()) {
+    bool ahead = false;
+    Outcome got = readerOutcome(path, options, &ahead);
+    expectSameOutcome(got, want, name);
+    EXPECT_EQ(ahead, options.readAhead) << name;
+  }
+  // Compressed streams arrive in smaller pieces; the same records.
+  recs.resize(1000);
+  writeRecords(path, recs);
+  want = referenceRead(readFile(path), path);
+  for (RecordCompression c :
+       {RecordCompression::kGzip, RecordCompression::kZlib}) {
+    std::string zpath = dir.file("many.z");
+    writeRecords(zpath, recs, RecordOptions::forCompression(c));
+    // Offsets refer to the uncompressed stream, so they are the same too.
+    for (auto &[name, options] : readerConfigs()) {
+      options.compression = c;
+      expectSameOutcome(readerOutcome(zpath, options), want,
+                        name + " " + recordCompressionName(c));
+    }
+  }
+}
+
+TEST(TFRecordReadAhead, CorruptionDeepInALargeFile) {
+  // A bad bit in the middle of a large file is reported at the same offset,
+  // after every record before it, whichever chunk holds it.
+  TempDir dir;
+  std::string path = dir.file("deep.tfrecords");
+  std::vector<std::string> recs;
+  for (int i = 0; i < 6000; ++i)
+    recs.push_back(std::string(875, static_cast<char>(i)));
+  writeRecords(path, recs);
+  std::string good = readFile(path);
+  const size_t kRecord = 875 + 16;
+  std::mt19937 rng(77);
+  for (int iter = 0; iter < 12; ++iter) {
+    size_t victim = 2000 + rng() % 3000;
+    // 0..7: length, 8..11: length CRC, then data, then the data CRC.
+    size_t within = iter % 4 == 0   ? rng() % 8
+                    : iter % 4 == 1 ? 8 + rng() % 4
+                    : iter % 4 == 2 ? 12 + rng() % 875
+                                    : 12 + 875 + rng() % 4;
+    std::string bytes = good;
+    bytes[victim * kRecord + within] ^= static_cast<char>(1 << (rng() % 8));
+    writeFile(path, bytes);
+    Outcome want = referenceRead(bytes, path);
+    ASSERT_EQ(want.records.size(), victim);
+    uint64_t at = victim * kRecord + (within < 12 ? 0 : 12);
+    ASSERT_EQ(want.end,
+              errors::DataLoss("corrupted record at ", at, " in file ", path));
+    for (auto &[name, options] : readerConfigs())
+      expectSameOutcome(readerOutcome(path, options), want,
+                        name + " byte " + std::to_string(within) +
+                            " of record " + std::to_string(victim));
+  }
+}
+
+TEST(TFRecordReadAhead, TruncatedAtEveryByteAroundChunkEnds) {
+  TempDir dir;
+  std::string path = dir.file("cut.tfrecords");
+  std::vector<std::string> recs = manyRecords(9, 150);
+  writeRecords(path, recs);
+  std::string good = readFile(path);
+  ASSERT_GT(good.size(), size_t(3) << 16);
+  RecordOptions small;
+  small.bufferSize = 4096; // 16 KiB chunks
+  std::vector<size_t> cuts;
+  for (size_t chunkEnd = 16384;
+       chunkEnd + 40 < good.size() && chunkEnd < 200000; chunkEnd += 16384)
+    for (size_t d = 0; d < 40; ++d)
+      cuts.push_back(chunkEnd - 20 + d);
+  // And in and right after the headers of some records, and at the end.
+  Outcome whole = referenceRead(good, path);
+  for (size_t i = 0; i < whole.records.size(); i += 7)
+    for (size_t k = 0; k <= 17; ++k)
+      cuts.push_back(whole.records[i].first + k);
+  for (size_t d = 1; d < 30; ++d)
+    cuts.push_back(good.size() - d);
+  for (size_t cut : cuts) {
+    std::string bytes = good.substr(0, cut);
+    writeFile(path, bytes);
+    Outcome want = referenceRead(bytes, path);
+    for (bool ahead : {true, false}) {
+      small.readAhead = ahead;
+      expectSameOutcome(readerOutcome(path, small), want,
+                        "cut at " + std::to_string(cut) +
+                            (ahead ? " read-ahead" : " in-line"));
+    }
+  }
+}
+
+TEST(TFRecordReadAhead, RandomDamageMatchesTheRules) {
+  TempDir dir;
+  std::string path = dir.file("damaged.tfrecords");
+  std::vector<std::string> recs = manyRecords(13, 400);
+  writeRecords(path, recs);
+  std::string good = readFile(path);
+  std::mt19937 rng(4321);
+  for (int iter = 0; iter < 40; ++iter) {
+    std::string bytes = good;
+    int flips = 1 + rng() % 3;
+    for (int k = 0; k < flips; ++k)
+      bytes[rng() % bytes.size()] ^= static_cast<char>(1 << (rng() % 8));
+    if (rng() % 3 == 0)
+      bytes.resize(rng() % bytes.size());
+    writeFile(path, bytes);
+    Outcome want = referenceRead(bytes, path);
+    for (auto &[name, options] : readerConfigs())
+      expectSameOutcome(readerOutcome(path, options), want,
+                        name + " iteration " + std::to_string(iter));
+  }
+}
+
+TEST(TFRecordReadAhead, StoppingEarlyJoinsTheThread) {
+  // Readers dropped after a few records, mid-file, with the thread waiting
+  // for a free chunk or still reading.
+  TempDir dir;
+  std::string path = dir.file("early.tfrecords");
+  std::vector<std::string> recs;
+  for (int i = 0; i < 20000; ++i)
+    recs.push_back(std::string(500, static_cast<char>(i)));
+  writeRecords(path, recs);
+  for (int i = 0; i < 50; ++i) {
+    auto r = RecordReader::open(path);
+    ASSERT_TRUE(r.ok());
+    std::string_view v;
+    for (int k = 0; k < i * 97; ++k)
+      ASSERT_TRUE((*r)->readRecord(&v).ok());
+    if (i > 0)
+      EXPECT_TRUE((*r)->readingAhead());
+  }
+}
+
+TEST(TFRecordReadAhead, SmallFilesAndPipesReadInLine) {
+  TempDir dir;
+  // A file of one chunk starts no thread.
+  std::string path = dir.file("small.tfrecords");
+  writeRecords(path, {"a", "b", "c"});
+  auto r = RecordReader::open(path);
+  ASSERT_TRUE(r.ok());
+  std::string rec;
+  while ((*r)->readRecord(&rec).ok()) {
+  }
+  EXPECT_FALSE((*r)->readingAhead());
+
+  // A pipe can block a read for as long as its writer likes, so it is read
+  // on the caller's thread, in pieces as the writer delivers them.
+  std::string fifo = dir.file("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::vector<std::string> recs = manyRecords(21, 600);
+  std::string bytes;
+  for (const std::string &s : recs)
+    appendFramedRecord(bytes, s);
+  std::thread writer([&] {
+    int fd = ::open(fifo.c_str(), O_WRONLY);
+    for (size_t at = 0; at < bytes.size();) {
+      ssize_t w = ::write(fd, bytes.data() + at,
+                          std::min<size_t>(bytes.size() - at, 70000));
+      if (w <= 0)
+        break;
+      at += static_cast<size_t>(w);
+    }
+    ::close(fd);
+  });
+  bool ahead = true;
+  Outcome got = readerOutcome(fifo, RecordOptions(), &ahead);
+  writer.join();
+  EXPECT_FALSE(ahead);
+  expectSameOutcome(got, referenceRead(bytes, fifo), "fifo");
 }

@@ -2,8 +2,10 @@
 //
 // Checkpoints and TFRecords protect their bytes with CRC32C and store the CRC
 // "masked" (rotated and offset) so that a CRC of data that itself contains
-// CRCs stays well distributed. Uses the SSE4.2 crc32 instruction when the CPU
-// has it, a slicing-by-8 table otherwise.
+// CRCs stays well distributed. Picks the fastest implementation the CPU has:
+// carry-less multiply folding over 64-byte AVX-512 lanes (VPCLMULQDQ) for
+// long inputs, three interleaved SSE4.2 crc32 streams, or a slicing-by-8
+// table.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_CRC32C_H
@@ -34,6 +36,20 @@ inline uint32_t unmask(uint32_t masked) {
 
 /// Whether the hardware path is in use (for benchmarks and logs).
 bool usesHardware();
+
+/// The implementations extend() chooses from, so tests can check every one
+/// the CPU supports against the others.
+enum class Impl {
+  kPortable, // slicing-by-8 tables
+  kSse42,    // crc32 instruction, three interleaved streams
+  kVpclmul,  // AVX-512 VPCLMULQDQ folding for long inputs, else kSse42
+};
+/// Whether this CPU (and OS) can run `impl`.
+bool supports(Impl impl);
+/// The best implementation supported here (what extend() uses).
+Impl bestImpl();
+/// extend() through `impl`, which must be supported.
+uint32_t extendWith(Impl impl, uint32_t crc, const void *data, size_t n);
 
 } // namespace crc32c
 } // namespace kiln

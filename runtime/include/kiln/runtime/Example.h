@@ -129,10 +129,31 @@ public:
   /// while parsing, e.g. by a batching runner).
   const std::vector<Tensor> &denseOutputs() const { return dense_; }
 
+  /// Examples laid out as every writer lays them out (one features field,
+  /// map entries of key then value, each list in one packed field or one
+  /// field per bytes value, with the configured type and count) are decoded
+  /// by a single direct walk; anything else, including every malformed or
+  /// mismatching example, goes through the general decoder, which alone
+  /// decides errors. Outputs are the same either way. Turning the direct
+  /// walk off is for tests that compare the two.
+  void setFastPath(bool on) { fastPath_ = on; }
+  /// How many examples the direct walk decoded.
+  int64_t fastParses() const { return fastParses_; }
+
 private:
   explicit ExampleParser(ParseExampleConfig config);
   Status parseOne(int64_t index, std::string_view serialized,
-                  std::string_view name, bool single);
+                  std::string_view name, bool single) {
+    if (fastPath_ && parseFast(index, serialized))
+      return Status::OK();
+    return parseGeneral(index, serialized, name, single);
+  }
+  /// The direct walk: true when it decoded the example completely; false
+  /// (outputs then get rewritten by the general decoder) otherwise.
+  bool parseFast(int64_t index, std::string_view serialized);
+  /// The general decoder, which also decides every error.
+  Status parseGeneral(int64_t index, std::string_view serialized,
+                      std::string_view name, bool single);
   static constexpr size_t kNoSlot = ~size_t(0);
   /// The keyIndex_ position of `key`, or kNoSlot.
   size_t findSlot(std::string_view key) const;
@@ -151,11 +172,17 @@ private:
     std::vector<std::string> bytes;
   };
   std::vector<SparseAccum> sparse_;
+  // The sizes of sparse_'s four vectors before the direct walk of an example.
+  std::vector<size_t> sparseMarks_;
   // Scratch: the payload found for each feature in the current example.
   std::vector<std::string_view> found_;
   // Set during parseIntoBorrowed.
   std::vector<std::string_view> *borrowed_ = nullptr;
-  std::vector<bool> present_;
+  std::vector<uint8_t> present_;
+  // Elements per example of each dense feature.
+  std::vector<int64_t> rowElems_;
+  bool fastPath_ = true;
+  int64_t fastParses_ = 0;
 };
 
 /// ParseExample: `names` is empty or has one entry per serialized example.

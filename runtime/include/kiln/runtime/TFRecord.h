@@ -26,6 +26,15 @@
 // buffer as data actually arrives, so such a record costs no more memory than
 // the file holds.
 //
+// Reading ahead: the reader frames and CRC-checks a whole chunk of records
+// (one large read) at a time, and, for a regular file of more than one
+// chunk, fills the next chunks on a background thread while the caller
+// consumes the current one, so the read and the CRCs of a file overlap with
+// whatever the caller does with its records (parsing them). Records,
+// offsets and errors are exactly the same with and without it: an error is
+// reported when the caller reaches its position in the stream, after every
+// record before it.
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_TFRECORD_H
 #define KILN_RUNTIME_TFRECORD_H
@@ -58,6 +67,9 @@ struct RecordOptions {
   size_t bufferSize = 256 * 1024;
   int compressionLevel = -1; // Z_DEFAULT_COMPRESSION
   int memLevel = 9;
+  /// RecordReader: read and check the next chunks of a regular file on a
+  /// background thread (see the file comment).
+  bool readAhead = true;
 
   static RecordOptions forCompression(RecordCompression c) {
     RecordOptions o;
@@ -99,7 +111,8 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-/// Reads the records of one file sequentially with large buffered reads.
+/// Reads the records of one file sequentially with large buffered reads,
+/// framing and checking them chunk by chunk (see "Reading ahead" above).
 class RecordReader {
 public:
   static StatusOr<std::unique_ptr<RecordReader>>
@@ -122,21 +135,30 @@ public:
   /// Offset of the next record to read.
   uint64_t nextOffset() const { return offset_; }
   const std::string &path() const { return path_; }
+  /// Whether a background thread is reading ahead (it starts at the first
+  /// refill of a regular file with options.readAhead).
+  bool readingAhead() const;
 
 private:
   class Source;
-  RecordReader(std::string path, std::unique_ptr<Source> source,
-               size_t bufferSize);
-  /// Makes at least `n` bytes available at buf_[begin_] unless the stream
-  /// ends first; returns how many are available.
-  StatusOr<size_t> ensure(size_t n);
+  struct Chunk;
+  class Framer;
+  class ReadAhead;
+  RecordReader(std::string path, std::unique_ptr<Framer> framer,
+               bool readAhead);
+  /// Moves to the chunk after cur_ (filling it here or taking it from the
+  /// read-ahead thread).
+  void nextChunk();
   Status fail(Status s);
 
   std::string path_;
-  std::unique_ptr<Source> source_;
-  std::vector<char> buf_;
-  size_t begin_ = 0, end_ = 0;
-  bool eof_ = false;
+  std::unique_ptr<Framer> framer_;
+  bool readAheadAllowed_;
+  // The chunk whose records are being returned, and the next one's index.
+  Chunk *cur_ = nullptr;
+  size_t next_ = 0;
+  std::unique_ptr<Chunk> own_; // the chunk refilled in place without a thread
+  std::unique_ptr<ReadAhead> readAhead_;
   uint64_t offset_ = 0, lastOffset_ = 0;
   Status error_;
 };
