@@ -6,26 +6,49 @@
 // order, so CTest replays the seed corpora and the regression inputs without
 // libFuzzer. Fails when a path does not exist or no input was found; a crash
 // is reported by the sanitizers (or the signal) with the input named first.
+// Under a sanitizer, one allocation over 2 GiB is a failure too, as it is for
+// libFuzzer (its -malloc_limit_mb defaults to -rss_limit_mb, 2048).
 //
 //===----------------------------------------------------------------------===//
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <system_error>
+#include <unistd.h>
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc,
                                                           char ***argv);
 
+extern "C" __attribute__((weak)) int
+__sanitizer_install_malloc_and_free_hooks(
+    void (*mallocHook)(const volatile void *, size_t),
+    void (*freeHook)(const volatile void *));
+extern "C" __attribute__((weak)) void __sanitizer_print_stack_trace();
+
 namespace fs = std::filesystem;
 
+static void mallocHook(const volatile void *, size_t size) {
+  if (size <= (size_t(2048) << 20))
+    return;
+  static const char msg[] = "replay: an allocation exceeds the malloc limit "
+                            "of 2048 MB (libFuzzer's default)\n";
+  (void)!::write(2, msg, sizeof(msg) - 1);
+  if (__sanitizer_print_stack_trace)
+    __sanitizer_print_stack_trace();
+  std::abort();
+}
+
 int main(int argc, char **argv) {
+  if (__sanitizer_install_malloc_and_free_hooks)
+    __sanitizer_install_malloc_and_free_hooks(mallocHook, nullptr);
   if (LLVMFuzzerInitialize)
     LLVMFuzzerInitialize(&argc, &argv);
   std::vector<std::string> files;

@@ -12,8 +12,7 @@ import struct
 import sys
 import zlib
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "corpus")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
 
 def crc32c(data):
@@ -300,5 +299,8 @@ def tfrecords(payloads):
     write("tfrecord-compressed", "compress-empty", b"\x03")
 
 
-checkpoints()
-tfrecords(examples())
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        OUT = sys.argv[1]
+    checkpoints()
+    tfrecords(examples())
