@@ -34,7 +34,8 @@ inline bool fixBlockCrc(std::string &s, uint64_t offset, uint64_t size,
   if (!contents)
     return true;
   if (b[size] == table::kSnappyCompression)
-    return snappy::Uncompress(b, size, contents);
+    return snappy::IsValidCompressedBuffer(b, size) &&
+           snappy::Uncompress(b, size, contents);
   contents->assign(b, size);
   return true;
 }

@@ -45,8 +45,8 @@ void importEveryWay(const std::string &bytes, const std::string &fileName,
   tensorflow::GraphDef graph;
   if (parse(bytes, graph)) {
     options.prefix = "import";
-    if (auto m = importGraphDef(graph, nullptr, fileName, &fc.ctx, options,
-                                error))
+    if (auto m =
+            importGraphDef(graph, nullptr, fileName, &fc.ctx, options, error))
       (void)mlir::verify(*m);
   }
   tensorflow::MetaGraphDef meta;

@@ -27,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc,
                                                           char ***argv);
 
-extern "C" __attribute__((weak)) int
-__sanitizer_install_malloc_and_free_hooks(
+extern "C" __attribute__((weak)) int __sanitizer_install_malloc_and_free_hooks(
     void (*mallocHook)(const volatile void *, size_t),
     void (*freeHook)(const volatile void *));
 extern "C" __attribute__((weak)) void __sanitizer_print_stack_trace();

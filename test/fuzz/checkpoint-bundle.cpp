@@ -40,8 +40,8 @@ static void readBundle(const std::string &index, const std::string &data,
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  auto [index, bytes] =
-      fuzz::splitBundle(std::string_view(reinterpret_cast<const char *>(data), size));
+  auto [index, bytes] = fuzz::splitBundle(
+      std::string_view(reinterpret_cast<const char *>(data), size));
   readBundle(index, bytes, /*fixStrings=*/false);
   std::string fixed = index;
   fuzz::fixTableCrcs(fixed);

@@ -30,10 +30,12 @@ static ParseExampleConfig defaultsConfig() {
   ParseExampleConfig c;
   c.dense.push_back({"d", DType::kFloat, TensorShape{3},
                      Tensor::vector<float>({1.f, 2.f, 3.f})});
-  c.dense.push_back({"e", DType::kInt64, TensorShape{}, Tensor::scalar<int64_t>(7)});
+  c.dense.push_back(
+      {"e", DType::kInt64, TensorShape{}, Tensor::scalar<int64_t>(7)});
   c.dense.push_back({"f", DType::kString, TensorShape{2},
                      Tensor::vector<std::string>({"x", "y"})});
-  c.dense.push_back({"c", DType::kString, TensorShape{}, Tensor::scalar<std::string>("")});
+  c.dense.push_back(
+      {"c", DType::kString, TensorShape{}, Tensor::scalar<std::string>("")});
   c.sparse.push_back({"a", DType::kFloat});
   c.sparse.push_back({"b", DType::kInt64});
   c.sparse.push_back({"u", DType::kString});

@@ -21,8 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string bytes(reinterpret_cast<const char *>(data), size);
   kiln::fuzz::FuzzContext fc;
   std::string error;
-  auto module =
-      kiln::importGraphBytes(bytes, "fuzz.pb", &fc.ctx, {}, error);
+  auto module = kiln::importGraphBytes(bytes, "fuzz.pb", &fc.ctx, {}, error);
   if (!module || mlir::failed(mlir::verify(*module)))
     return 0;
 
