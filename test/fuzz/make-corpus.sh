@@ -75,10 +75,28 @@ if [ -x "$translate" ]; then
       -o "corpus/graph-opt/transforms-$t.pbtxt"
   done
   rm -f /tmp/make-corpus.$$.mlir
+  # SavedModels holding the S6 MetaGraphDef, binary and text.
+  python3 - corpus/import-binary/s6_queue_runner-graph.meta.pb \
+      corpus/import-binary/savedmodel-s6.pb <<'PY'
+import sys
+meta = open(sys.argv[1], "rb").read()
+def varint(n):
+    out = bytearray()
+    while True:
+        out.append((n & 0x7f) | (0x80 if n >> 7 else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+open(sys.argv[2], "wb").write(b"\x08\x01\x12" + varint(len(meta)) + meta)
+PY
+  { echo "saved_model_schema_version: 1"; echo "meta_graphs {"
+    grep -v '^#' corpus/import-text/s6_queue_runner-graph.meta.pbtxt; echo "}"; } \
+    >corpus/import-text/savedmodel-s6.pbtxt
 else
   echo "make-corpus: $translate not found: no binary graph seeds but tiny.pb" >&2
 fi
 cp corpus/import-text/* corpus/import-binary/* corpus/graph-opt/
+chmod -R u+w corpus
 
 # graph.dict: text-format field names, binary tags, attr and op names.
 {
