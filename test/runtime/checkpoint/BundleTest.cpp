@@ -185,6 +185,41 @@ TEST(Table, CorruptBlockIsDataLoss) {
             tmp / "b.index" + ": block checksum mismatch");
 }
 
+/// A table file whose only block, the index, holds `contents` with block
+/// type `type` and a valid checksum.
+static std::string tableWithIndexBlock(const std::string &contents, char type) {
+  std::string file = contents + type;
+  wire::putFixed32(file, crc32c::mask(crc32c::value(file.data(), file.size())));
+  std::string footer;
+  wire::putVarint64(footer, 0); // metaindex handle (never read)
+  wire::putVarint64(footer, 0);
+  wire::putVarint64(footer, 0); // index handle
+  wire::putVarint64(footer, contents.size());
+  footer.resize(40, '\0');
+  wire::putFixed64(footer, table::kTableMagicNumber);
+  return file + footer;
+}
+
+TEST(Table, SnappyBlockClaimingHugeLengthIsDataLoss) {
+  // Found by fuzzing (test/fuzz/regressions/checkpoint-index): a block that
+  // says it is Snappy-compressed and claims 4 GiB of contents made the
+  // reader allocate and zero that much before finding the stream corrupt.
+  std::string contents;
+  wire::putVarint64(contents, 0xffffffffu);
+  contents.append(8, '\0');
+  TempDir tmp;
+  writeFile(tmp / "t",
+            tableWithIndexBlock(contents, table::kSnappyCompression));
+  auto f = checkpoint::RandomAccessFile::open(tmp / "t");
+  ASSERT_TRUE(f.ok()) << f.status();
+  uint64_t rssBefore = peakRssBytes();
+  auto t = table::Table::open(&*f);
+  EXPECT_LT(peakRssBytes() - rssBefore, uint64_t(1) << 30);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Code::kDataLoss);
+  EXPECT_EQ(t.status().message(), "corrupted compressed block contents");
+}
+
 //===----------------------------------------------------------------------===//
 // Entries
 //===----------------------------------------------------------------------===//
