@@ -439,6 +439,82 @@ TEST(BundleFaults, FlippedStringByteIsDataLossNamingTensor) {
       << s;
 }
 
+/// Writes `prefix` as a checkpoint holding one entry `x` and `data`.
+static void writeRawBundle(const std::string &prefix, const BundleEntry &e,
+                           const std::string &data) {
+  auto f = checkpoint::WritableFile::create(prefix + ".index");
+  ASSERT_TRUE(f.ok());
+  table::TableBuilder b(table::TableOptions(), &*f);
+  BundleHeader h;
+  h.numShards = 1;
+  h.versionProducer = 1;
+  b.add("", h.encode());
+  b.add("x", e.encode());
+  ASSERT_TRUE(b.finish().ok());
+  ASSERT_TRUE(f->close().ok());
+  writeFile(prefix + ".data-00000-of-00001", data);
+}
+
+/// Looks `x` up in a checkpoint of `e` over `data`.
+static Status lookupRaw(const BundleEntry &e, const std::string &data) {
+  TempDir tmp;
+  writeRawBundle(tmp / "b", e, data);
+  auto r = BundleReader::open(tmp / "b");
+  if (!r.ok())
+    return r.status();
+  Tensor t;
+  return (*r)->lookup("x", &t);
+}
+
+// Replayed by the checkpoint-bundle fuzz target too
+// (test/fuzz/regressions/checkpoint-bundle): entries whose shape claims far
+// more than their bytes made the reader allocate the tensor (terabytes)
+// before comparing, or overflowed computing its size.
+TEST(BundleFaults, ShapeLargerThanDataIsDataLossBeforeAllocating) {
+  BundleEntry e;
+  e.dtype = static_cast<int32_t>(DType::kFloat);
+  e.shape = {1000000000000};
+  e.size = 4;
+  EXPECT_EQ(lookupRaw(e, std::string(4, '\0')),
+            errors::DataLoss("Tensor x of dtype float and shape "
+                             "[1000000000000] needs 4000000000000 bytes but "
+                             "its entry records 4"));
+  e.shape = {int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_EQ(lookupRaw(e, std::string(4, '\0')),
+            errors::DataLoss("Entry for key x has shape "
+                             "[1099511627776,1099511627776], which has too "
+                             "many elements"));
+  e.shape = {int64_t(1) << 62};
+  EXPECT_EQ(lookupRaw(e, std::string(4, '\0')),
+            errors::DataLoss("Tensor x of dtype float and shape "
+                             "[4611686018427387904] needs 18446744073709551615 "
+                             "bytes but its entry records 4"));
+  e.dtype = static_cast<int32_t>(DType::kString);
+  e.shape = {1000000000000};
+  e.size = 6;
+  EXPECT_EQ(lookupRaw(e, std::string("\x01\0\0\0\0a", 6)),
+            errors::DataLoss("Bad string lengths for tensor x"));
+}
+
+TEST(BundleFaults, StringLengthsSummingPastTheDataAreDataLoss) {
+  // Two lengths of 2^63 with a matching length CRC: their sum wraps to 0.
+  std::string data;
+  uint32_t crc = 0;
+  for (int i = 0; i < 2; ++i) {
+    wire::putVarint64(data, uint64_t(1) << 63);
+    crc = extendCrcWithStringLength(crc, uint64_t(1) << 63);
+  }
+  wire::putFixed32(data, crc32c::mask(crc));
+  data += "abc";
+  BundleEntry e;
+  e.dtype = static_cast<int32_t>(DType::kString);
+  e.shape = {2};
+  e.size = static_cast<int64_t>(data.size());
+  EXPECT_EQ(lookupRaw(e, data),
+            errors::DataLoss(
+                "String data of tensor x is shorter than its lengths say"));
+}
+
 TEST(BundleFaults, TruncatedIndexIsDataLoss) {
   TempDir tmp;
   ASSERT_TRUE(writeBundle(tmp / "b", {{"x", Tensor::scalar<float>(1)}}).ok());
