@@ -113,7 +113,9 @@ chmod -R u+w corpus
            DT_BOOL DT_DOUBLE DT_HALF DT_RESOURCE DT_FLOAT_REF true false; do
     echo "\"$w\""
   done
-  printf '"%s"\n' '{' '}' ':' '^' '"' '/device:CPU:0' 'size: -1'
+  printf '"%s"\n' '{' '}' ':' '^' '"' '/device:CPU:0' 'size: -1' \
+    '9223372036854775807' '-9223372036854775808' '4294967296' '2147483648' \
+    '4000000000000' 'nan' 'inf' '1e308'
   echo 'node_tag="\x0a"'
   echo 'nodedef_op="\x12"'
   echo 'nodedef_input="\x1a"'
