@@ -4,6 +4,7 @@ set -euo pipefail
 PKGS=(
   cmake ninja-build ccache g++ python3 python3-numpy
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22 clang-22
+  libclang-rt-22-dev
   libprotobuf-dev protobuf-compiler python3-protobuf
   zlib1g-dev libsnappy-dev
   libgtest-dev libgmock-dev libbenchmark-dev

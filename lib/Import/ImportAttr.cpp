@@ -5,8 +5,10 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/MathExtras.h"
 #include <google/protobuf/text_format.h>
 
+#include <cstdint>
 #include <cstring>
 
 using namespace mlir;
@@ -97,6 +99,34 @@ size_t dtypeByteSize(int dtype) {
   }
 }
 
+/// Bounds the element count of a TensorProto's shape.
+constexpr int64_t kMaxTensorElements = INT64_MAX / 16;
+
+/// A value list shorter than the shape repeats its last value (a single
+/// value becomes a splat and costs nothing). TF writes one value or all of
+/// them, so a longer short list is a hand-made or corrupt graph: refuse to
+/// let its few bytes expand into more than this.
+constexpr uint64_t kMaxRepeatedTensorBytes = 64 << 20;
+
+std::string shapeString(ArrayRef<int64_t> dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? "," : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+LogicalResult checkRepeat(int64_t count, int64_t n, size_t elemBytes,
+                          std::string &error) {
+  uint64_t bytes = uint64_t(n) * elemBytes;
+  if (bytes <= kMaxRepeatedTensorBytes)
+    return success();
+  error = "tensor has " + std::to_string(count) + " values for " +
+          std::to_string(n) + " elements: repeating the last one would take " +
+          std::to_string(bytes) + " bytes, over the limit of " +
+          std::to_string(kMaxRepeatedTensorBytes);
+  return failure();
+}
+
 } // namespace
 
 Attribute importTensor(const tensorflow::TensorProto &t, MLIRContext *ctx,
@@ -119,7 +149,14 @@ Attribute importTensor(const tensorflow::TensorProto &t, MLIRContext *ctx,
       return {};
     }
     dims.push_back(d.size());
-    n *= d.size();
+  }
+  // Room for the byte size of 16-byte elements, so no size computed from the
+  // element count below can overflow.
+  for (int64_t d : dims) {
+    if (llvm::MulOverflow(n, d, n) || n > kMaxTensorElements) {
+      error = "tensor shape " + shapeString(dims) + " has too many elements";
+      return {};
+    }
   }
   // Quantized, resource and variant tensors have no MLIR elements attribute:
   // keep the proto itself.
@@ -147,6 +184,10 @@ Attribute importTensor(const tensorflow::TensorProto &t, MLIRContext *ctx,
     // Fewer values than elements: TF repeats the last one.
     if (values.size() == 1 && n > 1)
       return DenseStringElementsAttr::get(type, values);
+    if (int64_t(values.size()) < n &&
+        failed(checkRepeat(values.size(), n,
+                           sizeof(StringRef) + values.back().size(), error)))
+      return {};
     while (int64_t(values.size()) < n)
       values.push_back(values.back());
     return DenseStringElementsAttr::get(type, values);
@@ -174,6 +215,8 @@ Attribute importTensor(const tensorflow::TensorProto &t, MLIRContext *ctx,
     // Fewer values than elements: TF repeats the last one. A single value
     // stays one element, which MLIR stores as a splat.
     if (buf.size() > elemSize && buf.size() < elemSize * size_t(n)) {
+      if (failed(checkRepeat(count, n, elemSize, error)))
+        return {};
       std::vector<char> last(buf.end() - elemSize, buf.end());
       while (buf.size() < elemSize * size_t(n))
         buf.insert(buf.end(), last.begin(), last.end());

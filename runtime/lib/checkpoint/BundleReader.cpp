@@ -192,6 +192,14 @@ Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
                             " has a shape that is not fully defined");
   DType dtype = static_cast<DType>(e.dtype);
   TensorShape shape = e.tensorShape();
+  // Nothing is allocated before the entry's size has been checked against
+  // its shape, so a corrupt shape cannot claim terabytes.
+  int64_t n = 1;
+  for (int64_t d : shape.dims())
+    if (__builtin_mul_overflow(n, d, &n))
+      return errors::DataLoss("Entry for key ", key, " has shape ",
+                              shape.toString(),
+                              ", which has too many elements");
   auto file = dataFile(e.shardId);
   if (!file.ok())
     return file.status();
@@ -202,17 +210,21 @@ Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
     return errors::DataLoss("Data for tensor ", key, " (offset ", e.offset,
                             ", size ", e.size, ") lies past the end of ",
                             f->path(), " (", f->size(), " bytes)");
-  Tensor t = (out->isValid() && out->dtype() == dtype &&
-              out->shape() == shape && out->raw())
-                 ? *out
-                 : Tensor(dtype, shape);
+  auto reuse = [&] {
+    return out->isValid() && out->dtype() == dtype && out->shape() == shape &&
+           out->raw();
+  };
   uint32_t stored = crc32c::unmask(e.crc32c);
   uint32_t crc = 0;
+  Tensor t;
   if (dtype == DType::kString) {
+    // Each element's length takes at least one byte.
+    if (static_cast<uint64_t>(n) > static_cast<uint64_t>(e.size))
+      return errors::DataLoss("Bad string lengths for tensor ", key);
+    t = reuse() ? *out : Tensor(dtype, shape);
     std::string buf(static_cast<size_t>(e.size), '\0');
     KILN_RETURN_IF_ERROR(f->read(e.offset, buf.size(), buf.data()));
     std::string_view in = buf;
-    int64_t n = shape.numElements();
     std::vector<uint64_t> lengths(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       if (!wire::getVarint64(in, &lengths[i]))
@@ -228,11 +240,12 @@ Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
     in.remove_prefix(4);
     // The entry CRC continues over all string bytes, which follow here.
     uint64_t stringBytes = 0;
-    for (uint64_t len : lengths)
+    for (uint64_t len : lengths) {
+      if (len > in.size() - stringBytes) // the sum could wrap around
+        return errors::DataLoss("String data of tensor ", key,
+                                " is shorter than its lengths say");
       stringBytes += len;
-    if (stringBytes > in.size())
-      return errors::DataLoss("String data of tensor ", key,
-                              " is shorter than its lengths say");
+    }
     crc = crc32c::extend(crc, in.data(), static_cast<size_t>(stringBytes));
     std::string *strs = t.data<std::string>();
     for (int64_t i = 0; i < n; ++i) {
@@ -240,12 +253,15 @@ Status BundleReader::readEntry(const std::string &key, const BundleEntry &e,
       in.remove_prefix(lengths[i]);
     }
   } else if (isPodDType(dtype)) {
-    uint64_t want =
-        static_cast<uint64_t>(shape.numElements()) * dtypeSize(dtype);
+    uint64_t want;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(n), dtypeSize(dtype),
+                               &want))
+      want = UINT64_MAX;
     if (want != static_cast<uint64_t>(e.size))
       return errors::DataLoss("Tensor ", key, " of dtype ", dtypeName(dtype),
                               " and shape ", shape.toString(), " needs ", want,
                               " bytes but its entry records ", e.size);
+    t = reuse() ? *out : Tensor(dtype, shape);
     KILN_RETURN_IF_ERROR(readWithCrc(*f, static_cast<uint64_t>(e.offset), want,
                                      static_cast<char *>(t.raw()), &crc));
   } else {

@@ -287,7 +287,11 @@ Status Table::readBlock(const Handle &h, Block *out) const {
   case kNoCompression:
     break;
   case kSnappyCompression: {
-    if (!snappy::Uncompress(buf.data(), n, &uncompressed))
+    // Uncompress sizes its output to the length the block claims (up to
+    // 4 GiB) before decoding; a valid stream cannot claim more than ~21x
+    // its own size, so validate it first.
+    if (!snappy::IsValidCompressedBuffer(buf.data(), n) ||
+        !snappy::Uncompress(buf.data(), n, &uncompressed))
       return errors::DataLoss("corrupted compressed block contents");
     contents = uncompressed;
     break;

@@ -185,6 +185,41 @@ TEST(Table, CorruptBlockIsDataLoss) {
             tmp / "b.index" + ": block checksum mismatch");
 }
 
+/// A table file whose only block, the index, holds `contents` with block
+/// type `type` and a valid checksum.
+static std::string tableWithIndexBlock(const std::string &contents, char type) {
+  std::string file = contents + type;
+  wire::putFixed32(file, crc32c::mask(crc32c::value(file.data(), file.size())));
+  std::string footer;
+  wire::putVarint64(footer, 0); // metaindex handle (never read)
+  wire::putVarint64(footer, 0);
+  wire::putVarint64(footer, 0); // index handle
+  wire::putVarint64(footer, contents.size());
+  footer.resize(40, '\0');
+  wire::putFixed64(footer, table::kTableMagicNumber);
+  return file + footer;
+}
+
+TEST(Table, SnappyBlockClaimingHugeLengthIsDataLoss) {
+  // Found by fuzzing (test/fuzz/regressions/checkpoint-index): a block that
+  // says it is Snappy-compressed and claims 4 GiB of contents made the
+  // reader allocate and zero that much before finding the stream corrupt.
+  std::string contents;
+  wire::putVarint64(contents, 0xffffffffu);
+  contents.append(8, '\0');
+  TempDir tmp;
+  writeFile(tmp / "t",
+            tableWithIndexBlock(contents, table::kSnappyCompression));
+  auto f = checkpoint::RandomAccessFile::open(tmp / "t");
+  ASSERT_TRUE(f.ok()) << f.status();
+  uint64_t rssBefore = peakRssBytes();
+  auto t = table::Table::open(&*f);
+  EXPECT_LT(peakRssBytes() - rssBefore, uint64_t(1) << 30);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), Code::kDataLoss);
+  EXPECT_EQ(t.status().message(), "corrupted compressed block contents");
+}
+
 //===----------------------------------------------------------------------===//
 // Entries
 //===----------------------------------------------------------------------===//
@@ -402,6 +437,82 @@ TEST(BundleFaults, FlippedStringByteIsDataLossNamingTensor) {
   EXPECT_EQ(
       s.message().rfind("Checksum does not match for tensor s: stored ", 0), 0u)
       << s;
+}
+
+/// Writes `prefix` as a checkpoint holding one entry `x` and `data`.
+static void writeRawBundle(const std::string &prefix, const BundleEntry &e,
+                           const std::string &data) {
+  auto f = checkpoint::WritableFile::create(prefix + ".index");
+  ASSERT_TRUE(f.ok());
+  table::TableBuilder b(table::TableOptions(), &*f);
+  BundleHeader h;
+  h.numShards = 1;
+  h.versionProducer = 1;
+  b.add("", h.encode());
+  b.add("x", e.encode());
+  ASSERT_TRUE(b.finish().ok());
+  ASSERT_TRUE(f->close().ok());
+  writeFile(prefix + ".data-00000-of-00001", data);
+}
+
+/// Looks `x` up in a checkpoint of `e` over `data`.
+static Status lookupRaw(const BundleEntry &e, const std::string &data) {
+  TempDir tmp;
+  writeRawBundle(tmp / "b", e, data);
+  auto r = BundleReader::open(tmp / "b");
+  if (!r.ok())
+    return r.status();
+  Tensor t;
+  return (*r)->lookup("x", &t);
+}
+
+// Replayed by the checkpoint-bundle fuzz target too
+// (test/fuzz/regressions/checkpoint-bundle): entries whose shape claims far
+// more than their bytes made the reader allocate the tensor (terabytes)
+// before comparing, or overflowed computing its size.
+TEST(BundleFaults, ShapeLargerThanDataIsDataLossBeforeAllocating) {
+  BundleEntry e;
+  e.dtype = static_cast<int32_t>(DType::kFloat);
+  e.shape = {1000000000000};
+  e.size = 4;
+  EXPECT_EQ(lookupRaw(e, std::string(4, '\0')),
+            errors::DataLoss("Tensor x of dtype float and shape "
+                             "[1000000000000] needs 4000000000000 bytes but "
+                             "its entry records 4"));
+  e.shape = {int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_EQ(lookupRaw(e, std::string(4, '\0')),
+            errors::DataLoss("Entry for key x has shape "
+                             "[1099511627776,1099511627776], which has too "
+                             "many elements"));
+  e.shape = {int64_t(1) << 62};
+  EXPECT_EQ(lookupRaw(e, std::string(4, '\0')),
+            errors::DataLoss("Tensor x of dtype float and shape "
+                             "[4611686018427387904] needs 18446744073709551615 "
+                             "bytes but its entry records 4"));
+  e.dtype = static_cast<int32_t>(DType::kString);
+  e.shape = {1000000000000};
+  e.size = 6;
+  EXPECT_EQ(lookupRaw(e, std::string("\x01\0\0\0\0a", 6)),
+            errors::DataLoss("Bad string lengths for tensor x"));
+}
+
+TEST(BundleFaults, StringLengthsSummingPastTheDataAreDataLoss) {
+  // Two lengths of 2^63 with a matching length CRC: their sum wraps to 0.
+  std::string data;
+  uint32_t crc = 0;
+  for (int i = 0; i < 2; ++i) {
+    wire::putVarint64(data, uint64_t(1) << 63);
+    crc = extendCrcWithStringLength(crc, uint64_t(1) << 63);
+  }
+  wire::putFixed32(data, crc32c::mask(crc));
+  data += "abc";
+  BundleEntry e;
+  e.dtype = static_cast<int32_t>(DType::kString);
+  e.shape = {2};
+  e.size = static_cast<int64_t>(data.size());
+  EXPECT_EQ(lookupRaw(e, data),
+            errors::DataLoss(
+                "String data of tensor x is shorter than its lengths say"));
 }
 
 TEST(BundleFaults, TruncatedIndexIsDataLoss) {

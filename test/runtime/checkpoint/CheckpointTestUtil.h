@@ -7,10 +7,12 @@
 #ifndef KILN_TEST_CHECKPOINTTESTUTIL_H
 #define KILN_TEST_CHECKPOINTTESTUTIL_H
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +67,13 @@ inline std::string readFile(const std::string &path) {
 inline void writeFile(const std::string &path, const std::string &data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
+}
+
+/// The peak resident set size of the process so far, in bytes.
+inline uint64_t peakRssBytes() {
+  struct rusage ru;
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }
 
 } // namespace testing

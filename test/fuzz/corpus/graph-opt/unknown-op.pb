@@ -1,0 +1,7 @@
+
+C
+w2vSkipgramWord2vec*
+filename
+corpus.txt*
+
+batch_size
