@@ -29,9 +29,10 @@ class BundleWriter {
 public:
   struct Options {
     /// fsync the data and index files before renaming them, so a rename
-    /// never publishes a file whose contents are not yet on disk (and let
-    /// the kernel write the data file back while it is being written). TF
-    /// does not sync; turning this off saves as TF does.
+    /// never publishes a file whose contents are not yet on disk; the
+    /// kernel is also asked to write the data file back while it is being
+    /// written, so the fsync finds little left to do. TF does not sync;
+    /// turning this off saves as TF does.
     bool sync = true;
     /// Where the files go; null: the POSIX file system.
     checkpoint::FileSystem *fileSystem = nullptr;
