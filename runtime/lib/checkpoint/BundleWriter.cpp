@@ -18,7 +18,7 @@ BundleWriter::BundleWriter(std::string prefix)
 
 /// With sync, the kernel is asked to start writing the data file back after
 /// every this many bytes, so the final fsync has little left to wait for.
-constexpr uint64_t kWritebackInterval = 8 << 20;
+constexpr uint64_t kWritebackInterval = 32 << 20;
 
 BundleWriter::BundleWriter(std::string prefix, Options options)
     : prefix_(std::move(prefix)), options_(options),
