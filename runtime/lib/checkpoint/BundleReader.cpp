@@ -1,14 +1,12 @@
 //===- BundleReader.cpp - Reads TensorFlow V2 checkpoints -----------------===//
 #include "kiln/runtime/BundleReader.h"
 
+#include "kiln/runtime/ChunkCrc.h"
 #include "kiln/runtime/Crc32c.h"
 #include "kiln/runtime/Wire.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
-#include <mutex>
-#include <thread>
 
 namespace kiln {
 
@@ -107,65 +105,32 @@ StatusOr<const RandomAccessFile *> BundleReader::dataFile(int shard) {
 
 /// Reads `n` bytes at `offset` into `dst` and returns their CRC32C. Small
 /// reads checksum each cache-sized piece right after reading it. Large ones
-/// run the checksum on a second thread that trails the reads piece by
-/// piece, so a restore takes about as long as the read alone instead of
-/// read + checksum.
+/// go through ChunkCrc: a helper thread checksums the chunks read so far,
+/// and when it falls behind this thread checksums the chunk it has just
+/// read, while it is in cache. A restore then takes about as long as the
+/// read alone when a core is free, and read + checksum at worst.
 static Status readWithCrc(const RandomAccessFile &f, uint64_t offset,
                           uint64_t n, char *dst, uint32_t *crc) {
-  constexpr size_t kChunk = 1 << 20;
-  constexpr uint64_t kPipelineMin = 16 << 20;
+  constexpr uint64_t kPipelineMin = 8 << 20;
   if (n < kPipelineMin) {
+    constexpr size_t kPiece = ChunkCrc::kChunk;
     for (uint64_t done = 0; done < n;) {
-      size_t len = static_cast<size_t>(std::min<uint64_t>(kChunk, n - done));
+      size_t len = static_cast<size_t>(std::min<uint64_t>(kPiece, n - done));
       KILN_RETURN_IF_ERROR(f.read(offset + done, len, dst + done));
       *crc = crc32c::extend(*crc, dst + done, len);
       done += len;
     }
     return Status::OK();
   }
-  std::mutex mu;
-  std::condition_variable cv;
-  uint64_t readBytes = 0; // guarded by mu
-  bool stop = false;      // guarded by mu: the reader failed
-  uint32_t result = *crc;
-  std::thread checker([&] {
-    uint64_t done = 0;
-    while (done < n) {
-      uint64_t avail;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return readBytes > done || stop; });
-        if (readBytes == done)
-          return; // stopped
-        avail = readBytes;
-      }
-      result =
-          crc32c::extend(result, dst + done, static_cast<size_t>(avail - done));
-      done = avail;
-    }
-  });
-  Status s;
-  for (uint64_t done = 0; done < n;) {
-    size_t len = static_cast<size_t>(std::min<uint64_t>(kChunk, n - done));
-    s = f.read(offset + done, len, dst + done);
-    if (!s.ok())
-      break;
-    done += len;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      readBytes = done;
-    }
-    cv.notify_one();
+  ChunkCrc chunks(dst, n, /*lookahead=*/0);
+  for (uint64_t k = 0; k < chunks.numChunks(); ++k) {
+    KILN_RETURN_IF_ERROR(f.read(offset + k * ChunkCrc::kChunk,
+                                chunks.chunkSize(k),
+                                dst + k * ChunkCrc::kChunk));
+    chunks.chunkDone(k);
   }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    stop = true;
-  }
-  cv.notify_one();
-  checker.join();
-  if (s.ok())
-    *crc = result;
-  return s;
+  *crc = chunks.finish(*crc);
+  return Status::OK();
 }
 
 static Status checksumError(const std::string &key, uint32_t stored,

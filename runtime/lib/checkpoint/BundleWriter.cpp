@@ -1,6 +1,7 @@
 //===- BundleWriter.cpp - Writes TensorFlow V2 checkpoints ----------------===//
 #include "kiln/runtime/BundleWriter.h"
 
+#include "kiln/runtime/ChunkCrc.h"
 #include "kiln/runtime/Crc32c.h"
 #include "kiln/runtime/Table.h"
 #include "kiln/runtime/Wire.h"
@@ -15,50 +16,82 @@ using namespace checkpoint;
 BundleWriter::BundleWriter(std::string prefix)
     : BundleWriter(std::move(prefix), Options()) {}
 
+/// With sync, the kernel is asked to start writing the data file back after
+/// every this many bytes, so the final fsync has little left to wait for.
+constexpr uint64_t kWritebackInterval = 32 << 20;
+
 BundleWriter::BundleWriter(std::string prefix, Options options)
-    : prefix_(std::move(prefix)), options_(options) {
+    : prefix_(std::move(prefix)), options_(options),
+      fs_(fileSystemOr(options.fileSystem)) {
   std::string dir = dirname(prefix_);
   if (!dir.empty()) {
-    status_ = createDirs(dir);
+    status_ = createDirs(dir, &fs_);
     if (!status_.ok())
       return;
   }
   std::string suffix = ".tempstate" + std::to_string(randomU64());
   tmpDataPath_ = bundleDataFilename(prefix_, 0, 1) + suffix;
   tmpIndexPath_ = bundleIndexFilename(prefix_) + suffix;
-  auto file = WritableFile::create(tmpDataPath_);
+  auto file = WritableFile::create(fs_, tmpDataPath_);
   if (!file.ok()) {
     status_ = file.status();
+    tmpDataPath_.clear();
     return;
   }
   data_.emplace(std::move(*file));
+  if (options_.sync)
+    data_->setWritebackInterval(kWritebackInterval);
 }
 
 BundleWriter::~BundleWriter() {
-  if (finished_)
-    return;
-  data_.reset();
-  if (!tmpDataPath_.empty())
-    (void)deleteFile(tmpDataPath_);
-  (void)deleteFile(tmpIndexPath_);
+  if (!finished_)
+    discardTemporaries();
 }
 
-/// Appends the bytes of `data` and folds them into `crc` in cache-sized
-/// pieces, so each piece is checksummed while it is still in cache and no
-/// copy of the tensor is ever made.
+void BundleWriter::discardTemporaries() {
+  if (data_)
+    (void)data_->close();
+  data_.reset();
+  if (!tmpDataPath_.empty())
+    (void)fs_.deleteFile(tmpDataPath_);
+  tmpDataPath_.clear();
+  if (indexCreated_)
+    (void)fs_.deleteFile(tmpIndexPath_);
+  indexCreated_ = false;
+}
+
+/// Appends the bytes of `data` and folds them into `crc`. Small payloads
+/// are checksummed piece by piece right before they are buffered; large
+/// ones are written straight from the tensor's memory in chunks while
+/// ChunkCrc checksums them alongside, so the checksum costs (almost)
+/// nothing on top of the write when a second core is free, and no copy of
+/// the tensor is ever made.
 static Status appendWithCrc(WritableFile &file, const char *data, size_t n,
                             uint32_t *crc) {
-  constexpr size_t kChunk = 1 << 20;
-  // Small payloads batch up in the file's buffer; large ones skip it.
-  bool direct = n >= kChunk;
-  for (size_t done = 0; done < n;) {
-    size_t len = std::min(kChunk, n - done);
-    *crc = crc32c::extend(*crc, data + done, len);
-    std::string_view piece(data + done, len);
-    KILN_RETURN_IF_ERROR(direct ? file.appendDirect(piece)
-                                : file.append(piece));
-    done += len;
+  constexpr size_t kPipelineMin = 8 << 20;
+  if (n < kPipelineMin) {
+    constexpr size_t kPiece = ChunkCrc::kChunk;
+    // Small payloads batch up in the file's buffer; larger ones skip it.
+    bool direct = n >= kPiece;
+    for (size_t done = 0; done < n;) {
+      size_t len = std::min(kPiece, n - done);
+      *crc = crc32c::extend(*crc, data + done, len);
+      std::string_view piece(data + done, len);
+      KILN_RETURN_IF_ERROR(direct ? file.appendDirect(piece)
+                                  : file.append(piece));
+      done += len;
+    }
+    return Status::OK();
   }
+  // The helper may checksum two chunks ahead: the write then copies bytes
+  // that are already in cache.
+  ChunkCrc chunks(data, n, /*lookahead=*/2);
+  for (uint64_t k = 0; k < chunks.numChunks(); ++k) {
+    KILN_RETURN_IF_ERROR(file.appendDirect(
+        std::string_view(chunks.chunkData(k), chunks.chunkSize(k))));
+    chunks.chunkDone(k);
+  }
+  *crc = chunks.finish(*crc);
   return Status::OK();
 }
 
@@ -136,10 +169,15 @@ Status BundleWriter::add(const std::string &key, const Tensor &tensor) {
 }
 
 /// Writes the index table (header then entries in key order) to `path`.
-static Status writeIndex(const std::string &path, const BundleHeader &header,
+/// `*created` tells whether the file was created (and needs removing on
+/// failure).
+static Status writeIndex(FileSystem &fs, const std::string &path,
+                         const BundleHeader &header,
                          const std::map<std::string, BundleEntry> &entries,
-                         table::CompressionType compression, bool sync) {
-  auto file = WritableFile::create(path, 1 << 20);
+                         table::CompressionType compression, bool sync,
+                         bool *created) {
+  auto file = WritableFile::create(fs, path, 1 << 20);
+  *created = file.ok();
   if (!file.ok())
     return file.status();
   table::TableOptions options;
@@ -168,27 +206,38 @@ Status BundleWriter::finish() {
   if (finished_)
     return errors::FailedPrecondition("BundleWriter for ", prefix_,
                                       " already finished");
-  if (data_) {
-    if (status_.ok() && options_.sync)
-      status_ = data_->sync();
-    Status c = data_->close();
-    if (status_.ok())
-      status_ = c;
-    data_.reset();
-    if (status_.ok())
-      status_ = renameFile(tmpDataPath_, bundleDataFilename(prefix_, 0, 1));
+  if (!status_.ok()) {
+    discardTemporaries();
+    return status_;
   }
-  if (!status_.ok())
-    return status_;
-  tmpDataPath_.clear();
-  // TF forces no compression here: the index is small and must be readable
-  // where Snappy is missing.
-  status_ = writeIndex(tmpIndexPath_, currentHeader(1), entries_,
-                       table::kNoCompression, options_.sync);
+  if (options_.sync)
+    status_ = data_->sync();
+  Status c = data_->close();
   if (status_.ok())
-    status_ = renameFile(tmpIndexPath_, bundleIndexFilename(prefix_));
-  if (!status_.ok())
+    status_ = c;
+  data_.reset();
+  // Both files are complete (and on disk, with sync) before either is
+  // renamed: an error up to here leaves the prefix untouched. TF forces no
+  // compression on the index: it is small and must be readable where Snappy
+  // is missing.
+  if (status_.ok())
+    status_ = writeIndex(fs_, tmpIndexPath_, currentHeader(1), entries_,
+                         table::kNoCompression, options_.sync, &indexCreated_);
+  std::string dataPath = bundleDataFilename(prefix_, 0, 1);
+  if (status_.ok())
+    status_ = fs_.renameFile(tmpDataPath_, dataPath);
+  if (!status_.ok()) {
+    discardTemporaries();
     return status_;
+  }
+  tmpDataPath_.clear();
+  status_ = fs_.renameFile(tmpIndexPath_, bundleIndexFilename(prefix_));
+  if (!status_.ok()) {
+    // A data file without its index is no checkpoint: don't leave it.
+    (void)fs_.deleteFile(dataPath);
+    discardTemporaries();
+    return status_;
+  }
   finished_ = true;
   return status_;
 }
@@ -198,7 +247,9 @@ Status BundleWriter::finish() {
 //===----------------------------------------------------------------------===//
 
 Status mergeBundles(const std::vector<std::string> &prefixes,
-                    const std::string &destPrefix, bool deleteOldDirs) {
+                    const std::string &destPrefix, bool deleteOldDirs,
+                    FileSystem *fileSystem) {
+  FileSystem &fs = fileSystemOr(fileSystem);
   std::map<std::string, BundleEntry> merged;
   // Old data file path -> new shard id, in first-seen order.
   std::vector<std::pair<std::string, int>> shardIds;
@@ -259,29 +310,42 @@ Status mergeBundles(const std::vector<std::string> &prefixes,
         });
     KILN_RETURN_IF_ERROR(s);
   }
-  for (const auto &[oldPath, id] : shardIds)
-    KILN_RETURN_IF_ERROR(
-        renameFile(oldPath, bundleDataFilename(destPrefix, id, numShards)));
   BundleHeader header = first ? *first : currentHeader(0);
   header.numShards = numShards;
   // TF merges with the default table options, i.e. Snappy (a block is kept
   // compressed only when that saves 12.5%). Written through a temporary
-  // and renamed, so a reader never sees a half-written index.
+  // (before any data file moves, so an error leaves the destination
+  // untouched) and renamed last, so a reader never sees a half-written
+  // index nor an index without its data.
   std::string tmp = bundleIndexFilename(destPrefix) + ".tempstate" +
                     std::to_string(randomU64());
-  Status s = writeIndex(tmp, header, merged, table::kSnappyCompression, true);
+  bool created = false;
+  Status s = writeIndex(fs, tmp, header, merged, table::kSnappyCompression,
+                        true, &created);
+  // Data files already moved to the destination, to move back on failure.
+  std::vector<std::pair<std::string, std::string>> moved;
+  for (size_t i = 0; s.ok() && i < shardIds.size(); ++i) {
+    std::string to =
+        bundleDataFilename(destPrefix, shardIds[i].second, numShards);
+    s = fs.renameFile(shardIds[i].first, to);
+    if (s.ok())
+      moved.emplace_back(shardIds[i].first, to);
+  }
   if (s.ok())
-    s = renameFile(tmp, bundleIndexFilename(destPrefix));
+    s = fs.renameFile(tmp, bundleIndexFilename(destPrefix));
   if (!s.ok()) {
-    (void)deleteFile(tmp);
+    if (created)
+      (void)fs.deleteFile(tmp);
+    for (auto it = moved.rbegin(); it != moved.rend(); ++it)
+      (void)fs.renameFile(it->second, it->first);
     return s;
   }
   // Cleanup is best effort, as in TF.
   std::string destDir = dirname(destPrefix);
   for (const std::string &prefix : prefixes) {
-    (void)deleteFile(bundleIndexFilename(prefix));
+    (void)fs.deleteFile(bundleIndexFilename(prefix));
     if (deleteOldDirs && dirname(prefix) != destDir)
-      (void)deleteDir(dirname(prefix));
+      (void)fs.deleteDir(dirname(prefix));
   }
   return Status::OK();
 }

@@ -39,65 +39,152 @@ Status ioError(const std::string &path, int err) {
 }
 
 //===----------------------------------------------------------------------===//
+// The POSIX file system
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class PosixOutputFile : public OutputFile {
+public:
+  PosixOutputFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixOutputFile() override {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  Status write(std::string_view data) override {
+    const char *p = data.data();
+    size_t n = data.size();
+    while (n > 0) {
+      // Linux caps one write at ~2 GiB; chunk so huge tensors still go
+      // through.
+      size_t chunk = std::min<size_t>(n, size_t(1) << 30);
+      ssize_t w = ::write(fd_, p, chunk);
+      if (w < 0) {
+        if (errno == EINTR)
+          continue;
+        return ioError(path_, errno);
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+    }
+    return Status::OK();
+  }
+
+  Status sync() override {
+    if (::fdatasync(fd_) != 0)
+      return ioError(path_, errno);
+    return Status::OK();
+  }
+
+  Status close() override {
+    int fd = fd_;
+    fd_ = -1;
+    if (fd >= 0 && ::close(fd) != 0)
+      return ioError(path_, errno);
+    return Status::OK();
+  }
+
+  void startWriteback(uint64_t offset, uint64_t length) override {
+#ifdef __linux__
+    // Errors only mean no head start; sync() reports real ones.
+    (void)::sync_file_range(fd_, static_cast<off_t>(offset),
+                            static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+#else
+    (void)offset;
+    (void)length;
+#endif
+  }
+
+  const std::string &path() const override { return path_; }
+
+private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixFileSystem : public FileSystem {
+public:
+  StatusOr<std::unique_ptr<OutputFile>>
+  createFile(const std::string &path) override {
+    int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return ioError(path, errno);
+    return std::unique_ptr<OutputFile>(new PosixOutputFile(fd, path));
+  }
+
+  Status renameFile(const std::string &from, const std::string &to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      return ioError(from, errno);
+    return Status::OK();
+  }
+
+  Status deleteFile(const std::string &path) override {
+    if (::unlink(path.c_str()) != 0)
+      return ioError(path, errno);
+    return Status::OK();
+  }
+
+  Status createDir(const std::string &path) override {
+    if (::mkdir(path.c_str(), 0755) != 0)
+      return ioError(path, errno);
+    return Status::OK();
+  }
+
+  Status deleteDir(const std::string &path) override {
+    if (::rmdir(path.c_str()) != 0)
+      return ioError(path, errno);
+    return Status::OK();
+  }
+};
+
+} // namespace
+
+FileSystem &FileSystem::posix() {
+  static PosixFileSystem fs;
+  return fs;
+}
+
+//===----------------------------------------------------------------------===//
 // WritableFile
 //===----------------------------------------------------------------------===//
 
-WritableFile::WritableFile(int fd, std::string path, size_t bufferSize)
-    : fd_(fd), path_(std::move(path)), bufferSize_(bufferSize) {
+WritableFile::WritableFile(std::unique_ptr<OutputFile> file, size_t bufferSize)
+    : file_(std::move(file)), path_(file_->path()), bufferSize_(bufferSize) {
   buffer_.reserve(bufferSize_);
 }
 
 StatusOr<WritableFile> WritableFile::create(const std::string &path,
                                             size_t bufferSize) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return ioError(path, errno);
-  return WritableFile(fd, path, bufferSize);
+  return create(FileSystem::posix(), path, bufferSize);
 }
 
-WritableFile::WritableFile(WritableFile &&o) noexcept
-    : fd_(o.fd_), path_(std::move(o.path_)), buffer_(std::move(o.buffer_)),
-      bufferSize_(o.bufferSize_), size_(o.size_) {
-  o.fd_ = -1;
+StatusOr<WritableFile> WritableFile::create(FileSystem &fs,
+                                            const std::string &path,
+                                            size_t bufferSize) {
+  auto file = fs.createFile(path);
+  if (!file.ok())
+    return file.status();
+  return WritableFile(std::move(*file), bufferSize);
 }
 
-WritableFile &WritableFile::operator=(WritableFile &&o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = o.fd_;
-    path_ = std::move(o.path_);
-    buffer_ = std::move(o.buffer_);
-    bufferSize_ = o.bufferSize_;
-    size_ = o.size_;
-    o.fd_ = -1;
-  }
-  return *this;
-}
-
-WritableFile::~WritableFile() {
-  if (fd_ >= 0)
-    ::close(fd_);
-}
+WritableFile::WritableFile(WritableFile &&o) noexcept = default;
+WritableFile &WritableFile::operator=(WritableFile &&o) noexcept = default;
+WritableFile::~WritableFile() = default;
 
 Status WritableFile::writeAll(const char *p, size_t n) {
-  while (n > 0) {
-    // Linux caps one write at ~2 GiB; chunk so huge tensors still go through.
-    size_t chunk = std::min<size_t>(n, size_t(1) << 30);
-    ssize_t w = ::write(fd_, p, chunk);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      return ioError(path_, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
+  KILN_RETURN_IF_ERROR(file_->write(std::string_view(p, n)));
+  written_ += n;
+  if (writebackInterval_ && written_ - writebackStart_ >= writebackInterval_) {
+    file_->startWriteback(writebackStart_, written_ - writebackStart_);
+    writebackStart_ = written_;
   }
   return Status::OK();
 }
 
 Status WritableFile::append(std::string_view data) {
-  if (fd_ < 0)
+  if (!file_)
     return errors::FailedPrecondition("File already closed: ", path_);
   size_ += data.size();
   if (buffer_.size() + data.size() <= bufferSize_) {
@@ -114,7 +201,7 @@ Status WritableFile::append(std::string_view data) {
 }
 
 Status WritableFile::appendDirect(std::string_view data) {
-  if (fd_ < 0)
+  if (!file_)
     return errors::FailedPrecondition("File already closed: ", path_);
   KILN_RETURN_IF_ERROR(flush());
   size_ += data.size();
@@ -124,26 +211,27 @@ Status WritableFile::appendDirect(std::string_view data) {
 Status WritableFile::flush() {
   if (buffer_.empty())
     return Status::OK();
+  if (!file_)
+    return errors::FailedPrecondition("File already closed: ", path_);
   Status s = writeAll(buffer_.data(), buffer_.size());
   buffer_.clear();
   return s;
 }
 
 Status WritableFile::sync() {
+  if (!file_)
+    return errors::FailedPrecondition("File already closed: ", path_);
   KILN_RETURN_IF_ERROR(flush());
-  if (::fdatasync(fd_) != 0)
-    return ioError(path_, errno);
-  return Status::OK();
+  return file_->sync();
 }
 
 Status WritableFile::close() {
-  if (fd_ < 0)
+  if (!file_)
     return Status::OK();
   Status s = flush();
-  if (::close(fd_) != 0 && s.ok())
-    s = ioError(path_, errno);
-  fd_ = -1;
-  return s;
+  Status c = file_->close();
+  file_.reset();
+  return s.ok() ? c : s;
 }
 
 //===----------------------------------------------------------------------===//
@@ -229,53 +317,51 @@ Status readFileToString(const std::string &path, std::string *out) {
   return file->read(0, out->size(), out->data());
 }
 
-Status writeStringToFileAtomic(const std::string &path, std::string_view data) {
+Status writeStringToFileAtomic(const std::string &path, std::string_view data,
+                               FileSystem *fs) {
   // Same scheme as TF's atomic_write_string_to_file: a uniquely named
   // temporary in the same directory, then rename over the target.
+  FileSystem &files = fileSystemOr(fs);
   std::string tmp = path + ".tmp" + std::to_string(randomU64());
-  auto file = WritableFile::create(tmp, 0);
+  auto file = files.createFile(tmp);
   if (!file.ok())
     return file.status();
-  Status s = file->append(data);
+  Status s = (*file)->write(data);
   if (s.ok())
-    s = file->sync();
-  Status c = file->close();
+    s = (*file)->sync();
+  Status c = (*file)->close();
   if (s.ok())
     s = c;
   if (s.ok())
-    s = renameFile(tmp, path);
+    s = files.renameFile(tmp, path);
   if (!s.ok())
-    ::unlink(tmp.c_str());
+    (void)files.deleteFile(tmp);
   return s;
 }
 
 Status renameFile(const std::string &from, const std::string &to) {
-  if (::rename(from.c_str(), to.c_str()) != 0)
-    return ioError(from, errno);
-  return Status::OK();
+  return FileSystem::posix().renameFile(from, to);
 }
 
 Status deleteFile(const std::string &path) {
-  if (::unlink(path.c_str()) != 0)
-    return ioError(path, errno);
-  return Status::OK();
+  return FileSystem::posix().deleteFile(path);
 }
 
 Status deleteDir(const std::string &path) {
-  if (::rmdir(path.c_str()) != 0)
-    return ioError(path, errno);
-  return Status::OK();
+  return FileSystem::posix().deleteDir(path);
 }
 
-Status createDirs(const std::string &path) {
+Status createDirs(const std::string &path, FileSystem *fs) {
   if (path.empty() || isDirectory(path))
     return Status::OK();
   std::string parent = dirname(path);
   if (parent != path)
-    KILN_RETURN_IF_ERROR(createDirs(parent));
-  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
-    return ioError(path, errno);
-  return Status::OK();
+    KILN_RETURN_IF_ERROR(createDirs(parent, fs));
+  Status s = fileSystemOr(fs).createDir(path);
+  // Another process may have created it meanwhile.
+  if (s.code() == Code::kAlreadyExists && isDirectory(path))
+    return Status::OK();
+  return s;
 }
 
 StatusOr<std::vector<std::string>> listDir(const std::string &dir) {

@@ -307,7 +307,7 @@ Status updateCheckpointState(const std::string &saveDir,
                              const std::string &modelCheckpointPath,
                              const std::vector<std::string> &allPaths,
                              const std::string &latestFilename,
-                             bool saveRelativePaths) {
+                             bool saveRelativePaths, FileSystem *fs) {
   std::string stateFile = checkpointStateFilename(saveDir, latestFilename);
   CheckpointState state;
   if (saveRelativePaths) {
@@ -327,7 +327,7 @@ Status updateCheckpointState(const std::string &saveDir,
         "Save path '", modelCheckpointPath,
         "' conflicts with path used for checkpoint state.  Please use a "
         "different save path.");
-  return writeStringToFileAtomic(stateFile, state.toText());
+  return writeStringToFileAtomic(stateFile, state.toText(), fs);
 }
 
 StatusOr<std::optional<CheckpointState>>

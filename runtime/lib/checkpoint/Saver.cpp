@@ -24,13 +24,15 @@ std::string metaGraphFilename(const std::string &checkpointPrefix,
   return std::regex_replace(checkpointPrefix, kShardSuffix, "") + "." + suffix;
 }
 
-void removeCheckpoint(const std::string &prefix,
-                      const std::string &metaSuffix) {
+void removeCheckpoint(const std::string &prefix, const std::string &metaSuffix,
+                      FileSystem *fileSystem) {
   // Errors are only worth a log line in TF; a file already gone is fine.
-  (void)deleteFile(metaGraphFilename(prefix, metaSuffix));
-  (void)deleteFile(bundleIndexFilename(prefix));
+  FileSystem &fs = fileSystemOr(fileSystem);
+  // TF's order: the index (what makes the checkpoint exist) first.
+  (void)fs.deleteFile(bundleIndexFilename(prefix));
   for (const std::string &p : glob(prefix + ".data-\?\?\?\?\?-of-\?\?\?\?\?"))
-    (void)deleteFile(p);
+    (void)fs.deleteFile(p);
+  (void)fs.deleteFile(metaGraphFilename(prefix, metaSuffix));
 }
 
 Saver::Saver(std::vector<SaverVariable> variables, SaverOptions options)
@@ -71,6 +73,7 @@ double Saver::now() const {
 Status Saver::writeBundle(const std::string &prefix) {
   BundleWriter::Options wopts;
   wopts.sync = options_.sync;
+  wopts.fileSystem = options_.fileSystem;
   if (!options_.sharded) {
     BundleWriter writer(prefix, wopts);
     for (const SaverVariable &v : variables_)
@@ -90,18 +93,44 @@ Status Saver::writeBundle(const std::string &prefix) {
   std::string tmpBase = prefix + "_temp_" + uuid + "/part";
   int numShards = static_cast<int>(byShard.size());
   std::vector<std::string> shardPrefixes;
+  Status s;
   int i = 0;
   for (auto &[shard, vars] : byShard) {
     char suffix[32];
     std::snprintf(suffix, sizeof(suffix), "-%05d-of-%05d", i++, numShards);
     std::string shardPrefix = tmpBase + suffix;
     BundleWriter writer(shardPrefix, wopts);
-    for (const SaverVariable *v : vars)
-      KILN_RETURN_IF_ERROR(writer.add(v->name, *v->tensor));
-    KILN_RETURN_IF_ERROR(writer.finish());
+    for (const SaverVariable *v : vars) {
+      s = writer.add(v->name, *v->tensor);
+      if (!s.ok())
+        break;
+    }
+    if (s.ok())
+      s = writer.finish();
+    if (!s.ok())
+      break;
     shardPrefixes.push_back(shardPrefix);
   }
-  return mergeBundles(shardPrefixes, prefix, /*deleteOldDirs=*/true);
+  if (s.ok())
+    s = mergeBundles(shardPrefixes, prefix, /*deleteOldDirs=*/true,
+                     options_.fileSystem);
+  if (!s.ok()) {
+    // The shards written so far and their directory (if created) go.
+    for (const std::string &p : shardPrefixes)
+      removeCheckpoint(p, options_.metaGraphSuffix, options_.fileSystem);
+    if (isDirectory(dirname(tmpBase)))
+      (void)fileSystemOr(options_.fileSystem).deleteDir(dirname(tmpBase));
+  }
+  return s;
+}
+
+void Saver::unpublish(const std::string &prefix) {
+  // Unless an earlier save of the same prefix is still listed (its files
+  // were just replaced; removing them would only make matters worse).
+  for (const auto &p : lastCheckpoints_)
+    if (p.first == prefix)
+      return;
+  removeCheckpoint(prefix, options_.metaGraphSuffix, options_.fileSystem);
 }
 
 void Saver::recordLastCheckpoint(const std::string &path) {
@@ -129,7 +158,7 @@ void Saver::maybeDeleteOldCheckpoints() {
     nextCheckpointTime_ += options_.keepCheckpointEveryNHours * 3600;
     return;
   }
-  removeCheckpoint(path, options_.metaGraphSuffix);
+  removeCheckpoint(path, options_.metaGraphSuffix, options_.fileSystem);
 }
 
 StatusOr<std::string> Saver::save(const std::string &savePath,
@@ -155,14 +184,30 @@ StatusOr<std::string> Saver::save(const std::string &savePath,
   KILN_RETURN_IF_ERROR(writeBundle(prefix));
   // The .meta goes down before the state file names the checkpoint, so the
   // newest checkpoint in the state file always has its graph beside it.
-  if (metaGraph)
-    KILN_RETURN_IF_ERROR(writeStringToFileAtomic(
-        metaGraphFilename(prefix, options_.metaGraphSuffix), *metaGraph));
+  if (metaGraph) {
+    Status s = writeStringToFileAtomic(
+        metaGraphFilename(prefix, options_.metaGraphSuffix), *metaGraph,
+        options_.fileSystem);
+    if (!s.ok()) {
+      unpublish(prefix);
+      return s;
+    }
+  }
   if (writeState) {
+    auto before = lastCheckpoints_;
+    auto deleteBefore = toDelete_;
     recordLastCheckpoint(prefix);
-    KILN_RETURN_IF_ERROR(updateCheckpointState(
+    Status s = updateCheckpointState(
         saveDir, prefix, lastCheckpoints(), options_.latestFilename,
-        options_.saveRelativePaths));
+        options_.saveRelativePaths, options_.fileSystem);
+    if (!s.ok()) {
+      // The state file still names the previous checkpoints: forget this
+      // one, as if the save had not happened.
+      lastCheckpoints_ = std::move(before);
+      toDelete_ = std::move(deleteBefore);
+      unpublish(prefix);
+      return s;
+    }
     maybeDeleteOldCheckpoints();
   }
   return prefix;

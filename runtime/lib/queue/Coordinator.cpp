@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <iostream>
+#include <new>
 
 namespace kiln {
 
@@ -19,7 +21,16 @@ void CoordinatedThread::start() {
     return;
   started_ = true;
   thread_ = std::thread([this] {
-    body_();
+    // An exception must not take the process down (std::terminate), nor
+    // leave the thread "alive" for join() to wait on: like an uncaught
+    // exception in a Python thread, it is printed and ends the thread.
+    try {
+      body_();
+    } catch (const std::exception &e) {
+      std::cerr << "Exception in thread " << name_ << ": " << e.what() << "\n";
+    } catch (...) {
+      std::cerr << "Exception in thread " << name_ << "\n";
+    }
     finished_.store(true);
   });
 }
@@ -157,7 +168,16 @@ Status Coordinator::lateError() const {
 }
 
 void Coordinator::stopOnError(const std::function<Status()> &body) {
-  Status s = body();
+  Status s;
+  try {
+    s = body();
+  } catch (const std::bad_alloc &) {
+    s = errors::ResourceExhausted("OOM in a coordinated thread");
+  } catch (const std::exception &e) {
+    s = errors::Unknown(e.what());
+  } catch (...) {
+    s = errors::Unknown("Exception (not a std::exception)");
+  }
   if (!s.ok())
     requestStop(s);
 }

@@ -2,7 +2,9 @@
 #include "kiln/runtime/QueueRunner.h"
 
 #include <algorithm>
+#include <exception>
 #include <iostream>
+#include <new>
 
 namespace kiln {
 
@@ -12,6 +14,23 @@ QueueRunner::QueueRunner(QueueRunnerSpec spec) : spec_(std::move(spec)) {
 }
 
 QueueRunner::~QueueRunner() = default;
+
+/// session.run(op) as the runner's threads see it: a C++ exception thrown
+/// by the op is caught here, where it would otherwise end the process, and
+/// becomes the error it raises (ResourceExhausted for std::bad_alloc, as
+/// TF's OOM, Unknown with its message otherwise), which the thread then
+/// handles like any other.
+static Status runOpCatching(OpRunner *session, const std::string &op) {
+  try {
+    return session->runOp(op, nullptr);
+  } catch (const std::bad_alloc &) {
+    return errors::ResourceExhausted("OOM when running op ", op);
+  } catch (const std::exception &e) {
+    return errors::Unknown("Exception in op ", op, ": ", e.what());
+  } catch (...) {
+    return errors::Unknown("Exception in op ", op, " (not a std::exception)");
+  }
+}
 
 bool QueueRunner::isQueueClosed(const Status &s) const {
   const auto &codes = spec_.queueClosedExceptionTypes;
@@ -50,7 +69,7 @@ void QueueRunner::run(OpRunner *session, const std::string &enqueueOp,
                       Coordinator *coord) {
   bool decremented = false;
   while (!(coord && coord->shouldStop())) {
-    Status s = session->runOp(enqueueOp, nullptr);
+    Status s = runOpCatching(session, enqueueOp);
     if (s.ok())
       continue;
     if (isQueueClosed(s)) {
@@ -58,7 +77,7 @@ void QueueRunner::run(OpRunner *session, const std::string &enqueueOp,
       std::lock_guard<std::mutex> lock(mu_);
       decremented = true;
       if (--runsPerSession_[session] == 0 && !spec_.closeOpName.empty()) {
-        Status ignored = session->runOp(spec_.closeOpName, nullptr);
+        Status ignored = runOpCatching(session, spec_.closeOpName);
         (void)ignored;
       }
       return;
@@ -82,7 +101,7 @@ void QueueRunner::closeOnStop(OpRunner *session, Coordinator *coord) {
   coord->waitForStop();
   if (!spec_.cancelOpName.empty()) {
     // Errors are ignored: the queue may already be closed.
-    Status ignored = session->runOp(spec_.cancelOpName, nullptr);
+    Status ignored = runOpCatching(session, spec_.cancelOpName);
     (void)ignored;
   }
 }

@@ -9,6 +9,7 @@
 #ifndef KILN_RUNTIME_CHECKPOINTSTATE_H
 #define KILN_RUNTIME_CHECKPOINTSTATE_H
 
+#include "kiln/runtime/CheckpointFile.h"
 #include "kiln/runtime/Status.h"
 
 #include <optional>
@@ -43,13 +44,15 @@ generateCheckpointState(const std::string &saveDir,
                         std::string modelCheckpointPath,
                         std::vector<std::string> allModelCheckpointPaths);
 
-/// update_checkpoint_state_internal: writes the state file atomically.
-/// With saveRelativePaths, absolute paths are stored relative to saveDir.
+/// update_checkpoint_state_internal: writes the state file atomically
+/// (temporary, fsync, rename, through `fs`; null: POSIX). With
+/// saveRelativePaths, absolute paths are stored relative to saveDir.
 Status updateCheckpointState(const std::string &saveDir,
                              const std::string &modelCheckpointPath,
                              const std::vector<std::string> &allPaths,
                              const std::string &latestFilename = "checkpoint",
-                             bool saveRelativePaths = false);
+                             bool saveRelativePaths = false,
+                             checkpoint::FileSystem *fs = nullptr);
 
 /// get_checkpoint_state: nullopt when the file is absent, unreadable or does
 /// not parse; InvalidArgument "Invalid checkpoint state loaded from <dir>"

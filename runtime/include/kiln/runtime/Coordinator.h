@@ -23,6 +23,8 @@ namespace kiln {
 
 /// A named std::thread whose liveness can be polled, as Python's
 /// threading.Thread.is_alive() is by Coordinator.join. Destroying it joins.
+/// An exception escaping the body is printed and ends the thread (as in a
+/// Python thread) instead of terminating the process.
 class CoordinatedThread {
 public:
   CoordinatedThread(std::string name, std::function<void()> body);
@@ -86,7 +88,9 @@ public:
   Status requestedError() const;
   Status lateError() const;
 
-  /// Runs `body` and reports a non-OK status it returns (stop_on_exception).
+  /// Runs `body` and reports a non-OK status it returns, or an exception it
+  /// throws (as Unknown with its message; ResourceExhausted for
+  /// std::bad_alloc), like stop_on_exception.
   void stopOnError(const std::function<Status()> &body);
 
 private:

@@ -50,6 +50,10 @@ public:
 
   /// create_threads: one thread per enqueue op plus, with a coordinator, a
   /// close_on_stop thread that runs the cancel op once a stop is requested.
+  /// An enqueue op that fails with an error other than the queue-closed
+  /// ones, or throws a C++ exception (reported as Unknown "Exception in op
+  /// <op>: <what>"), stops the coordinator with that error; the cancel op
+  /// then wakes the threads blocked on the queue, so all of them end.
   /// Returns no threads when threads of this runner still run for
   /// `session`. Threads are registered with `coord`. The threads use this
   /// runner, `session` and `coord`: all three must outlive them (join first).

@@ -11,6 +11,7 @@
 #ifndef KILN_RUNTIME_SAVER_H
 #define KILN_RUNTIME_SAVER_H
 
+#include "kiln/runtime/CheckpointFile.h"
 #include "kiln/runtime/Status.h"
 #include "kiln/runtime/Tensor.h"
 
@@ -48,6 +49,9 @@ struct SaverOptions {
   bool sync = true;
   /// Seconds since the epoch; replaceable for tests of the n-hours rule.
   std::function<double()> clock;
+  /// Every file operation of a save (bundle, `.meta`, state file, rotation)
+  /// goes through this; null: the POSIX file system. Must outlive the Saver.
+  checkpoint::FileSystem *fileSystem = nullptr;
 };
 
 class Saver {
@@ -61,6 +65,14 @@ public:
   /// returns that prefix. With `metaGraph` (serialized MetaGraphDef bytes)
   /// writes `<prefix>.meta`. With `writeState`, updates the state file and
   /// deletes the checkpoint that falls out of max_to_keep.
+  ///
+  /// Every file appears by an atomic rename of a complete (fsynced, with
+  /// `sync`) temporary: first the data, then the index, the `.meta`, and
+  /// last the state file. An I/O error returns the failing call's Status
+  /// ("<file>; <strerror>") and removes what this save had written, so the
+  /// previous checkpoints and the state file stay as they were; a crash at
+  /// any point leaves them loadable too (plus, at worst, temporaries and a
+  /// complete newer checkpoint the state file does not name yet).
   StatusOr<std::string>
   save(const std::string &savePath,
        std::optional<int64_t> globalStep = std::nullopt,
@@ -91,6 +103,8 @@ private:
   Saver(std::vector<SaverVariable> variables, SaverOptions options);
   double now() const;
   Status writeBundle(const std::string &prefix);
+  /// After a failed save: removes the new checkpoint's files.
+  void unpublish(const std::string &prefix);
   void recordLastCheckpoint(const std::string &path);
   void maybeDeleteOldCheckpoints();
 
@@ -102,9 +116,12 @@ private:
 };
 
 /// Deletes `prefix.index`, `prefix.data-?????-of-?????` and
-/// `prefix.<metaSuffix>`, ignoring files that are already gone.
+/// `prefix.<metaSuffix>` (in this order, as TF), ignoring files that are
+/// already gone. The index goes first, so an interrupted removal never
+/// leaves an index without its data.
 void removeCheckpoint(const std::string &prefix,
-                      const std::string &metaSuffix = "meta");
+                      const std::string &metaSuffix = "meta",
+                      checkpoint::FileSystem *fs = nullptr);
 
 /// meta_graph_filename: strips a trailing `-<i>-of-<n>` shard suffix and
 /// appends `.<suffix>`.
