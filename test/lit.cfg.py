@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "Kiln"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".pbtxt"]
-config.excludes = ["Inputs", "runtime", "CMakeLists.txt", "lit.cfg.py",
+config.excludes = ["Inputs", "runtime", "fuzz", "CMakeLists.txt", "lit.cfg.py",
                    "lit.site.cfg.py", "fixtures"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")

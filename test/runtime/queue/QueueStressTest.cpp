@@ -48,6 +48,12 @@ void runOnce(int iteration, int elements) {
   std::vector<std::atomic<int>> enqueueOk(elements);
   std::atomic<int> totalDequeued{0};
   std::atomic<int> otherErrors{0};
+  // Consumers pause at half way until the close is under way, so it lands
+  // mid-stream however busy the machine is: producers then still hold about
+  // half the elements (the queue holds at most 64). They resume at once: a
+  // close without cancel_pending_enqueues waits, as in TF, for the blocked
+  // enqueues ahead of it, which need consumers to make room.
+  std::atomic<bool> closing{false};
 
   std::vector<std::thread> threads;
   for (int p = 0; p < kProducers; ++p)
@@ -66,6 +72,8 @@ void runOnce(int iteration, int elements) {
     threads.emplace_back([&, c] {
       Tuple t;
       while (true) {
+        while (totalDequeued.load() >= elements / 2 && !closing.load())
+          std::this_thread::yield();
         Status s;
         if (c % 2 == 0) {
           s = q->dequeue(&t);
@@ -90,6 +98,7 @@ void runOnce(int iteration, int elements) {
     });
   while (totalDequeued.load() < elements / 2)
     std::this_thread::yield();
+  closing.store(true);
   ASSERT_TRUE(q->close(cancelPending).ok());
   for (std::thread &t : threads)
     t.join();
