@@ -69,7 +69,8 @@ set +e
   >"$work/log" 2>&1
 rc=$?
 set -e
-tail -n 25 "$work/log"
+# On a finding, what libFuzzer said about it.
+[ "$rc" -eq 0 ] || grep -v -E '^#[0-9]+' "$work/log" | tail -n 60
 last=$(grep -E '^#[0-9]+' "$work/log" | tail -n 1 || true)
 echo "== fuzz-$target: exit $rc"
 echo "   last status: $last"

@@ -353,12 +353,15 @@ LogicalResult GraphImporter::createOp(NodeSpec &n) {
     if (failed(attr))
       return failure();
     // An empty list imports as an ArrayAttr, fine for every list kind.
-    if (!options.prefix.empty() && name == "_class") {
-      // import_graph_def also renames colocation groups ("loc:@x").
+    auto classes = dyn_cast<ArrayAttr>(*attr);
+    if (!options.prefix.empty() && name == "_class" && classes) {
+      // import_graph_def also renames colocation groups ("loc:@x"); like TF,
+      // it leaves a `_class` that is no list of strings as it is.
       SmallVector<Attribute> items;
-      for (Attribute e : cast<ArrayAttr>(*attr)) {
-        StringRef s = cast<StringAttr>(e).getValue();
-        if (s.consume_front("loc:@"))
+      for (Attribute e : classes) {
+        auto str = dyn_cast<StringAttr>(e);
+        StringRef s = str ? str.getValue() : StringRef();
+        if (str && s.consume_front("loc:@"))
           items.push_back(builder.getStringAttr("loc:@" + prefixed(s.str())));
         else
           items.push_back(e);
