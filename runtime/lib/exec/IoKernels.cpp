@@ -94,19 +94,14 @@ Status readerReadUpTo(KernelContext &ctx) {
   return Status::OK();
 }
 
-Status readerNumRecordsProduced(KernelContext &ctx) {
+/// ReaderNumRecordsProducedV2 / ReaderNumWorkUnitsCompletedV2: one of the
+/// reader's counters as an int64 scalar.
+template <int64_t (ReaderBase::*Counter)() const>
+Status readerCounter(KernelContext &ctx) {
   StatusOr<ReaderBase *> reader = ctx.resource<ReaderBase>(0);
   if (!reader.ok())
     return reader.status();
-  ctx.setOutput(0, Tensor::scalar<int64_t>((*reader)->numRecordsProduced()));
-  return Status::OK();
-}
-
-Status readerNumWorkUnitsCompleted(KernelContext &ctx) {
-  StatusOr<ReaderBase *> reader = ctx.resource<ReaderBase>(0);
-  if (!reader.ok())
-    return reader.status();
-  ctx.setOutput(0, Tensor::scalar<int64_t>((*reader)->numWorkUnitsCompleted()));
+  ctx.setOutput(0, Tensor::scalar<int64_t>(((*reader)->*Counter)()));
   return Status::OK();
 }
 
@@ -316,10 +311,10 @@ void kiln::addIoKernels(HostKernelTable &table) {
     table[t] = kernelOf(readerReadUpTo);
   for (const char *t :
        {"ReaderNumRecordsProducedV2", "ReaderNumRecordsProduced"})
-    table[t] = kernelOf(readerNumRecordsProduced);
+    table[t] = kernelOf(readerCounter<&ReaderBase::numRecordsProduced>);
   for (const char *t :
        {"ReaderNumWorkUnitsCompletedV2", "ReaderNumWorkUnitsCompleted"})
-    table[t] = kernelOf(readerNumWorkUnitsCompleted);
+    table[t] = kernelOf(readerCounter<&ReaderBase::numWorkUnitsCompleted>);
   for (const char *t : {"ReaderResetV2", "ReaderReset"})
     table[t] = kernelOf(readerReset);
   table["ParseSingleExample"] = ParseSingleExampleKernel::create;

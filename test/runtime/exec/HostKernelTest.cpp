@@ -156,6 +156,105 @@ TEST(KernelTableTest, CustomKernelsCanBeRegistered) {
   EXPECT_NE(std::find(ops.begin(), ops.end(), "TimesTwo"), ops.end());
 }
 
+//===--- Shape kernels on strings (what compiled code cannot shape) -------===//
+
+Tensor strings(std::vector<std::string> v, TensorShape shape) {
+  Tensor t(DType::kString, std::move(shape));
+  for (size_t i = 0; i < v.size(); ++i)
+    t.data<std::string>()[i] = v[i];
+  return t;
+}
+
+/// Runs the kernel of `op` (attrs as encoded) on `inputs`.
+StatusOr<std::vector<Tensor>> runKernel(const std::string &op,
+                                        const std::string &attrs,
+                                        std::vector<Tensor> inputs) {
+  StatusOr<NodeAttrs> n = NodeAttrs::parse(nodeDef("n", op, attrs));
+  if (!n.ok())
+    return n.status();
+  const HostKernelFactory *f = findHostKernel(op);
+  if (!f)
+    return errors::NotFound(op);
+  StatusOr<std::unique_ptr<HostKernel>> k = (*f)(*n);
+  if (!k.ok())
+    return k.status();
+  KernelContext ctx(*n, nullptr, nullptr);
+  for (Tensor &t : inputs)
+    ctx.addInput(std::move(t));
+  Status st = (*k)->compute(ctx);
+  if (!st.ok())
+    return st;
+  return ctx.outputs();
+}
+
+TEST(ShapeKernelsTest, ReshapeWithRestAndErrors) {
+  Tensor s = strings({"a", "b", "c", "d", "e", "f"}, TensorShape{6});
+  auto out = runKernel("Reshape", "", {s, Tensor::vector<int32_t>({-1, 2})});
+  ASSERT_TRUE(out.ok()) << out.status().toString();
+  EXPECT_EQ((*out)[0].shape().toString(), "[3,2]");
+  EXPECT_EQ((*out)[0].data<std::string>()[5], "f");
+  EXPECT_EQ(runKernel("Reshape", "", {s, Tensor::vector<int32_t>({4})})
+                .status()
+                .message(),
+            "Input to reshape is a tensor with 6 values, but the requested "
+            "shape has 4");
+  EXPECT_EQ(runKernel("Reshape", "", {s, Tensor::vector<int32_t>({-1, -1})})
+                .status()
+                .message(),
+            "Only one input size may be -1, not both 0 and 1");
+}
+
+TEST(ShapeKernelsTest, ExpandDimsSqueezeAndErrors) {
+  Tensor s = strings({"x"}, TensorShape{});
+  auto e = runKernel("ExpandDims", "", {s, Tensor::scalar<int32_t>(0)});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ((*e)[0].shape().toString(), "[1]");
+  EXPECT_EQ(runKernel("ExpandDims", "", {s, Tensor::scalar<int32_t>(2)})
+                .status()
+                .message(),
+            "Tried to expand dim index 2 for tensor with 0 dimensions.");
+  auto q = runKernel("Squeeze", "", {(*e)[0]});
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ((*q)[0].shape().toString(), "[]");
+  std::string dims0 =
+      attrEntry("squeeze_dims", bytesField(1, varintField(3, 0)));
+  Tensor two = strings({"a", "b"}, TensorShape{2});
+  EXPECT_EQ(runKernel("Squeeze", dims0, {two}).status().message(),
+            "Can not squeeze dim[0], expected a dimension of 1, got 2");
+}
+
+TEST(ShapeKernelsTest, PackConcatShape) {
+  Tensor a = strings({"a", "b"}, TensorShape{2});
+  Tensor b = strings({"c", "d"}, TensorShape{2});
+  std::string axis1 = attrEntry("axis", varintField(3, 1));
+  auto p = runKernel("Pack", axis1, {a, b});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ((*p)[0].shape().toString(), "[2,2]");
+  EXPECT_EQ((*p)[0].data<std::string>()[1], "c"); // [[a c] [b d]]
+  EXPECT_EQ(runKernel("Pack", "", {a, strings({"e"}, TensorShape{1})})
+                .status()
+                .message(),
+            "Shapes of all inputs must match: values[0].shape = [2] != "
+            "values[1].shape = [1]");
+  auto c = runKernel("ConcatV2", "", {a, b, Tensor::scalar<int32_t>(0)});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)[0].shape().toString(), "[4]");
+  EXPECT_EQ((*c)[0].data<std::string>()[2], "c");
+  EXPECT_EQ(runKernel("ConcatV2", "", {a, b, Tensor::scalar<int32_t>(1)})
+                .status()
+                .message(),
+            "ConcatOp : Expected concatenating dimensions in the range [-1, "
+            "1), but got 1");
+  std::string int64Out = attrEntry("out_type", varintField(6, 9));
+  auto sh = runKernel("Shape", int64Out, {(*p)[0]});
+  ASSERT_TRUE(sh.ok());
+  EXPECT_EQ((*sh)[0].dtype(), DType::kInt64);
+  EXPECT_EQ((*sh)[0].data<int64_t>()[1], 2);
+  auto size = runKernel("Size", "", {(*p)[0]});
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ((*size)[0].data<int32_t>()[0], 4);
+}
+
 //===--- kiln_rt_kernel through a session ---------------------------------===//
 
 int64_t ptr(const void *p) { return reinterpret_cast<int64_t>(p); }
