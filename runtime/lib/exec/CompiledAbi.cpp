@@ -86,7 +86,7 @@ int64_t kiln_rt_kernel(KilnCall *call, int64_t nodeDef, int64_t len,
     dropArgs();
     return fail(call, kernel.status());
   }
-  call->lastKernel = attrs->name();
+  call->lastKernel = &attrs->name();
   KernelContext ctx(*attrs, call->session, call->ctx);
   size_t nextSlot = 0;
   while (nextSlot < call->slotArgs.size() &&
@@ -146,10 +146,11 @@ int32_t kiln_rt_check_shape(KilnCall *call, int64_t v, int64_t rank,
         (i ? "," : "") + (d[i] < 0 ? std::string("?") : std::to_string(d[i]));
   want += "]";
   if (slot < 0) {
-    fail(call, errors::InvalidArgument(
-                   "compiled code expects a value of shape ", want, " from ",
-                   call->lastKernel, " but its kernel produced ",
-                   t.shape().toString()));
+    fail(call,
+         errors::InvalidArgument(
+             "compiled code expects a value of shape ", want, " from ",
+             call->lastKernel ? *call->lastKernel : std::string("a kernel"),
+             " but its kernel produced ", t.shape().toString()));
     return 0;
   }
   const std::string &node =

@@ -41,8 +41,9 @@ struct KilnCall {
   std::vector<Tensor> args;
   /// (position in args, slot) of resource arguments (kiln_rt_arg_slot).
   std::vector<std::pair<size_t, int64_t>> slotArgs;
-  /// The node of the last kernel call (named in shape-check errors).
-  std::string lastKernel;
+  /// The node of the last kernel call (named in shape-check errors); owned
+  /// by the session's kernel table, so no copy per call.
+  const std::string *lastKernel = nullptr;
   Status status;
 };
 
