@@ -335,12 +335,21 @@ TEST(QueueRunnerFault, StuckThreadDoesNotHoldUpJoin) {
   std::mutex mu;
   std::condition_variable cv;
   bool release = false;
+  bool entered = false;
   sess.ops["stuck"] = [&](RunContext *) -> Status {
     std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
     cv.wait(lock, [&] { return release; });
     return Status::OK();
   };
-  sess.ops["failing"] = [](RunContext *) -> Status {
+  // Fails only once the other thread is inside its op: failing first would
+  // stop the coordinator before that thread ever ran it.
+  sess.ops["failing"] = [&](RunContext *) -> Status {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return entered; });
+    }
     throw std::runtime_error("bad input");
   };
   sess.ops["close"] = [](RunContext *) { return Status::OK(); };
