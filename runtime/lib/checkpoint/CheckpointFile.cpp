@@ -1,5 +1,6 @@
 //===- CheckpointFile.cpp - POSIX file access for checkpoints -------------===//
 #include "kiln/runtime/CheckpointFile.h"
+#include "kiln/runtime/Errno.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,30 +14,6 @@
 
 namespace kiln {
 namespace checkpoint {
-
-Status ioError(const std::string &path, int err) {
-  std::string msg = path + "; " + std::strerror(err);
-  switch (err) {
-  case ENOENT:
-  case ENOTDIR:
-    return Status(Code::kNotFound, msg);
-  case EACCES:
-  case EPERM:
-  case EROFS:
-    return Status(Code::kPermissionDenied, msg);
-  case EEXIST:
-    return Status(Code::kAlreadyExists, msg);
-  case ENOSPC:
-  case EDQUOT:
-    return Status(Code::kResourceExhausted, msg);
-  case EISDIR:
-  case ENAMETOOLONG:
-  case EINVAL:
-    return Status(Code::kInvalidArgument, msg);
-  default:
-    return Status(Code::kUnknown, msg);
-  }
-}
 
 //===----------------------------------------------------------------------===//
 // The POSIX file system
@@ -63,7 +40,7 @@ public:
       if (w < 0) {
         if (errno == EINTR)
           continue;
-        return ioError(path_, errno);
+        return errors::IOError(path_, errno);
       }
       p += w;
       n -= static_cast<size_t>(w);
@@ -73,7 +50,7 @@ public:
 
   Status sync() override {
     if (::fdatasync(fd_) != 0)
-      return ioError(path_, errno);
+      return errors::IOError(path_, errno);
     return Status::OK();
   }
 
@@ -81,7 +58,7 @@ public:
     int fd = fd_;
     fd_ = -1;
     if (fd >= 0 && ::close(fd) != 0)
-      return ioError(path_, errno);
+      return errors::IOError(path_, errno);
     return Status::OK();
   }
 
@@ -110,31 +87,31 @@ public:
     int fd =
         ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-      return ioError(path, errno);
+      return errors::IOError(path, errno);
     return std::unique_ptr<OutputFile>(new PosixOutputFile(fd, path));
   }
 
   Status renameFile(const std::string &from, const std::string &to) override {
     if (::rename(from.c_str(), to.c_str()) != 0)
-      return ioError(from, errno);
+      return errors::IOError(from, errno);
     return Status::OK();
   }
 
   Status deleteFile(const std::string &path) override {
     if (::unlink(path.c_str()) != 0)
-      return ioError(path, errno);
+      return errors::IOError(path, errno);
     return Status::OK();
   }
 
   Status createDir(const std::string &path) override {
     if (::mkdir(path.c_str(), 0755) != 0)
-      return ioError(path, errno);
+      return errors::IOError(path, errno);
     return Status::OK();
   }
 
   Status deleteDir(const std::string &path) override {
     if (::rmdir(path.c_str()) != 0)
-      return ioError(path, errno);
+      return errors::IOError(path, errno);
     return Status::OK();
   }
 };
@@ -241,16 +218,16 @@ Status WritableFile::close() {
 StatusOr<RandomAccessFile> RandomAccessFile::open(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return ioError(path, errno);
+    return errors::IOError(path, errno);
   struct stat st;
   if (::fstat(fd, &st) != 0) {
     int err = errno;
     ::close(fd);
-    return ioError(path, err);
+    return errors::IOError(path, err);
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return ioError(path, EISDIR);
+    return errors::IOError(path, EISDIR);
   }
   return RandomAccessFile(fd, path, static_cast<uint64_t>(st.st_size));
 }
@@ -284,7 +261,7 @@ Status RandomAccessFile::read(uint64_t offset, size_t n, char *dst) const {
     if (r < 0) {
       if (errno == EINTR)
         continue;
-      return ioError(path_, errno);
+      return errors::IOError(path_, errno);
     }
     if (r == 0)
       return errors::OutOfRange("Read less bytes than requested from ", path_);
@@ -367,7 +344,7 @@ Status createDirs(const std::string &path, FileSystem *fs) {
 StatusOr<std::vector<std::string>> listDir(const std::string &dir) {
   DIR *d = ::opendir(dir.empty() ? "." : dir.c_str());
   if (!d)
-    return ioError(dir, errno);
+    return errors::IOError(dir, errno);
   std::vector<std::string> names;
   while (struct dirent *e = ::readdir(d)) {
     std::string n = e->d_name;

@@ -8,6 +8,7 @@
 #include "kiln/runtime/TFRecord.h"
 
 #include "kiln/runtime/Crc32c.h"
+#include "kiln/runtime/Errno.h"
 #include "kiln/runtime/Wire.h"
 
 #include <algorithm>
@@ -25,15 +26,6 @@
 namespace kiln {
 namespace {
 
-Status ioError(const std::string &path, const char *what, int err) {
-  std::string msg = path + ": " + what + ": " + std::strerror(err);
-  if (err == ENOENT)
-    return errors::NotFound(msg);
-  if (err == EACCES || err == EPERM)
-    return errors::PermissionDenied(msg);
-  return errors::Unknown(msg);
-}
-
 int windowBits(RecordCompression c) {
   // MAX_WBITS for a zlib header; +16 asks zlib for a gzip header instead.
   return c == RecordCompression::kGzip ? MAX_WBITS + 16 : MAX_WBITS;
@@ -45,7 +37,7 @@ Status writeAll(int fd, const std::string &path, const char *p, size_t n) {
     if (w < 0) {
       if (errno == EINTR)
         continue;
-      return ioError(path, "write failed", errno);
+      return errors::IOError(path, errno);
     }
     p += w;
     n -= static_cast<size_t>(w);
@@ -143,7 +135,7 @@ public:
       zInit_ = false;
     }
     if (::close(fd_) != 0 && s.ok())
-      s = ioError(path_, "close failed", errno);
+      s = errors::IOError(path_, errno);
     fd_ = -1;
     return s;
   }
@@ -196,7 +188,7 @@ RecordWriter::create(const std::string &path, RecordOptions options) {
     options.bufferSize = 256 * 1024;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
-    return ioError(path, "cannot create file", errno);
+    return errors::IOError(path, errno);
   auto impl = std::make_unique<Impl>(path, fd, options);
   KILN_RETURN_IF_ERROR(impl->init());
   return std::unique_ptr<RecordWriter>(new RecordWriter(path, std::move(impl)));
@@ -300,7 +292,7 @@ private:
       if (r >= 0)
         return static_cast<size_t>(r);
       if (errno != EINTR)
-        return ioError(path_, "read failed", errno);
+        return errors::IOError(path_, errno);
     }
   }
 
@@ -545,7 +537,7 @@ RecordReader::open(const std::string &path, RecordOptions options) {
     options.bufferSize = 4096;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return ioError(path, "cannot open file", errno);
+    return errors::IOError(path, errno);
 #ifdef POSIX_FADV_SEQUENTIAL
   (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

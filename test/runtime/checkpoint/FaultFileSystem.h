@@ -15,6 +15,7 @@
 #define KILN_TEST_FAULTFILESYSTEM_H
 
 #include "kiln/runtime/CheckpointFile.h"
+#include "kiln/runtime/Errno.h"
 
 #include <map>
 #include <mutex>
@@ -164,7 +165,7 @@ private:
     if (crashed_) {
       d.status = errors::Aborted("injected crash at ", path);
     } else if (step == failStep_) {
-      d.status = checkpoint::ioError(path, failErrno_);
+      d.status = errors::IOError(path, failErrno_);
       d.half = op == Op::kWrite;
     }
     return d;

@@ -24,6 +24,7 @@
 
 #include "kiln/runtime/BundleReader.h"
 #include "kiln/runtime/CheckpointFile.h"
+#include "kiln/runtime/Errno.h"
 #include "kiln/runtime/CheckpointState.h"
 #include "kiln/runtime/Saver.h"
 
@@ -322,7 +323,7 @@ TEST_P(SaveFault, ErrorAtEveryCallKeepsPreviousCheckpoint) {
       }
       ASSERT_FALSE(p.ok());
       // Exactly the failing call's error, TF's POSIX wording.
-      EXPECT_EQ(p.status(), checkpoint::ioError(seen[k].path, err));
+      EXPECT_EQ(p.status(), errors::IOError(seen[k].path, err));
       EXPECT_EQ(p.status().code(),
                 err == ENOSPC ? Code::kResourceExhausted : Code::kUnknown);
       // Nothing of step 3, no temporaries.

@@ -1,8 +1,10 @@
 //===- StatusTest.cpp - Status, DType, Tensor and CRC32C basics -----------===//
 #include "kiln/runtime/Crc32c.h"
+#include "kiln/runtime/Errno.h"
 #include "kiln/runtime/Status.h"
 #include "kiln/runtime/Tensor.h"
 
+#include <cerrno>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -81,4 +83,22 @@ TEST(Crc32c, TensorFlowVectors) {
   uint32_t v = crc32c::value("foo", 3);
   EXPECT_NE(crc32c::mask(v), v);
   EXPECT_EQ(crc32c::unmask(crc32c::mask(v)), v);
+}
+
+// File errors read as TensorFlow's POSIX file system reports them.
+TEST(Status, IOErrorUsesTensorFlowWordingAndCodes) {
+  EXPECT_EQ(errors::IOError("data/train.tfrecords", ENOENT),
+            errors::NotFound("data/train.tfrecords; No such file or directory"));
+  EXPECT_EQ(errors::IOError("ckpt", EACCES),
+            errors::PermissionDenied("ckpt; Permission denied"));
+  EXPECT_EQ(errors::codeForErrno(EISDIR), Code::kFailedPrecondition);
+  EXPECT_EQ(errors::codeForErrno(ENOTDIR), Code::kFailedPrecondition);
+  EXPECT_EQ(errors::codeForErrno(ENOSPC), Code::kResourceExhausted);
+  EXPECT_EQ(errors::codeForErrno(EEXIST), Code::kAlreadyExists);
+  EXPECT_EQ(errors::codeForErrno(EROFS), Code::kPermissionDenied);
+  EXPECT_EQ(errors::codeForErrno(EFBIG), Code::kOutOfRange);
+  EXPECT_EQ(errors::codeForErrno(EXDEV), Code::kUnimplemented);
+  EXPECT_EQ(errors::codeForErrno(EINTR), Code::kUnavailable);
+  EXPECT_EQ(errors::codeForErrno(EIO), Code::kUnknown);
+  EXPECT_EQ(errors::codeForErrno(0), Code::kOk);
 }

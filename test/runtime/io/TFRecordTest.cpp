@@ -181,9 +181,21 @@ TEST(TFRecord, FlushMakesRecordsVisibleToAReader) {
 TEST(TFRecord, MissingFileIsNotFound) {
   auto r = RecordReader::open("/nonexistent/dir/x.tfrecords");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), Code::kNotFound);
-  EXPECT_NE(r.status().message().find("/nonexistent/dir/x.tfrecords"),
-            std::string::npos);
+  // TF's wording (its POSIX file system's IOError).
+  EXPECT_EQ(r.status(),
+            errors::NotFound(
+                "/nonexistent/dir/x.tfrecords; No such file or directory"));
+}
+
+TEST(TFRecord, DirectoryIsFailedPrecondition) {
+  // Opening works on a directory; reading it fails with EISDIR, which TF
+  // reports as FailedPrecondition.
+  std::string dir = ::testing::TempDir();
+  auto r = RecordReader::open(dir);
+  std::string_view rec;
+  Status s = r.ok() ? (*r)->readRecord(&rec) : r.status();
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find("; Is a directory"), std::string::npos) << s;
 }
 
 //===----------------------------------------------------------------------===//

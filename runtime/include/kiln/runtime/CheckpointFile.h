@@ -140,9 +140,6 @@ private:
   uint64_t size_ = 0;
 };
 
-/// Status for a failed syscall on `path`, TF style: "<path>; <strerror>".
-Status ioError(const std::string &path, int err);
-
 bool fileExists(const std::string &path);
 bool isDirectory(const std::string &path);
 Status readFileToString(const std::string &path, std::string *out);
