@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Kiln's benchmarks against their peers on this machine, in one run.
 #   bench/run.sh          all benchmarks
-#   bench/run.sh NAME     only bench/NAME/run.sh
+#   bench/run.sh NAME     only bench/NAME/run.sh (`longrun`, over an hour,
+#                         runs only when named)
 # Each benchmark prints lines `BENCH <name> <value> <unit>` and, for each
 # comparison, `RATIO <name> <kiln/peer> (higher is better)`.
 # Needs a build (scripts/build.sh); BUILD_DIR selects it (default: build).
@@ -12,6 +13,8 @@ export KILN_ROOT=$PWD
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for d in bench/*/; do
+    # The long runs (over an hour) run only when named.
+    [ "$(basename "$d")" = longrun ] && continue
     [ -f "$d/run.sh" ] && names+=("$(basename "$d")")
   done
 fi

@@ -13,10 +13,20 @@
 // directory, as TF's program joins it to --train_dir when it builds the
 // graph: --data DIR changes into DIR first.
 //
+// bench/longrun builds this program over a graph without an epoch limit and
+// with 4 reader threads (S8_GRAPH_HEADER names its header) and runs it with
+// --seconds: training stops after that long, then the threads are stopped
+// and joined as at the end of the input.
+//
 //===----------------------------------------------------------------------===//
-#include "s8_graph.h"
+#ifndef S8_GRAPH_HEADER
+#define S8_GRAPH_HEADER "s8_graph.h"
+#endif
+#include S8_GRAPH_HEADER
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <unistd.h>
@@ -38,17 +48,25 @@ int fail(const char *what, const Status &s) {
 
 int main(int argc, char **argv) {
   std::string dataDir = ".";
+  double seconds = 0; // 0: until the input runs out
+  int every = 100;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--data" && i + 1 < argc) {
       dataDir = argv[++i];
+    } else if (a == "--seconds" && i + 1 < argc) {
+      seconds = std::atof(argv[++i]);
+    } else if (a == "--every" && i + 1 < argc) {
+      every = std::max(1, std::atoi(argv[++i]));
     } else {
       std::fprintf(stderr,
-                   "usage: s8_tfrecords [--data DIR]\n"
-                   "Trains fully_connected_reader.py's MLP for %d epochs "
-                   "from DIR/train.tfrecords (make it with\n"
-                   "convert-to-records), reading it with the graph's own "
-                   "queue runners.\n",
+                   "usage: s8_tfrecords [--data DIR] [--seconds S] "
+                   "[--every N]\n"
+                   "Trains fully_connected_reader.py's MLP from "
+                   "DIR/train.tfrecords (make it with convert-to-records),\n"
+                   "reading it with the graph's own queue runners, until the "
+                   "input runs out (%d epochs) or for S seconds;\n"
+                   "prints the loss every N steps (100).\n",
                    kNumEpochs);
       return 2;
     }
@@ -68,8 +86,16 @@ int main(int argc, char **argv) {
   if (!st.ok())
     return fail("start_queue_runners", st);
 
+  auto start = std::chrono::steady_clock::now();
   int step = 0;
+  bool timeUp = false;
   for (;; ++step) {
+    if (seconds > 0 && std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                               .count() >= seconds) {
+      timeUp = true;
+      break;
+    }
     auto t0 = std::chrono::steady_clock::now();
     Tensor loss;
     st = model.train(&loss);
@@ -78,14 +104,16 @@ int main(int argc, char **argv) {
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
-    if (step % 100 == 0) {
+    if (step % every == 0) {
       std::printf("Step %d: loss = %.2f (%.3f sec)\n", step,
                   *loss.data<float>(), secs);
       std::fflush(stdout);
     }
   }
   int rc = 0;
-  if (st.code() == Code::kOutOfRange)
+  if (timeUp)
+    std::printf("Stopped after %.0f seconds, %d steps.\n", seconds, step);
+  else if (st.code() == Code::kOutOfRange)
     std::printf("Done training for %d epochs, %d steps.\n", kNumEpochs, step);
   else
     rc = fail("train", st);

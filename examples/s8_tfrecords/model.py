@@ -11,6 +11,10 @@ for global and local variables. This script runs that graph-building code
 with kiln_tf1 standing in for TensorFlow.
 
     python3 model.py model.meta.pbtxt [--train-file train.tfrecords]
+        [--num-epochs 2] [--num-threads 2]
+
+--num-epochs 0 builds string_input_producer(num_epochs=None): no epoch limit
+(the input never runs out; bench/longrun uses it with --num-threads 4).
 
 The records file name is a Const in the graph (as in TF).
 """
@@ -63,7 +67,7 @@ def read_and_decode(filename_queue):
     return image, label
 
 
-def inputs(filename, batch_size, num_epochs):
+def inputs(filename, batch_size, num_epochs, num_threads=2):
     with tf.name_scope('input'):
         filename_queue = tf.train.string_input_producer(
             [filename], num_epochs=num_epochs)
@@ -76,7 +80,7 @@ def inputs(filename, batch_size, num_epochs):
         # (Internally uses a RandomShuffleQueue.)
         # We run this in two threads to avoid being a bottleneck.
         images, sparse_labels = tf.train.shuffle_batch(
-            [image, label], batch_size=batch_size, num_threads=2,
+            [image, label], batch_size=batch_size, num_threads=num_threads,
             capacity=1000 + 3 * batch_size,
             # Ensures a minimum amount of shuffling of examples.
             min_after_dequeue=1000)
@@ -126,8 +130,10 @@ def training(loss_tensor, learning_rate):
     return optimizer.minimize(loss_tensor, global_step=global_step)
 
 
-def build(filename):
-    images, labels = inputs(filename, batch_size=BATCH_SIZE, num_epochs=NUM_EPOCHS)
+def build(filename, num_epochs=NUM_EPOCHS, num_threads=2):
+    images, labels = inputs(filename, batch_size=BATCH_SIZE,
+                            num_epochs=num_epochs or None,
+                            num_threads=num_threads)
     logits = inference(images, HIDDEN1, HIDDEN2)
     loss_tensor = loss(logits, labels)
     training(loss_tensor, LEARNING_RATE)
@@ -140,8 +146,12 @@ def main():
     parser.add_argument("output", help="path of the text MetaGraphDef to write")
     parser.add_argument("--train-file", default="train.tfrecords",
                         help="the TFRecords file the graph reads (a Const)")
+    parser.add_argument("--num-epochs", type=int, default=NUM_EPOCHS,
+                        help="passes over the file (0: no limit)")
+    parser.add_argument("--num-threads", type=int, default=2,
+                        help="shuffle_batch's enqueue threads")
     args = parser.parse_args()
-    build(args.train_file)
+    build(args.train_file, args.num_epochs, args.num_threads)
     tf.train.export_meta_graph(args.output)
 
 

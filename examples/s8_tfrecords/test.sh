@@ -27,5 +27,5 @@ if err=$(timeout 60 "$bin" --data "$tmp/empty" 2>&1); then
   echo "expected a failure without train.tfrecords"; exit 1
 fi
 echo "$err"
-grep -q 'NotFound: train.tfrecords' <<<"$err"
+grep -q 'NotFound: train.tfrecords; No such file or directory' <<<"$err"
 echo PASS
