@@ -593,6 +593,41 @@ TEST(TFRecordReadAhead, CorruptionDeepInALargeFile) {
   }
 }
 
+TEST(TFRecordReadAhead, BadDataAtCrcBlockAndChunkEdges) {
+  // The data CRCs are checked in blocks of 64 records, shared between the
+  // read-ahead thread (from a chunk's end) and the reader (from its start):
+  // a bad record at either edge of a block or a chunk, or two bad records
+  // in different blocks, are reported exactly as when checked one by one.
+  TempDir dir;
+  std::string path = dir.file("edges.tfrecords");
+  std::vector<std::string> recs;
+  for (int i = 0; i < 6000; ++i)
+    recs.push_back(std::string(875, static_cast<char>(i * 13)));
+  writeRecords(path, recs);
+  std::string good = readFile(path);
+  const size_t kRecord = 875 + 16;
+  const size_t perChunk = (1 << 20) / kRecord; // 1176 in a default chunk
+  std::vector<std::vector<size_t>> cases = {
+      {0},    {1},    {63},           {64},         {65},
+      {127},  {128},  {perChunk - 1}, {perChunk},   {perChunk + 64},
+      {3000}, {5999}, {100, 3000},    {3000, 3001}, {2 * perChunk - 1, 5999}};
+  for (int round = 0; round < 3; ++round)
+    for (const std::vector<size_t> &victims : cases) {
+      std::string bytes = good;
+      for (size_t v : victims)
+        bytes[v * kRecord + 12 + 400] ^= 0x10;
+      writeFile(path, bytes);
+      Outcome want = referenceRead(bytes, path);
+      ASSERT_EQ(want.records.size(), victims[0]);
+      ASSERT_EQ(want.end,
+                errors::DataLoss("corrupted record at ",
+                                 victims[0] * kRecord + 12, " in file ", path));
+      for (auto &[name, options] : readerConfigs())
+        expectSameOutcome(readerOutcome(path, options), want,
+                          name + " bad record " + std::to_string(victims[0]));
+    }
+}
+
 TEST(TFRecordReadAhead, TruncatedAtEveryByteAroundChunkEnds) {
   TempDir dir;
   std::string path = dir.file("cut.tfrecords");
