@@ -175,6 +175,7 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
   KILN_RT(kiln_rt_arg_slot);
   KILN_RT(kiln_rt_kernel);
   KILN_RT(kiln_rt_check_labels);
+  KILN_RT(kiln_rt_check_divisor);
   KILN_RT(kiln_rt_check_reshape);
   KILN_RT(kiln_rt_feed);
   KILN_RT(kiln_rt_data);

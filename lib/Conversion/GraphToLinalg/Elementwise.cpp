@@ -80,8 +80,9 @@ Value binaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x,
     if (t == "Pow")
       return b.create<math::PowFOp>(l, x, y);
   } else if (!elem.isInteger(1)) {
-    // Integer division by zero would trap; TF reports an error there, the
-    // compiled code yields 0 instead (see docs/lowering.md).
+    // A zero divisor fails the run before this is reached (see
+    // guardIntegerDivisor); the select keeps the division from trapping
+    // even so.
     auto safeDivisor = [&](Value d) {
       Value zero = intConst(b, l, type, 0);
       Value isZero = b.create<arith::CmpIOp>(l, CmpIPredicate::eq, d, zero);
@@ -315,7 +316,52 @@ LogicalResult lowerScalarOp(
   return success();
 }
 
+/// TF's integer Div, FloorDiv, TruncateDiv, FloorMod and TruncateMod fail
+/// the run with InvalidArgument "Integer division by zero" when a divisor is
+/// 0: one pass over the divisor tells the runtime whether any is, and the
+/// division runs only when none is.
+LogicalResult guardIntegerDivisor(NodeLowering &l, Operation *op) {
+  StringRef t = getNodeOpType(op);
+  if (t != "Div" && t != "FloorDiv" && t != "TruncateDiv" && t != "FloorMod" &&
+      t != "TruncateMod")
+    return success();
+  Type elem = NodeLowering::graphElementType(getDataOperands(op)[1]);
+  if (!isa<IntegerType>(elem) || elem.isInteger(1))
+    return success();
+  FailureOr<Value> y = l.tensor(op, 1);
+  if (failed(y))
+    return failure();
+  auto yType = cast<RankedTensorType>(y->getType());
+  Type i32 = l.b.getI32Type();
+  FailureOr<Value> nonZero = l.elementwise(
+      op, {*y}, RankedTensorType::get(yType.getShape(), i32),
+      [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value zero = b.create<arith::ConstantOp>(
+            loc, b.getIntegerAttr(a[0].getType(), 0));
+        Value ne = b.create<arith::CmpIOp>(loc, CmpIPredicate::ne, a[0], zero);
+        return b.create<arith::ExtUIOp>(loc, i32, ne).getResult();
+      });
+  if (failed(nonZero))
+    return failure();
+  Value all = *nonZero;
+  if (yType.getRank() > 0) {
+    SmallVector<int64_t> axes;
+    for (int64_t d = 0; d < yType.getRank(); ++d)
+      axes.push_back(d);
+    all =
+        reduceTensor(l, all, axes, l.i32(1),
+                     [](OpBuilder &b, Location loc, Value v, Value acc) {
+                       return b.create<arith::AndIOp>(loc, v, acc).getResult();
+                     });
+  }
+  Value flag = l.b.create<tensor::ExtractOp>(l.loc(), all, ValueRange{});
+  l.guardNonZero(l.callRuntime("kiln_rt_check_divisor", i32, {flag}));
+  return success();
+}
+
 LogicalResult lowerBinary(NodeLowering &l, Operation *op) {
+  if (failed(guardIntegerDivisor(l, op)))
+    return failure();
   return lowerScalarOp(
       l, op,
       [](OpBuilder &b, Location loc, StringRef t, Type elem, ValueRange a) {

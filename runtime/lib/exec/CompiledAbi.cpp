@@ -359,6 +359,13 @@ int64_t kiln_rt_merge_summary(KilnCall *call, int64_t n) {
   return addValue(call, Tensor::scalar<std::string>(std::move(*s)));
 }
 
+int32_t kiln_rt_check_divisor(KilnCall *call, int32_t nonZero) {
+  if (nonZero)
+    return 1;
+  fail(call, errors::InvalidArgument("Integer division by zero"));
+  return 0;
+}
+
 int32_t kiln_rt_check_labels(KilnCall *call, int64_t numClasses) {
   Tensor labels = call->args.back();
   call->args.pop_back();

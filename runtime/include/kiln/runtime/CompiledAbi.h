@@ -118,6 +118,10 @@ int64_t kiln_rt_merge_summary(kiln::KilnCall *call, int64_t n);
 /// [0, numClasses): 1 if so, else 0 with TF's InvalidArgument "Received a
 /// label value of ..." (SparseSoftmaxCrossEntropyWithLogits).
 int32_t kiln_rt_check_labels(kiln::KilnCall *call, int64_t numClasses);
+/// Integer division: `nonZero` is 0 when some divisor is 0, which fails the
+/// run with TF's InvalidArgument "Integer division by zero" (returns 0);
+/// otherwise returns 1.
+int32_t kiln_rt_check_divisor(kiln::KilnCall *call, int32_t nonZero);
 /// 1 when a Reshape of `total` elements to a shape of `requested` elements
 /// is possible, else 0 with TF's InvalidArgument "Input to reshape is a
 /// tensor with N values, but the requested shape has M".
