@@ -12,7 +12,6 @@
 #include "kiln/runtime/Wire.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -307,78 +306,16 @@ private:
   std::vector<char> zIn_;
 };
 
-/// A buffer of stream bytes and the complete records in it, their headers
-/// checked. The data CRCs are checked in blocks of records, by whichever of
-/// the read-ahead thread (from the last block back) and the reader (from
-/// the first block on, before it returns a block's records) claims a block
-/// first: the two threads share the CRC work however fast each one is.
+/// A buffer of stream bytes and the complete, checked records in it.
 struct RecordReader::Chunk {
   struct Record {
     size_t pos;    // start of the record's header in buf
     size_t length; // data bytes
   };
-  static constexpr size_t kBlock = 64; // records per CRC block
-  enum BlockState : uint8_t { kUnchecked, kClaimed, kGood, kBad };
-
   std::unique_ptr<char[]> buf;
   size_t cap = 0, end = 0; // buf holds cap bytes, [0, end) read
   uint64_t base = 0;       // stream offset of buf[0]
   std::vector<Record> records;
-  // Per block: its BlockState, and for a kBad one the index of its first
-  // record whose data CRC is wrong (written before the state).
-  std::unique_ptr<std::atomic<uint8_t>[]> blocks;
-  std::unique_ptr<size_t[]> firstBad;
-  size_t blockCap = 0;
-
-  size_t numBlocks() const { return (records.size() + kBlock - 1) / kBlock; }
-
-  /// Marks every block unchecked (by the thread that just filled the chunk,
-  /// before anyone else sees it).
-  void resetBlocks() {
-    size_t n = numBlocks();
-    if (n > blockCap) {
-      blockCap = std::max(n, 2 * blockCap);
-      blocks.reset(new std::atomic<uint8_t>[blockCap]);
-      firstBad.reset(new size_t[blockCap]);
-    }
-    for (size_t b = 0; b < n; ++b)
-      blocks[b].store(kUnchecked, std::memory_order_relaxed);
-  }
-
-  /// Checks block `b` if nobody has claimed it; false if somebody had.
-  bool tryCheck(size_t b) {
-    uint8_t expected = kUnchecked;
-    if (!blocks[b].compare_exchange_strong(expected, kClaimed,
-                                           std::memory_order_acquire))
-      return false;
-    size_t first = b * kBlock, last = std::min(first + kBlock, records.size());
-    for (size_t i = first; i < last; ++i) {
-      const char *d = buf.get() + records[i].pos + kRecordHeaderSize;
-      size_t length = records[i].length;
-      if (crc32c::unmask(wire::getFixed32(d + length)) !=
-          crc32c::value(d, length)) {
-        firstBad[b] = i;
-        blocks[b].store(kBad, std::memory_order_release);
-        return true;
-      }
-    }
-    blocks[b].store(kGood, std::memory_order_release);
-    return true;
-  }
-
-  /// Returns once block `b` is checked (here or by the other thread): the
-  /// index of its first bad record, or SIZE_MAX when all are good.
-  size_t awaitChecked(size_t b) {
-    if (!tryCheck(b)) {
-      for (int spins = 0; blocks[b].load(std::memory_order_acquire) == kClaimed;
-           ++spins) {
-        if (spins > 64)
-          std::this_thread::yield();
-      }
-    }
-    return blocks[b].load(std::memory_order_acquire) == kBad ? firstBad[b]
-                                                             : SIZE_MAX;
-  }
   // Whether the stream ends after `records`, with `status`: OutOfRange "eof"
   // or the error at that point. Otherwise the next chunk continues it.
   bool last = false;
@@ -400,9 +337,8 @@ struct RecordReader::Chunk {
   }
 };
 
-/// Cuts the source's byte stream into chunks of records, checking their
-/// headers (the data CRCs are checked per block, see Chunk), with the errors
-/// (codes, wording, offsets and precedence) the
+/// Cuts the source's byte stream into chunks of records, checking both CRCs
+/// of each, with the errors (codes, wording, offsets and precedence) the
 /// record-at-a-time reader gives: a record's header is checked as soon as
 /// its 12 bytes are there, an error ends the stream after the records
 /// before it, and a read error or a truncation comes only where the stream
@@ -422,12 +358,6 @@ public:
   /// regular file until the chunk is full, so that a file of one chunk is
   /// known to end there. (A pipe hands over its records as they come.)
   void fill(Chunk &c, const Chunk *prev) {
-    fillRecords(c, prev);
-    c.resetBlocks();
-  }
-
-private:
-  void fillRecords(Chunk &c, const Chunk *prev) {
     size_t carry = prev ? prev->end - carryPos_ : 0;
     uint64_t base = prev ? prev->base + carryPos_ : 0;
     // Room for a full read after the carried bytes; a carry of more than
@@ -458,6 +388,7 @@ private:
     carryPos_ = pos;
   }
 
+private:
   void end(Chunk &c, Status s) {
     c.last = true;
     c.status = std::move(s);
@@ -486,6 +417,12 @@ private:
           kRecordHeaderSize + static_cast<size_t>(length) + kRecordFooterSize;
       if (c.end - pos < need)
         break;
+      const char *d = h + kRecordHeaderSize;
+      if (crc32c::unmask(wire::getFixed32(d + length)) !=
+          crc32c::value(d, static_cast<size_t>(length))) {
+        end(c, corrupted(at + kRecordHeaderSize));
+        return false;
+      }
       c.records.push_back({pos, static_cast<size_t>(length)});
       pos += need;
     }
@@ -571,13 +508,6 @@ private:
         ready_.push_back(c);
       }
       readyCv_.notify_one();
-      // Check c's data CRCs from its last block back until meeting the
-      // reader (which claims them from the front). The reader hands c back
-      // only after every block is checked, so a failed claim means that c
-      // is no longer ours to look at.
-      for (size_t b = c->numBlocks(); b-- > 0;)
-        if (!c->tryCheck(b))
-          break;
       if (last)
         return;
       prev = c;
@@ -625,7 +555,6 @@ bool RecordReader::readingAhead() const { return readAhead_ != nullptr; }
 
 void RecordReader::nextChunk() {
   next_ = 0;
-  checked_ = 0;
   if (readAhead_) {
     cur_ = readAhead_->next(cur_);
     return;
@@ -655,19 +584,6 @@ Status RecordReader::readRecord(std::string_view *record) {
       return fail(cur_->status);
     }
     nextChunk();
-  }
-  if (next_ >= checked_) {
-    // The data CRCs of the block this record starts are checked here or by
-    // the read-ahead thread; records before a bad one still read.
-    size_t block = next_ / Chunk::kBlock;
-    size_t bad = cur_->awaitChecked(block);
-    checked_ = std::min(
-        bad, std::min((block + 1) * Chunk::kBlock, cur_->records.size()));
-    if (next_ == bad)
-      return fail(errors::DataLoss("corrupted record at ",
-                                   cur_->base + cur_->records[next_].pos +
-                                       kRecordHeaderSize,
-                                   " in file ", path_));
   }
   const Chunk::Record &r = cur_->records[next_++];
   *record =

@@ -594,10 +594,9 @@ TEST(TFRecordReadAhead, CorruptionDeepInALargeFile) {
 }
 
 TEST(TFRecordReadAhead, BadDataAtCrcBlockAndChunkEdges) {
-  // The data CRCs are checked in blocks of 64 records, shared between the
-  // read-ahead thread (from a chunk's end) and the reader (from its start):
-  // a bad record at either edge of a block or a chunk, or two bad records
-  // in different blocks, are reported exactly as when checked one by one.
+  // A bad record at the start or end of a chunk or next to one, or two bad
+  // records, are reported exactly as when checked one by one: the first,
+  // after every record before it.
   TempDir dir;
   std::string path = dir.file("edges.tfrecords");
   std::vector<std::string> recs;

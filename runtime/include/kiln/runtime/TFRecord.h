@@ -26,15 +26,11 @@
 // buffer as data actually arrives, so such a record costs no more memory than
 // the file holds.
 //
-// Reading ahead: the reader frames a whole chunk of records (one large
-// read, headers checked) at a time, and, for a regular file of more than one
+// Reading ahead: the reader frames and CRC-checks a whole chunk of records
+// (one large read) at a time, and, for a regular file of more than one
 // chunk, fills the next chunks on a background thread while the caller
-// consumes the current one, so the read of a file overlaps with whatever the
-// caller does with its records (parsing them). The data CRCs of a chunk are
-// checked in blocks of 64 records, shared between the two threads: the
-// background thread from the chunk's last block back, the caller from the
-// first block on (before it gets a block's records), so neither waits while
-// the other has CRC work left. Records,
+// consumes the current one, so the read and the CRCs of a file overlap with
+// whatever the caller does with its records (parsing them). Records,
 // offsets and errors are exactly the same with and without it: an error is
 // reported when the caller reaches its position in the stream, after every
 // record before it.
@@ -161,7 +157,6 @@ private:
   // The chunk whose records are being returned, and the next one's index.
   Chunk *cur_ = nullptr;
   size_t next_ = 0;
-  size_t checked_ = 0; // cur_'s records before this one have good data CRCs
   std::unique_ptr<Chunk> own_; // the chunk refilled in place without a thread
   std::unique_ptr<ReadAhead> readAhead_;
   uint64_t offset_ = 0, lastOffset_ = 0;
