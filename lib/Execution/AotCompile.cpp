@@ -392,7 +392,8 @@ Status kiln::compileGraphAot(const std::string &graphPath,
     tensorflow::MetaGraphDef meta;
     if (failed(exportMetaGraphDef(graph, meta, error)))
       return errors::Internal("exporting the MetaGraphDef: ", error);
-    meta.SerializeToString(&metaBytes);
+    if (!serializeDeterministically(meta, metaBytes))
+      return errors::Internal("could not serialize the MetaGraphDef");
   }
   std::vector<std::string> saved = savedVariableNames(graph);
   StatusOr<std::vector<QueueRunnerSpec>> runnersOr = queueRunnersOf(graph);

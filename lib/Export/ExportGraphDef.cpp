@@ -14,6 +14,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
 #include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 
 #include <complex>
@@ -354,6 +356,15 @@ LogicalResult exportMetaGraphDef(GraphOp graph, tensorflow::MetaGraphDef &out,
   return exportGraphDef(graph, *out.mutable_graph_def(), error);
 }
 
+bool serializeDeterministically(const google::protobuf::MessageLite &message,
+                                std::string &bytes) {
+  bytes.clear();
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  return message.SerializeToCodedStream(&coded) && !coded.HadError();
+}
+
 LogicalResult exportModule(ModuleOp module, const ExportOptions &options,
                            std::string &bytes, std::string &error) {
   GraphOp graph;
@@ -388,7 +399,7 @@ LogicalResult exportModule(ModuleOp module, const ExportOptions &options,
   }
   bool ok = options.text
                 ? google::protobuf::TextFormat::PrintToString(*msg, &bytes)
-                : msg->SerializeToString(&bytes);
+                : serializeDeterministically(*msg, bytes);
   if (!ok) {
     error = "could not serialize the graph";
     return failure();

@@ -11,6 +11,10 @@
 
 #include <string>
 
+namespace google::protobuf {
+class MessageLite;
+} // namespace google::protobuf
+
 namespace tensorflow {
 class GraphDef;
 class NodeDef;
@@ -43,6 +47,11 @@ struct ExportOptions {
   /// Write a GraphDef even when the graph came from a MetaGraphDef.
   bool graphDefOnly = false;
 };
+
+/// `message` in the binary format with map entries in key order, so the same
+/// graph always gives the same bytes (reproducible objects and exports).
+bool serializeDeterministically(const google::protobuf::MessageLite &message,
+                                std::string &bytes);
 
 /// Serializes the module's single graph.graph.
 llvm::LogicalResult exportModule(mlir::ModuleOp module,

@@ -55,7 +55,8 @@ LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
   if (failed(exportNodeDef(op, node, error, /*withInputs=*/false)))
     return l.unsupported(op, error);
   std::string bytes;
-  node.SerializeToString(&bytes);
+  if (!serializeDeterministically(node, bytes))
+    return l.unsupported(op, "could not serialize the node");
 
   auto operands = getDataOperands(op);
   for (unsigned i = 0; i < operands.size(); ++i) {
