@@ -24,7 +24,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
                                      "TSAN_OPTIONS", "LSAN_OPTIONS"])
 llvm_config.use_default_substitutions()
 
-tools = ["graph-opt", "graph-translate", "graph-run", "graph-compile", "graph-ckpt", "convert-to-records"]
+tools = ["kiln-abi-check", "graph-opt", "graph-translate", "graph-run", "graph-compile", "graph-ckpt", "convert-to-records"]
 llvm_config.add_tool_substitutions(
     [ToolSubst(t, unresolved="ignore") for t in tools],
     [config.kiln_tools_dir, config.llvm_tools_dir])

@@ -3,6 +3,7 @@
 
 #include "kiln/Conversion/GraphToLinalg.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
+#include "kiln/Execution/CompileSessions.h"
 #include "kiln/Execution/GraphJit.h"
 #include "kiln/Export/ExportGraphDef.h"
 #include "kiln/Import/ImportGraphDef.h"
@@ -418,6 +419,7 @@ Status kiln::compileGraphAot(const std::string &graphPath,
                                    "--signature 'NAME: feed=.. fetch=..'");
   std::string symbolBase = "kiln_" + identifierOf(options.className);
   std::vector<SignatureInfo> sigs;
+  std::vector<SignatureSpec> symbolSpecs;
   std::set<std::string> names;
   for (SignatureSpec spec : specs) {
     if (!isIdentifier(spec.name))
@@ -440,40 +442,24 @@ Status kiln::compileGraphAot(const std::string &graphPath,
     SignatureInfo info;
     info.name = spec.name;
     info.symbol = symbolBase + "_" + spec.name;
-    spec.name = info.symbol;
-    FailureOr<func::FuncOp> fn = buildSessionFunction(graph, spec, *module);
-    if (failed(fn))
-      return errors.status("building signature " + info.name);
-    for (auto [i, type] : llvm::enumerate(fn->getArgumentTypes())) {
-      FeedSpec f;
-      f.name = fn->getArgAttrOfType<StringAttr>(i, kFeedAttrName).str();
-      auto t = cast<TensorType>(type);
-      f.dtype = static_cast<DType>(
-          elementTypeToDtype(stripRef(t.getElementType())).value_or(0));
-      if (auto r = dyn_cast<RankedTensorType>(t)) {
-        f.hasShape = true;
-        for (int64_t d : r.getShape())
-          f.dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
-      }
-      info.feeds.push_back(std::move(f));
-    }
-    for (Type t : fn->getResultTypes())
-      info.fetchTypes.push_back(static_cast<DType>(
-          elementTypeToDtype(stripRef(cast<TensorType>(t).getElementType()))
-              .value_or(0)));
-    // The feed names as the runtime matches them (spec.feeds may have
-    // grown with feedPlaceholders).
     info.fetches = spec.fetches;
     info.targets = spec.targets;
+    spec.name = info.symbol;
+    symbolSpecs.push_back(std::move(spec));
     sigs.push_back(std::move(info));
   }
-  graph.erase();
-  if (failed(lowerSessionFunctions(*module, defaultNodeLowerings())))
-    return errors.status("lowering failed");
-  PassManager pm(ctx.get());
-  buildLowerToLLVMPipeline(pm);
-  if (failed(pm.run(*module)))
-    return errors.status("lowering to LLVM failed");
+  TargetOptions targetOptions;
+  targetOptions.cpu = options.targetCpu;
+  StatusOr<std::vector<CompiledSessionInfo>> compiled =
+      compileSessions(*module, symbolSpecs, targetOptions);
+  if (!compiled.ok())
+    return compiled.status();
+  for (auto [info, c] : llvm::zip(sigs, *compiled)) {
+    // The feeds as the runtime matches them (a spec's feeds may have grown
+    // with feedPlaceholders).
+    info.feeds = std::move(c.feeds);
+    info.fetchTypes = std::move(c.fetchTypes);
+  }
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

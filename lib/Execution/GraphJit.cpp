@@ -1,6 +1,10 @@
 //===- GraphJit.cpp - Compile graph signatures in process -----------------===//
 #include "kiln/Execution/GraphJit.h"
 
+#include "kiln/Dialect/Rt/RtDialect.h"
+#include "kiln/Execution/CompileSessions.h"
+#include "kiln/Target/CPU/CPUPipeline.h"
+
 #include "kiln/Conversion/GraphToLinalg.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/Import/ImportGraphDef.h"
@@ -62,7 +66,8 @@ std::unique_ptr<MLIRContext> kiln::createCompilerContext() {
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
-  registry.insert<GraphDialect>();
+  registry.insert<GraphDialect, rt::RtDialect>();
+  rt::registerBufferizableOpInterfaceExternalModels(registry);
   auto ctx = std::make_unique<MLIRContext>(registry);
   ctx->disableMultithreading();
   ctx->loadAllAvailableDialects();
@@ -75,8 +80,7 @@ void kiln::initializeCompilerOnce() {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     registerAllPasses();
-    registerKilnConversionPasses();
-    registerKilnPipelines();
+    registerCpuPipelines();
   });
 }
 
@@ -169,33 +173,9 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
     m[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
                          llvm::JITSymbolFlags::Exported};
   };
-#define KILN_RT(name) add(#name, reinterpret_cast<void *>(&name))
-  KILN_RT(kiln_rt_arg);
-  KILN_RT(kiln_rt_arg_value);
-  KILN_RT(kiln_rt_arg_slot);
-  KILN_RT(kiln_rt_kernel);
-  KILN_RT(kiln_rt_check_labels);
-  KILN_RT(kiln_rt_check_divisor);
-  KILN_RT(kiln_rt_check_reshape);
-  KILN_RT(kiln_rt_feed);
-  KILN_RT(kiln_rt_data);
-  KILN_RT(kiln_rt_bytes);
-  KILN_RT(kiln_rt_dim);
-  KILN_RT(kiln_rt_check_shape);
-  KILN_RT(kiln_rt_fetch);
-  KILN_RT(kiln_rt_read);
-  KILN_RT(kiln_rt_assign);
-  KILN_RT(kiln_rt_enqueue);
-  KILN_RT(kiln_rt_dequeue);
-  KILN_RT(kiln_rt_queue_size);
-  KILN_RT(kiln_rt_queue_is_closed);
-  KILN_RT(kiln_rt_queue_close);
-  KILN_RT(kiln_rt_random);
-  KILN_RT(kiln_rt_incompatible_shapes);
-  KILN_RT(kiln_rt_string_const);
-  KILN_RT(kiln_rt_summary);
-  KILN_RT(kiln_rt_merge_summary);
-#undef KILN_RT
+#define KILN_RT_FUNCTION(result, name, ...)                                   \
+  add(#name, reinterpret_cast<void *>(&name));
+#include "kiln/runtime/CompiledAbi.def"
   return m;
 }
 
@@ -318,10 +298,7 @@ GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
                   const std::vector<std::string> &targets,
                   const std::vector<Tensor> *feedValues) {
   auto start = std::chrono::steady_clock::now();
-  MLIRContext *ctx = context_.get();
-  ErrorCollector errors(ctx);
   OwningOpRef<ModuleOp> module((**graph_).clone());
-  GraphOp graph = theGraph(*module);
   SignatureSpec spec;
   spec.name = "kiln_signature";
   spec.feeds = feeds;
@@ -334,28 +311,15 @@ GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
               ? t.shape().dims()
               : std::vector<int64_t>(static_cast<size_t>(t.shape().rank()),
                                      -1));
-  FailureOr<func::FuncOp> fn = buildSessionFunction(graph, spec, *module);
-  if (failed(fn))
-    return errors.status("building the session function failed");
-  std::vector<FeedSpec> feedSpecs;
-  for (auto [i, type] : llvm::enumerate(fn->getArgumentTypes())) {
-    FeedSpec f;
-    f.name = feeds[i];
-    f.dtype = dtypeOf(cast<TensorType>(type).getElementType());
-    if (auto r = dyn_cast<RankedTensorType>(type)) {
-      f.hasShape = true;
-      for (int64_t d : r.getShape())
-        f.dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
-    }
-    feedSpecs.push_back(std::move(f));
-  }
-  graph.erase();
-  if (failed(lowerSessionFunctions(*module, defaultNodeLowerings())))
-    return errors.status("lowering failed");
-  PassManager pm(ctx);
-  buildLowerToLLVMPipeline(pm);
-  if (failed(pm.run(*module)))
-    return errors.status("lowering to LLVM failed");
+  StatusOr<std::vector<CompiledSessionInfo>> infos =
+      compileSessions(*module, {spec}, TargetOptions());
+  if (!infos.ok())
+    return infos.status();
+  std::vector<FeedSpec> feedSpecs = std::move((*infos)[0].feeds);
+  // The runtime matches feeds by the names the caller used.
+  if (feedSpecs.size() == feeds.size())
+    for (auto [i, f] : llvm::enumerate(feedSpecs))
+      f.name = feeds[i];
 
   ExecutionEngineOptions engineOptions;
   // `transformer` is a function_ref: the function must outlive create().

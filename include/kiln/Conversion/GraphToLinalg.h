@@ -2,9 +2,9 @@
 //
 // Lowers the session form's functions (graph nodes in execution order) to
 // upstream MLIR: math to linalg/tensor/arith/math on tensors, state and I/O
-// to calls into the runtime (kiln/runtime/CompiledAbi.h). Each lowered
-// function is `func @NAME(%call: !llvm.ptr)`: it takes its feeds from and
-// gives its fetches to the run's call frame.
+// to runtime ops (the `kiln_rt` dialect). Each lowered function is
+// `func @NAME(%frame: !kiln_rt.frame)`: it takes its feeds from and gives
+// its fetches to the run's frame.
 //
 // Lowerings are per TF op type, one family per file; a kernel library can
 // add its own entries to the table (custom ops).
@@ -45,10 +45,6 @@ llvm::LogicalResult lowerSessionFunctions(mlir::ModuleOp module,
 #include "kiln/Conversion/Passes.h.inc"
 #define GEN_PASS_REGISTRATION
 #include "kiln/Conversion/Passes.h.inc"
-
-/// The CPU pipeline after lowering: bufferization, loops, LLVM dialect.
-void buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
-void registerKilnPipelines();
 
 } // namespace kiln
 

@@ -20,25 +20,10 @@ LogicalResult lowerStringConst(NodeLowering &l, Operation *op,
     bytes.append(reinterpret_cast<const char *>(&len), 8);
     bytes.append(s.data(), s.size());
   }
-  if (bytes.empty())
-    bytes.push_back(0);
-  Value ptr = l.constantBytes("kiln_string_const", bytes);
-  auto shape = attr.getType().getShape();
-  int64_t rank = static_cast<int64_t>(shape.size());
-  auto dimsType =
-      MemRefType::get({std::max<int64_t>(rank, 1)}, l.b.getI64Type());
-  Value dims = l.b.create<memref::AllocaOp>(l.loc(), dimsType);
-  for (int64_t d = 0; d < rank; ++d)
-    l.b.create<memref::StoreOp>(l.loc(), l.i64(shape[d]), dims,
-                                ValueRange{l.index(d)});
-  Value dimsPtr =
-      l.b.create<memref::ExtractAlignedPointerAsIndexOp>(l.loc(), dims);
-  dimsPtr = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), dimsPtr);
-  Value idx = l.callRuntime(
-      "kiln_rt_string_const", l.b.getI64Type(),
-      {ptr, l.i64(static_cast<int64_t>(bytes.size())), l.i64(rank), dimsPtr});
-  l.guardNonNegative(idx);
-  l.setOpaque(op, 0, idx);
+  Value value = rt::StringConstOp::create(
+      l.b, l.loc(), rt::ValueType::get(l.b.getContext()), l.frame,
+      l.b.getStringAttr(bytes), attr.getType().getShape());
+  l.setOpaque(op, 0, value);
   return success();
 }
 
@@ -157,11 +142,7 @@ LogicalResult lowerReshape(NodeLowering &l, Operation *op) {
     requested = l.b.create<arith::MulIOp>(l.loc(), requested, sizes[d]);
   }
   // TF's InvalidArgument when the counts differ (nothing is viewed then).
-  auto asI64 = [&](Value v) {
-    return l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(), v);
-  };
-  l.guardNonZero(l.callRuntime("kiln_rt_check_reshape", l.b.getI32Type(),
-                               {asI64(total), asI64(requested)}));
+  rt::CheckReshapeOp::create(l.b, l.loc(), l.frame, total, requested);
   l.setTensor(op, 0, reshapeTensor(l, *x, *out, sizes));
   return success();
 }
@@ -367,8 +348,11 @@ LogicalResult lowerSlice(NodeLowering &l, Operation *op) {
     sizes.push_back(l.b.getIndexAttr(sz));
     strides.push_back(l.b.getIndexAttr(1));
   }
-  Value slice = l.b.create<tensor::ExtractSliceOp>(l.loc(), *out, *x, offsets,
-                                                   sizes, strides);
+  // The sizes are static even where the node's type left them open.
+  Value slice =
+      tensor::ExtractSliceOp::create(l.b, l.loc(), *x, offsets, sizes, strides);
+  if (slice.getType() != *out)
+    slice = tensor::CastOp::create(l.b, l.loc(), *out, slice);
   l.setTensor(op, 0, slice);
   return success();
 }

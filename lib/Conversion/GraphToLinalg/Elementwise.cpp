@@ -355,7 +355,8 @@ LogicalResult guardIntegerDivisor(NodeLowering &l, Operation *op) {
                      });
   }
   Value flag = l.b.create<tensor::ExtractOp>(l.loc(), all, ValueRange{});
-  l.guardNonZero(l.callRuntime("kiln_rt_check_divisor", i32, {flag}));
+  flag = arith::TruncIOp::create(l.b, l.loc(), l.b.getI1Type(), flag);
+  rt::CheckDivisorOp::create(l.b, l.loc(), l.frame, flag);
   return success();
 }
 

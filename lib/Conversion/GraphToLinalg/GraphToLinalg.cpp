@@ -110,10 +110,9 @@ FailureOr<Value> NodeLowering::tensorOf(Value v) {
   FailureOr<RankedTensorType> type = loweredType(producer, v.getType());
   if (failed(type))
     return failure();
-  Value index = callRuntime("kiln_rt_read", b.getI64Type(), {i64(s->second)});
-  guardNonNegative(index);
-  checkShape(index, *type, s->second);
-  return importValue(index, *type, graphElementType(v));
+  Value read = rt::ReadOp::create(b, loc(), runtimeType(*type), frame,
+                                  s->second);
+  return fromRuntime(read, graphElementType(v));
 }
 
 FailureOr<Value> NodeLowering::tensor(Operation *op, unsigned i) {
@@ -143,27 +142,26 @@ LogicalResult NodeLowering::forward(Operation *op, unsigned i, unsigned k) {
   return success();
 }
 
-LogicalResult NodeLowering::pushValue(Value v) {
-  if (auto it = opaqueValues.find(v); it != opaqueValues.end()) {
-    callRuntime("kiln_rt_arg_value", Type(), {it->second});
-    return success();
-  }
+FailureOr<Value> NodeLowering::runtimeValueOf(Value v, int32_t &dtype) {
+  dtype = dtypeNumber(graphElementType(v));
+  if (auto it = opaqueValues.find(v); it != opaqueValues.end())
+    return it->second;
   FailureOr<Value> t = tensorOf(v);
   if (failed(t))
     return failure();
-  pushArg(*t, graphElementType(v));
-  return success();
+  return toRuntime(*t);
 }
 
-LogicalResult NodeLowering::pushOperand(Operation *op, unsigned i) {
+FailureOr<Value> NodeLowering::runtimeOperand(Operation *op, unsigned i,
+                                              int32_t &dtype) {
   Value v = getDataOperands(op)[i];
   if (opaqueValues.count(v))
-    return pushValue(v);
+    return runtimeValueOf(v, dtype);
   FailureOr<Value> t = tensor(op, i);
   if (failed(t))
     return failure();
-  pushArg(*t, graphElementType(v));
-  return success();
+  dtype = dtypeNumber(graphElementType(v));
+  return toRuntime(*t);
 }
 
 //===----------------------------------------------------------------------===//
@@ -208,43 +206,11 @@ std::optional<SmallVector<int64_t>> NodeLowering::constInts(Operation *op,
 }
 
 //===----------------------------------------------------------------------===//
-// Runtime calls
+// Runtime values
 //===----------------------------------------------------------------------===//
 
-Value NodeLowering::callRuntime(StringRef name, Type result, ValueRange args) {
-  SmallVector<Value> operands{call};
-  operands.append(args.begin(), args.end());
-  SmallVector<Type> results;
-  if (result)
-    results.push_back(result);
-  auto fn = module.lookupSymbol<func::FuncOp>(name);
-  if (!fn) {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(module.getBody());
-    fn = b.create<func::FuncOp>(
-        module.getLoc(), name,
-        b.getFunctionType(ValueRange(operands).getTypes(), results));
-    fn.setPrivate();
-    if (isa_and_nonnull<MemRefType>(result))
-      fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-  }
-  auto c = b.create<func::CallOp>(loc(), fn, operands);
-  return result ? c.getResult(0) : Value();
-}
-
-void NodeLowering::guard(Value ok) {
-  auto ifOp = b.create<scf::IfOp>(loc(), ok, /*withElseRegion=*/false);
-  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-}
-
-void NodeLowering::guardNonNegative(Value v) {
-  Value zero = b.create<arith::ConstantIntOp>(loc(), v.getType(), 0);
-  guard(b.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::sge, v, zero));
-}
-
-void NodeLowering::guardNonZero(Value v) {
-  Value zero = b.create<arith::ConstantIntOp>(loc(), v.getType(), 0);
-  guard(b.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, v, zero));
+int32_t kiln::dtypeNumber(Type graphElem) {
+  return static_cast<int32_t>(elementTypeToDtype(graphElem).value_or(0));
 }
 
 namespace {
@@ -256,177 +222,74 @@ Value convertBools(OpBuilder &b, Location loc, Value t, bool toBytes) {
   SmallVector<Value> sizes;
   for (auto [d, size] : llvm::enumerate(type.getShape()))
     if (ShapedType::isDynamic(size))
-      sizes.push_back(b.create<tensor::DimOp>(loc, t, d));
-  Value init = b.create<tensor::EmptyOp>(loc, outType, sizes);
+      sizes.push_back(tensor::DimOp::create(b, loc, t, d));
+  Value init = tensor::EmptyOp::create(b, loc, outType, sizes);
   auto map = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<utils::IteratorType> iters(type.getRank(),
                                          utils::IteratorType::parallel);
-  return b
-      .create<linalg::GenericOp>(
-          loc, outType, t, init, ArrayRef<AffineMap>{map, map}, iters,
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            Value r;
-            if (toBytes) {
-              r = nb.create<arith::ExtUIOp>(l, to, args[0]);
-            } else {
-              Value zero =
-                  nb.create<arith::ConstantIntOp>(l, nb.getI8Type(), 0);
-              r = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, args[0],
-                                           zero);
-            }
-            nb.create<linalg::YieldOp>(l, r);
-          })
+  return linalg::GenericOp::create(
+             b, loc, outType, t, init, ArrayRef<AffineMap>{map, map}, iters,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value r;
+               if (toBytes) {
+                 r = arith::ExtUIOp::create(nb, l, to, args[0]);
+               } else {
+                 Value zero =
+                     arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0);
+                 r = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
+                                           args[0], zero);
+               }
+               linalg::YieldOp::create(nb, l, r);
+             })
       .getResult(0);
 }
 } // namespace
 
-void NodeLowering::pushArg(Value t, Type graphElem) {
+RankedTensorType NodeLowering::runtimeType(RankedTensorType type) {
+  if (!type.getElementType().isInteger(1))
+    return type;
+  return RankedTensorType::get(type.getShape(),
+                               IntegerType::get(type.getContext(), 8));
+}
+
+Value NodeLowering::toRuntime(Value t) {
   auto type = cast<RankedTensorType>(t.getType());
-  if (type.getElementType().isInteger(1)) {
-    t = convertBools(b, loc(), t, /*toBytes=*/true);
-    type = cast<RankedTensorType>(t.getType());
-  }
-  auto memType = MemRefType::get(type.getShape(), type.getElementType());
-  Value buf = b.create<bufferization::ToBufferOp>(loc(), memType, t,
-                                                  /*read_only=*/true);
-  Value ptr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), buf);
-  ptr = b.create<arith::IndexCastOp>(loc(), b.getI64Type(), ptr);
-  int64_t rank = type.getRank();
-  auto dimsType = MemRefType::get({std::max<int64_t>(rank, 1)}, b.getI64Type());
-  Value dims = b.create<memref::AllocaOp>(loc(), dimsType);
-  for (int64_t d = 0; d < rank; ++d) {
-    Value size = b.create<arith::IndexCastOp>(loc(), b.getI64Type(), dim(t, d));
-    b.create<memref::StoreOp>(loc(), size, dims, ValueRange{index(d)});
-  }
-  Value dimsPtr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), dims);
-  dimsPtr = b.create<arith::IndexCastOp>(loc(), b.getI64Type(), dimsPtr);
-  int dtype = elementTypeToDtype(graphElem).value_or(0);
-  callRuntime("kiln_rt_arg", Type(), {i32(dtype), ptr, i64(rank), dimsPtr});
+  return type.getElementType().isInteger(1)
+             ? convertBools(b, loc(), t, /*toBytes=*/true)
+             : t;
 }
 
-Value NodeLowering::runtimeBytes(Value idx) {
-  // The runtime keeps the value alive until the run ends; the memref is
-  // built from its address (not returned by a call, which would make the
-  // deallocation pipeline free it as the caller's).
-  MLIRContext *ctx = b.getContext();
-  auto ptrType = LLVM::LLVMPointerType::get(ctx);
-  Type i64Type = b.getI64Type();
-  auto arrayType = LLVM::LLVMArrayType::get(i64Type, 1);
-  auto descType = LLVM::LLVMStructType::getLiteral(
-      ctx, {ptrType, ptrType, i64Type, arrayType, arrayType});
-  Value addr = callRuntime("kiln_rt_data", i64Type, {idx});
-  Value bytes = callRuntime("kiln_rt_bytes", i64Type, {idx});
-  Value ptr = b.create<LLVM::IntToPtrOp>(loc(), ptrType, addr);
-  Value desc = b.create<LLVM::PoisonOp>(loc(), descType);
-  desc = b.create<LLVM::InsertValueOp>(loc(), desc, ptr, ArrayRef<int64_t>{0});
-  desc = b.create<LLVM::InsertValueOp>(loc(), desc, ptr, ArrayRef<int64_t>{1});
-  desc =
-      b.create<LLVM::InsertValueOp>(loc(), desc, i64(0), ArrayRef<int64_t>{2});
-  desc = b.create<LLVM::InsertValueOp>(loc(), desc, bytes,
-                                       ArrayRef<int64_t>{3, 0});
-  desc = b.create<LLVM::InsertValueOp>(loc(), desc, i64(1),
-                                       ArrayRef<int64_t>{4, 0});
-  auto bytesType = MemRefType::get({ShapedType::kDynamic}, b.getI8Type());
-  return b.create<UnrealizedConversionCastOp>(loc(), bytesType, desc)
-      .getResult(0);
+Value NodeLowering::fromRuntime(Value t, Type graphElem) {
+  auto type = cast<RankedTensorType>(t.getType());
+  return graphElem.isInteger(1) && type.getElementType().isInteger(8)
+             ? convertBools(b, loc(), t, /*toBytes=*/false)
+             : t;
 }
 
-Value NodeLowering::importValue(Value idx, RankedTensorType type,
-                                Type graphElem) {
-  (void)graphElem;
-  Value buf = runtimeBytes(idx);
-  SmallVector<Value> sizes;
-  for (auto [d, size] : llvm::enumerate(type.getShape()))
-    if (ShapedType::isDynamic(size)) {
-      Value s = callRuntime("kiln_rt_dim", b.getI64Type(),
-                            {idx, i64(static_cast<int64_t>(d))});
-      sizes.push_back(b.create<arith::IndexCastOp>(loc(), b.getIndexType(), s));
-    }
-  bool isBool = type.getElementType().isInteger(1);
-  Type elem = isBool ? b.getI8Type() : type.getElementType();
-  auto viewType = MemRefType::get(type.getShape(), elem);
-  Value view = b.create<memref::ViewOp>(loc(), viewType, buf, index(0), sizes);
-  auto tensorType = RankedTensorType::get(type.getShape(), elem);
-  Value t = b.create<bufferization::ToTensorOp>(loc(), tensorType, view,
-                                                /*restrict=*/true,
-                                                /*writable=*/false);
-  return isBool ? convertBools(b, loc(), t, /*toBytes=*/false) : t;
-}
-
-FailureOr<SmallVector<RankedTensorType>>
-NodeLowering::runtimeResultTypes(Operation *op) {
-  SmallVector<RankedTensorType> types;
+FailureOr<SmallVector<Type>> NodeLowering::runtimeResultTypes(Operation *op) {
+  SmallVector<Type> types;
   for (Value r : getDataResults(op)) {
     auto ranked = dyn_cast<RankedTensorType>(r.getType());
     if (!ranked || !loweredElementType(graphElementType(r))) {
-      types.push_back(nullptr);
+      types.push_back(rt::ValueType::get(b.getContext()));
       continue;
     }
     FailureOr<RankedTensorType> type = loweredType(op, r.getType());
     if (failed(type))
       return failure();
-    types.push_back(*type);
+    types.push_back(runtimeType(*type));
   }
   return types;
 }
 
-void NodeLowering::setRuntimeResults(Operation *op, Value first,
-                                     ArrayRef<RankedTensorType> types,
-                                     int64_t slot) {
-  for (auto [k, type] : llvm::enumerate(types)) {
-    Value idx =
-        b.create<arith::AddIOp>(loc(), first, i64(static_cast<int64_t>(k)));
-    if (!type) {
-      setOpaque(op, k, idx);
+void NodeLowering::setRuntimeResults(Operation *op, ValueRange results) {
+  for (auto [k, v] : llvm::enumerate(results)) {
+    if (isa<rt::ValueType>(v.getType())) {
+      setOpaque(op, k, v);
       continue;
     }
-    checkShape(idx, type, slot);
-    setTensor(op, k,
-              importValue(idx, type, graphElementType(op->getResult(k))));
+    setTensor(op, k, fromRuntime(v, graphElementType(op->getResult(k))));
   }
-}
-
-Value NodeLowering::constantBytes(StringRef symPrefix, StringRef bytes) {
-  std::string data = bytes.str();
-  if (data.empty())
-    data.push_back(0);
-  auto memType =
-      MemRefType::get({static_cast<int64_t>(data.size())}, b.getI8Type());
-  std::string name;
-  {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(module.getBody());
-    for (int k = 0;; ++k) {
-      name = (symPrefix + "_" + Twine(k)).str();
-      if (!module.lookupSymbol(name))
-        break;
-    }
-    auto init = DenseElementsAttr::get(
-        RankedTensorType::get(memType.getShape(), b.getI8Type()),
-        ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(data.data()),
-                         data.size()));
-    b.create<memref::GlobalOp>(loc(), name, b.getStringAttr("private"), memType,
-                               init, /*constant=*/true, IntegerAttr());
-  }
-  Value global = b.create<memref::GetGlobalOp>(loc(), memType, name);
-  Value ptr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), global);
-  return b.create<arith::IndexCastOp>(loc(), b.getI64Type(), ptr);
-}
-
-void NodeLowering::checkShape(Value idx, RankedTensorType type, int64_t slot) {
-  int64_t rank = type.getRank();
-  auto dimsType = MemRefType::get({std::max<int64_t>(rank, 1)}, b.getI64Type());
-  Value dims = b.create<memref::AllocaOp>(loc(), dimsType);
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t size = type.getDimSize(d);
-    b.create<memref::StoreOp>(loc(),
-                              i64(ShapedType::isDynamic(size) ? -1 : size),
-                              dims, ValueRange{index(d)});
-  }
-  Value ptr = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc(), dims);
-  ptr = b.create<arith::IndexCastOp>(loc(), b.getI64Type(), ptr);
-  guardNonZero(callRuntime("kiln_rt_check_shape", b.getI32Type(),
-                           {idx, i64(rank), ptr, i64(slot)}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -469,21 +332,8 @@ FailureOr<Value> NodeLowering::elementwise(
         expected = index(outSize);
       bool bothStatic =
           ShapedType::isStatic(inSize) && ShapedType::isStatic(outSize);
-      if (expected && !bothStatic) {
-        Value same = b.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::eq,
-                                             size, expected);
-        auto ifOp = b.create<scf::IfOp>(loc(), same, /*withElse=*/true);
-        {
-          OpBuilder::InsertionGuard g(b);
-          b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-          Value a64 =
-              b.create<arith::IndexCastOp>(loc(), b.getI64Type(), expected);
-          Value b64 = b.create<arith::IndexCastOp>(loc(), b.getI64Type(), size);
-          callRuntime("kiln_rt_incompatible_shapes", b.getI32Type(),
-                      {a64, b64});
-        }
-        guard(same);
-      }
+      if (expected && !bothStatic)
+        rt::CheckDimsOp::create(b, loc(), frame, expected, size);
       if (!outSizes[od])
         outSizes[od] = size;
     }
@@ -557,9 +407,9 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
   }
 
   OpBuilder b(fn);
-  auto ptrType = LLVM::LLVMPointerType::get(b.getContext());
-  auto lowered = b.create<func::FuncOp>(fn.getLoc(), fn.getName(),
-                                        b.getFunctionType({ptrType}, {}));
+  auto frameType = rt::FrameType::get(b.getContext());
+  auto lowered = func::FuncOp::create(b, fn.getLoc(), fn.getName(),
+                                      b.getFunctionType({frameType}, {}));
   for (StringRef attr : {kSignatureAttrName.data(), "llvm.emit_c_interface"})
     if (Attribute a = fn->getAttr(attr))
       lowered->setAttr(attr, a);
@@ -575,24 +425,26 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
                    b.getTypeArrayAttr(fn.getArgumentTypes()));
   Block *entry = lowered.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  auto ret = b.create<func::ReturnOp>(fn.getLoc());
+  auto ret = func::ReturnOp::create(b, fn.getLoc());
   b.setInsertionPoint(ret);
 
   NodeLowering l(b, entry->getArgument(0), module, slots);
   for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     Type elem = type ? loweredElementType(type.getElementType()) : Type();
-    Value idx = l.callRuntime("kiln_rt_feed", b.getI64Type(),
-                              {l.i64(static_cast<int64_t>(i))});
     if (!type || !elem) {
       // Unknown rank, or strings: the value can be passed on, not computed
       // with (a clear error says so where it is).
-      l.setOpaqueValue(arg, idx);
+      l.setOpaqueValue(arg, rt::FeedOp::create(
+                                b, fn.getLoc(), rt::ValueType::get(b.getContext()),
+                                l.frame, static_cast<int64_t>(i)));
       continue;
     }
-    l.setTensor(arg,
-                l.importValue(idx, RankedTensorType::get(type.getShape(), elem),
-                              type.getElementType()));
+    auto feedType = NodeLowering::runtimeType(
+        RankedTensorType::get(type.getShape(), elem));
+    Value feed = rt::FeedOp::create(b, fn.getLoc(), feedType, l.frame,
+                                    static_cast<int64_t>(i));
+    l.setTensor(arg, l.fromRuntime(feed, type.getElementType()));
   }
   Operation *returnOp = fn.getBody().front().getTerminator();
   for (Operation &op : fn.getBody().front().without_terminator()) {
@@ -606,12 +458,14 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
       return failure();
   }
   for (auto [i, v] : llvm::enumerate(returnOp->getOperands())) {
-    if (failed(l.pushValue(v)))
+    int32_t dtype = 0;
+    FailureOr<Value> value = l.runtimeValueOf(v, dtype);
+    if (failed(value))
       return returnOp->emitError()
              << "Unimplemented: fetch " << fn.getResultAttr(i, kFetchAttrName)
              << " has no tensor value in compiled code";
-    l.callRuntime("kiln_rt_fetch", b.getI32Type(),
-                  {l.i64(static_cast<int64_t>(i))});
+    rt::FetchOp::create(b, returnOp->getLoc(), l.frame, *value,
+                        static_cast<int64_t>(i), dtype);
   }
   fn.erase();
   return success();

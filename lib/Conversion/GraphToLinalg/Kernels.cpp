@@ -2,9 +2,9 @@
 //
 // Ops on strings, protos and files (readers, Example parsing, DecodeRaw)
 // and a few stateful odds and ends (Assert, CountUpTo, RandomShuffle) are
-// not worth generating code for: each becomes one `kiln_rt_kernel` call,
-// with the node's NodeDef embedded as constant bytes so the runtime builds
-// the node's kernel from its attrs (runtime/include/kiln/runtime/
+// not worth generating code for: each becomes one `kiln_rt.kernel` op
+// carrying the node's serialized NodeDef, so the runtime builds the node's
+// kernel from its attrs (runtime/include/kiln/runtime/
 // HostKernel.h). Variable, queue and reader inputs go by slot; the other
 // inputs as tensors or the runtime values they already are. Results the
 // compiled code can compute with (numbers of known rank) come back as
@@ -59,19 +59,25 @@ LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
     return l.unsupported(op, "could not serialize the node");
 
   auto operands = getDataOperands(op);
+  SmallVector<Value> inputs;
+  SmallVector<int64_t> inputSlots;
+  SmallVector<int32_t> dtypes;
   for (unsigned i = 0; i < operands.size(); ++i) {
     Value v = operands[i];
     std::optional<int64_t> slot = l.slotIfAny(v);
     if (slot && (isResourceValue(v) || isRefInput(op, i))) {
-      l.callRuntime("kiln_rt_arg_slot", Type(), {l.i64(*slot)});
+      inputSlots.push_back(*slot);
       continue;
     }
-    if (failed(l.pushOperand(op, i)))
+    int32_t dtype = 0;
+    FailureOr<Value> input = l.runtimeOperand(op, i, dtype);
+    if (failed(input))
       return failure();
+    inputs.push_back(*input);
+    inputSlots.push_back(-1);
+    dtypes.push_back(dtype);
   }
-  // Types of the results first, so an unsupported one fails before any
-  // code for the node is emitted.
-  FailureOr<SmallVector<RankedTensorType>> types = l.runtimeResultTypes(op);
+  FailureOr<SmallVector<Type>> types = l.runtimeResultTypes(op);
   if (failed(types))
     return failure();
   std::optional<int64_t> own;
@@ -81,14 +87,10 @@ LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
       return failure();
     own = *slot;
   }
-  Value ptr = l.constantBytes("kiln_node_def", bytes);
-  Value first = l.callRuntime("kiln_rt_kernel", l.b.getI64Type(),
-                              {ptr, l.i64(static_cast<int64_t>(bytes.size())),
-                               l.i64(static_cast<int64_t>(operands.size())),
-                               l.i64(static_cast<int64_t>(types->size())),
-                               l.i64(own.value_or(-1))});
-  l.guardNonNegative(first);
-  l.setRuntimeResults(op, first, *types, /*slot=*/-1);
+  auto kernel = rt::KernelOp::create(l.b, l.loc(), *types, l.frame, inputs,
+                                     l.b.getStringAttr(bytes), inputSlots,
+                                     own.value_or(-1), dtypes);
+  l.setRuntimeResults(op, kernel.getResults());
   return success();
 }
 

@@ -1,10 +1,10 @@
 //===- Lowering.h - State shared by the node lowerings ----------*- C++ -*-===//
 //
 // NodeLowering walks a session function's nodes in order and keeps, for
-// each graph value, what it became: a tensor, or - for refs to variables and
-// resource handles - the resource slot number. The helpers here are what
-// every op family needs: typed operands, runtime calls, and guarding the
-// rest of the run behind a call that can fail.
+// each graph value, what it became: a tensor, a runtime value, or - for refs
+// to variables and resource handles - the resource slot number. The helpers
+// here are what every op family needs: typed operands, and operands and
+// results of runtime (`kiln_rt`) ops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_LIB_CONVERSION_GRAPHTOLINALG_LOWERING_H
@@ -12,10 +12,10 @@
 
 #include "kiln/Conversion/GraphToLinalg.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
+#include "kiln/Dialect/Rt/RtDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -27,11 +27,13 @@ namespace kiln {
 
 class NodeLowering {
 public:
-  NodeLowering(mlir::OpBuilder &b, mlir::Value call, mlir::ModuleOp module,
+  NodeLowering(mlir::OpBuilder &b, mlir::Value frame, mlir::ModuleOp module,
                const llvm::StringMap<int64_t> &slots)
-      : b(b), call(call), module(module), slots(slots) {}
+      : b(b), frame(frame), module(module), slots(slots) {}
 
   mlir::OpBuilder &b;
+  /// The run's frame (`!kiln_rt.frame`): every runtime op takes it first.
+  mlir::Value frame;
   mlir::Location loc() const { return currentLoc; }
   void setNode(mlir::Operation *op) { currentLoc = op->getLoc(); }
 
@@ -59,23 +61,25 @@ public:
   void setTensor(mlir::Value graphValue, mlir::Value v) {
     values[graphValue] = v;
   }
-  /// A value the runtime holds whose shape the compiled code does not know
-  /// (e.g. dequeued from a queue without shapes): it can be passed on
+  /// A value only the runtime holds (`!kiln_rt.value`: strings, or a value
+  /// whose rank the compiled code does not know): it can be passed on
   /// (fetched, enqueued, assigned) but not computed with.
-  void setOpaque(mlir::Operation *op, unsigned k, mlir::Value index) {
-    opaqueValues[op->getResult(k)] = index;
+  void setOpaque(mlir::Operation *op, unsigned k, mlir::Value v) {
+    opaqueValues[op->getResult(k)] = v;
   }
-  void setOpaqueValue(mlir::Value graphValue, mlir::Value index) {
-    opaqueValues[graphValue] = index;
+  void setOpaqueValue(mlir::Value graphValue, mlir::Value v) {
+    opaqueValues[graphValue] = v;
   }
   bool isOpaque(mlir::Value graphValue) const {
     return opaqueValues.count(graphValue) != 0;
   }
-  /// Pushes data operand `i` as the next runtime argument (tensor or
-  /// opaque value).
-  mlir::LogicalResult pushOperand(mlir::Operation *op, unsigned i);
+  /// Data operand `i` as a runtime op takes it: a tensor (bools as i8) or a
+  /// runtime value; `dtype` is its TF DataType.
+  mlir::FailureOr<mlir::Value> runtimeOperand(mlir::Operation *op, unsigned i,
+                                              int32_t &dtype);
   /// The same for a graph value (fetches).
-  mlir::LogicalResult pushValue(mlir::Value graphValue);
+  mlir::FailureOr<mlir::Value> runtimeValueOf(mlir::Value graphValue,
+                                              int32_t &dtype);
   /// Result `k` of `op` is operand `i` as it is (tensor or opaque).
   mlir::LogicalResult forward(mlir::Operation *op, unsigned i, unsigned k);
   /// The slot of resource node `name`.
@@ -105,42 +109,21 @@ public:
   std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Operation *op,
                                                       unsigned i);
 
-  //===--- Runtime calls ------------------------------------------------===//
-  /// Calls `name` (declared on first use) with the call frame first.
-  mlir::Value callRuntime(llvm::StringRef name, mlir::Type result,
-                          mlir::ValueRange args);
-  /// Continues the run only where `ok` (i1) holds: everything emitted after
-  /// this is nested in `scf.if %ok`.
-  void guard(mlir::Value ok);
-  /// Guards on `v >= 0` (value indices, -1 on failure) or `v != 0` (flags).
-  void guardNonNegative(mlir::Value v);
-  void guardNonZero(mlir::Value v);
-  /// Pushes `t` (of graph element type `graphElem`) as the next argument.
-  void pushArg(mlir::Value t, mlir::Type graphElem);
-  /// The frame value `index` (i64) as a tensor of `type` (graph element
-  /// type `graphElem`).
-  mlir::Value importValue(mlir::Value index, mlir::RankedTensorType type,
-                          mlir::Type graphElem);
-  /// The address (i64) of `bytes` in a private constant global named
-  /// `<symPrefix>_<n>` (string constants, NodeDefs of kernel calls).
-  mlir::Value constantBytes(llvm::StringRef symPrefix, llvm::StringRef bytes);
-  /// The lowered types of `op`'s data results as the runtime hands them
-  /// back: null where a result stays a runtime value (unknown rank, or a
-  /// dtype the compiled code has no form for, e.g. strings).
-  mlir::FailureOr<llvm::SmallVector<mlir::RankedTensorType>>
+  //===--- Runtime values -----------------------------------------------===//
+  /// A tensor as the runtime takes it (bools as i8 bytes).
+  mlir::Value toRuntime(mlir::Value t);
+  /// A tensor a runtime op returned, as compiled code computes with it
+  /// (i8 bytes back to i1 where the graph type is bool).
+  mlir::Value fromRuntime(mlir::Value t, mlir::Type graphElem);
+  /// The type a runtime op returns for a tensor of `type` (bools as i8).
+  static mlir::RankedTensorType runtimeType(mlir::RankedTensorType type);
+  /// The types `op`'s data results have as a runtime op returns them: a
+  /// tensor (bools as i8) where the compiled code can compute with the
+  /// result, else `!kiln_rt.value` (unknown rank; strings).
+  mlir::FailureOr<llvm::SmallVector<mlir::Type>>
   runtimeResultTypes(mlir::Operation *op);
-  /// Sets `op`'s data results from the consecutive frame values starting at
-  /// `first`: tensors viewed in place and checked against `types` (errors
-  /// name resource `slot`, or the last kernel when -1), or runtime values.
-  void setRuntimeResults(mlir::Operation *op, mlir::Value first,
-                         llvm::ArrayRef<mlir::RankedTensorType> types,
-                         int64_t slot);
-  /// The bytes of frame value `index` as a memref<?xi8> (not owned).
-  mlir::Value runtimeBytes(mlir::Value index);
-  /// Checks, at run time, that value `index` has the static dims of `type`
-  /// (values from queues and variables whose shapes the compiler assumed;
-  /// slot -1: from the last host kernel).
-  void checkShape(mlir::Value index, mlir::RankedTensorType type, int64_t slot);
+  /// Sets `op`'s data results from a runtime op's results.
+  void setRuntimeResults(mlir::Operation *op, mlir::ValueRange results);
 
   //===--- Errors -------------------------------------------------------===//
   /// "Unimplemented: node 'n' (Op): <msg>" at the node; returns failure.
@@ -156,7 +139,6 @@ public:
                   body);
 
 private:
-  mlir::Value call;
   mlir::ModuleOp module;
   const llvm::StringMap<int64_t> &slots;
   mlir::Location currentLoc = mlir::UnknownLoc::get(module.getContext());
@@ -164,6 +146,9 @@ private:
   llvm::DenseMap<mlir::Value, int64_t> slotValues;
   llvm::DenseMap<mlir::Value, mlir::Value> opaqueValues;
 };
+
+/// TF's DataType number of a graph element type (0 when it has none).
+int32_t dtypeNumber(mlir::Type graphElem);
 
 /// The sizes of tensor `x` (index values).
 llvm::SmallVector<mlir::Value> sizesOf(NodeLowering &l, mlir::Value x);

@@ -17,79 +17,43 @@ Value constScalar(OpBuilder &b, Location l, Type t, double fv, int64_t iv) {
   return b.create<arith::ConstantIntOp>(l, t, iv);
 }
 
-Value transposed(NodeLowering &l, Value x) {
-  auto t = cast<RankedTensorType>(x.getType());
-  auto outType = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
-                                       t.getElementType());
-  SmallVector<Value> dyn;
-  if (outType.isDynamicDim(0))
-    dyn.push_back(l.dim(x, 1));
-  if (outType.isDynamicDim(1))
-    dyn.push_back(l.dim(x, 0));
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), outType, dyn);
-  return l.b
-      .create<linalg::TransposeOp>(l.loc(), x, init, ArrayRef<int64_t>{1, 0})
-      .getResult()[0];
-}
-
+/// MatMul as `linalg.matmul`: transpose_a / transpose_b become the operands'
+/// indexing maps (A[k, i], B[j, k]), so no transposed copy is made and every
+/// matmul strategy (tiling, packing, vector contraction) sees one op.
 LogicalResult lowerMatMul(NodeLowering &l, Operation *op) {
   FailureOr<Value> a = l.tensor(op, 0), b = l.tensor(op, 1);
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
   if (failed(a) || failed(b) || failed(out))
     return failure();
-  Value x = boolAttrOf(op, "transpose_a") ? transposed(l, *a) : *a;
-  Value y = boolAttrOf(op, "transpose_b") ? transposed(l, *b) : *b;
+  bool ta = boolAttrOf(op, "transpose_a"), tb = boolAttrOf(op, "transpose_b");
+  // Positions of i, k in A and of k, j in B.
+  int64_t aI = ta ? 1 : 0, aK = ta ? 0 : 1, bK = tb ? 1 : 0, bJ = tb ? 0 : 1;
   SmallVector<Value> dyn;
   if (out->isDynamicDim(0))
-    dyn.push_back(l.dim(x, 0));
+    dyn.push_back(l.dim(*a, aI));
   if (out->isDynamicDim(1))
-    dyn.push_back(l.dim(y, 1));
+    dyn.push_back(l.dim(*b, bJ));
   // The contraction dims must agree (a fed tensor may say otherwise).
-  auto xt = cast<RankedTensorType>(x.getType()),
-       yt = cast<RankedTensorType>(y.getType());
-  if (xt.isDynamicDim(1) || yt.isDynamicDim(0)) {
-    Value same = l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::eq,
-                                           l.dim(x, 1), l.dim(y, 0));
-    auto ifOp = l.b.create<scf::IfOp>(l.loc(), same, /*withElse=*/true);
-    {
-      OpBuilder::InsertionGuard g(l.b);
-      l.b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-      Value k1 = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
-                                                l.dim(x, 1));
-      Value k2 = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
-                                                l.dim(y, 0));
-      l.callRuntime("kiln_rt_incompatible_shapes", l.b.getI32Type(), {k1, k2});
-    }
-    l.guard(same);
-  }
+  auto at = cast<RankedTensorType>(a->getType()),
+       bt = cast<RankedTensorType>(b->getType());
+  if (at.isDynamicDim(aK) || bt.isDynamicDim(bK))
+    rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(*a, aK),
+                            l.dim(*b, bK));
   Value zero = constScalar(l.b, l.loc(), out->getElementType(), 0, 0);
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn);
-  init = l.b.create<linalg::FillOp>(l.loc(), zero, init).getResult(0);
-  // C[i,j] += A[i,k] * B[k,j] with the loops ordered i, k, j: the innermost
-  // loop walks rows of B and C contiguously, which LLVM vectorizes (an
-  // i, j, k nest strides through B). Tiling and packing come with the
-  // performance work.
+  Value init = tensor::EmptyOp::create(l.b, l.loc(), *out, dyn);
+  init = linalg::FillOp::create(l.b, l.loc(), zero, init).getResult(0);
   MLIRContext *ctx = l.b.getContext();
-  AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
-             j = getAffineDimExpr(2, ctx);
-  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {i, k}, ctx),
-                              AffineMap::get(3, 0, {k, j}, ctx),
-                              AffineMap::get(3, 0, {i, j}, ctx)};
-  SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
-                                         utils::IteratorType::reduction,
-                                         utils::IteratorType::parallel};
-  bool isFloat = isa<FloatType>(out->getElementType());
-  auto product = l.b.create<linalg::GenericOp>(
-      l.loc(), TypeRange{*out}, ValueRange{x, y}, ValueRange{init}, maps, iters,
-      [&](OpBuilder &b, Location loc, ValueRange a) {
-        Value p = isFloat
-                      ? b.create<arith::MulFOp>(loc, a[0], a[1]).getResult()
-                      : b.create<arith::MulIOp>(loc, a[0], a[1]).getResult();
-        Value s = isFloat ? b.create<arith::AddFOp>(loc, a[2], p).getResult()
-                          : b.create<arith::AddIOp>(loc, a[2], p).getResult();
-        b.create<linalg::YieldOp>(loc, s);
-      });
-  l.setTensor(op, 0, product.getResult(0));
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<Attribute> maps{
+      AffineMapAttr::get(AffineMap::get(3, 0, {ta ? k : i, ta ? i : k}, ctx)),
+      AffineMapAttr::get(AffineMap::get(3, 0, {tb ? j : k, tb ? k : j}, ctx)),
+      AffineMapAttr::get(AffineMap::get(3, 0, {i, j}, ctx))};
+  auto matmul = linalg::MatmulOp::create(
+      l.b, l.loc(), TypeRange{*out}, ValueRange{*a, *b}, ValueRange{init},
+      ArrayRef<NamedAttribute>{
+          l.b.getNamedAttr("indexing_maps", l.b.getArrayAttr(maps))});
+  l.setTensor(op, 0, matmul.getResult(0));
   return success();
 }
 

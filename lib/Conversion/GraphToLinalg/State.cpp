@@ -1,10 +1,11 @@
 //===- State.cpp - Variables, queues, random ops: runtime calls -----------===//
 //
-// Nodes that touch session state become calls into the runtime, by resource
-// slot: a variable or queue node itself emits nothing but records its slot;
-// reads, assigns, enqueues and dequeues call the runtime with it. Values the
+// Nodes that touch session state become runtime (`kiln_rt`) ops, by
+// resource slot: a variable or queue node itself emits nothing but records
+// its slot; reads, assigns, enqueues and dequeues name it. Values the
 // runtime hands back (a dequeued element, a random tensor) are checked
-// against the shapes the compiled code assumed.
+// against the shapes the compiled code assumed (part of each op's
+// semantics).
 //
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
@@ -34,13 +35,16 @@ LogicalResult lowerAssign(NodeLowering &l, Operation *op) {
   AssignMode mode = t.contains("Add")   ? AssignMode::kAdd
                     : t.contains("Sub") ? AssignMode::kSub
                                         : AssignMode::kAssign;
+  int32_t dtype = 0;
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
-  if (failed(slot) || failed(l.pushOperand(op, 1)))
+  if (failed(slot))
     return failure();
-  bool validate = boolAttrOf(op, "validate_shape", true);
-  l.guardNonZero(l.callRuntime(
-      "kiln_rt_assign", l.b.getI32Type(),
-      {l.i64(*slot), l.i32(static_cast<int32_t>(mode)), l.i32(validate)}));
+  FailureOr<Value> value = l.runtimeOperand(op, 1, dtype);
+  if (failed(value))
+    return failure();
+  rt::AssignOp::create(l.b, l.loc(), l.frame, *value, *slot,
+                       static_cast<int32_t>(mode),
+                       boolAttrOf(op, "validate_shape", true), dtype);
   // The ref output (Assign's output_ref) names the same variable.
   if (!getDataResults(op).empty())
     l.setSlot(op, 0, *slot);
@@ -52,12 +56,11 @@ LogicalResult lowerReadVariable(NodeLowering &l, Operation *op) {
   FailureOr<RankedTensorType> type = l.resultType(op, 0);
   if (failed(slot) || failed(type))
     return failure();
-  Value idx = l.callRuntime("kiln_rt_read", l.b.getI64Type(), {l.i64(*slot)});
-  l.guardNonNegative(idx);
-  l.checkShape(idx, *type, *slot);
+  Value read = rt::ReadOp::create(l.b, l.loc(), NodeLowering::runtimeType(*type),
+                                  l.frame, *slot);
   l.setTensor(op, 0,
-              l.importValue(idx, *type,
-                            NodeLowering::graphElementType(op->getResult(0))));
+              l.fromRuntime(read, NodeLowering::graphElementType(
+                                      op->getResult(0))));
   return success();
 }
 
@@ -66,13 +69,19 @@ LogicalResult lowerEnqueue(NodeLowering &l, Operation *op) {
   if (failed(slot))
     return failure();
   unsigned n = getDataOperands(op).size() - 1;
-  for (unsigned i = 1; i <= n; ++i)
-    if (failed(l.pushOperand(op, i)))
+  SmallVector<Value> values;
+  SmallVector<int32_t> dtypes;
+  for (unsigned i = 1; i <= n; ++i) {
+    int32_t dtype = 0;
+    FailureOr<Value> v = l.runtimeOperand(op, i, dtype);
+    if (failed(v))
       return failure();
+    values.push_back(*v);
+    dtypes.push_back(dtype);
+  }
   bool many = getNodeOpType(op).contains("Many");
-  l.guardNonZero(l.callRuntime("kiln_rt_enqueue", l.b.getI32Type(),
-                               {l.i64(*slot), l.i64(n), l.i32(many),
-                                l.i64(intAttrOf(op, "timeout_ms", -1))}));
+  rt::EnqueueOp::create(l.b, l.loc(), l.frame, values, *slot, many,
+                        intAttrOf(op, "timeout_ms", -1), dtypes);
   return success();
 }
 
@@ -84,40 +93,37 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
   DequeueMode mode = t.contains("Many")   ? DequeueMode::kMany
                      : t.contains("UpTo") ? DequeueMode::kUpTo
                                           : DequeueMode::kOne;
-  Value n = l.i64(0);
+  Value n;
   if (mode != DequeueMode::kOne) {
     FailureOr<Value> count = l.tensor(op, 1);
     if (failed(count))
       return failure();
-    n = l.b.create<tensor::ExtractOp>(l.loc(), *count, ValueRange{});
-    n = l.b.create<arith::ExtSIOp>(l.loc(), l.b.getI64Type(), n);
+    n = tensor::ExtractOp::create(l.b, l.loc(), *count, ValueRange{});
+    n = arith::ExtSIOp::create(l.b, l.loc(), l.b.getI64Type(), n);
   }
   // Components of unknown rank (or strings) stay runtime values: fetch or
   // enqueue them only.
-  FailureOr<SmallVector<RankedTensorType>> types = l.runtimeResultTypes(op);
+  FailureOr<SmallVector<Type>> types = l.runtimeResultTypes(op);
   if (failed(types))
     return failure();
-  Value first = l.callRuntime("kiln_rt_dequeue", l.b.getI64Type(),
-                              {l.i64(*slot), l.i32(static_cast<int32_t>(mode)),
-                               n, l.i64(intAttrOf(op, "timeout_ms", -1))});
-  l.guardNonNegative(first);
-  l.setRuntimeResults(op, first, *types, *slot);
+  auto dequeue = rt::DequeueOp::create(
+      l.b, l.loc(), *types, l.frame, n, *slot, static_cast<int32_t>(mode),
+      intAttrOf(op, "timeout_ms", -1));
+  l.setRuntimeResults(op, dequeue.getResults());
   return success();
 }
 
-/// A scalar i32/i1 result made from a runtime call's answer.
+/// A scalar i32/i1 result made from a runtime op's answer.
 void setScalar(NodeLowering &l, Operation *op, Value v) {
   auto type = RankedTensorType::get({}, v.getType());
-  l.setTensor(op, 0, l.b.create<tensor::FromElementsOp>(l.loc(), type, v));
+  l.setTensor(op, 0, tensor::FromElementsOp::create(l.b, l.loc(), type, v));
 }
 
 LogicalResult lowerQueueSize(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  setScalar(
-      l, op,
-      l.callRuntime("kiln_rt_queue_size", l.b.getI32Type(), {l.i64(*slot)}));
+  setScalar(l, op, rt::QueueSizeOp::create(l.b, l.loc(), l.b.getI32Type(), l.frame, *slot));
   return success();
 }
 
@@ -125,11 +131,8 @@ LogicalResult lowerQueueIsClosed(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  Value v = l.callRuntime("kiln_rt_queue_is_closed", l.b.getI32Type(),
-                          {l.i64(*slot)});
-  setScalar(l, op,
-            l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::ne, v,
-                                      l.i32(0)));
+  setScalar(l, op, rt::QueueIsClosedOp::create(l.b, l.loc(), l.b.getI1Type(),
+                                              l.frame, *slot));
   return success();
 }
 
@@ -137,9 +140,8 @@ LogicalResult lowerQueueClose(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  bool cancel = boolAttrOf(op, "cancel_pending_enqueues", false);
-  l.guardNonZero(l.callRuntime("kiln_rt_queue_close", l.b.getI32Type(),
-                               {l.i64(*slot), l.i32(cancel)}));
+  rt::QueueCloseOp::create(l.b, l.loc(), l.frame, *slot,
+                           boolAttrOf(op, "cancel_pending_enqueues", false));
   return success();
 }
 
@@ -154,13 +156,11 @@ LogicalResult lowerRandom(NodeLowering &l, Operation *op) {
                     : t == "RandomStandardNormal" ? RandomDist::kNormal
                                                   : RandomDist::kTruncated;
   Type elem = NodeLowering::graphElementType(op->getResult(0));
-  l.pushArg(*shape, NodeLowering::graphElementType(getDataOperands(op)[0]));
-  Value idx = l.callRuntime("kiln_rt_random", l.b.getI64Type(),
-                            {l.i64(*slot), l.i32(static_cast<int32_t>(dist)),
-                             l.i32(elementTypeToDtype(elem).value_or(0))});
-  l.guardNonNegative(idx);
-  l.checkShape(idx, *type, *slot);
-  l.setTensor(op, 0, l.importValue(idx, *type, elem));
+  Value random = rt::RandomOp::create(
+      l.b, l.loc(), *type, l.frame, *shape, *slot, static_cast<int32_t>(dist),
+      dtypeNumber(elem),
+      dtypeNumber(NodeLowering::graphElementType(getDataOperands(op)[0])));
+  l.setTensor(op, 0, random);
   return success();
 }
 
@@ -169,16 +169,29 @@ LogicalResult lowerRandom(NodeLowering &l, Operation *op) {
 LogicalResult lowerSummary(NodeLowering &l, Operation *op) {
   StringRef t = getNodeOpType(op);
   unsigned n = getDataOperands(op).size();
-  for (unsigned i = 0; i < n; ++i)
-    if (failed(l.pushOperand(op, i)))
+  SmallVector<Value> inputs;
+  SmallVector<int32_t> dtypes;
+  for (unsigned i = 0; i < n; ++i) {
+    int32_t dtype = 0;
+    FailureOr<Value> v = l.runtimeOperand(op, i, dtype);
+    if (failed(v))
       return failure();
-  Value idx =
-      t == "MergeSummary"
-          ? l.callRuntime("kiln_rt_merge_summary", l.b.getI64Type(), {l.i64(n)})
-          : l.callRuntime("kiln_rt_summary", l.b.getI64Type(),
-                          {l.i32(t == "ScalarSummary" ? 0 : 1)});
-  l.guardNonNegative(idx);
-  l.setOpaque(op, 0, idx);
+    inputs.push_back(*v);
+    dtypes.push_back(dtype);
+  }
+  auto valueType = rt::ValueType::get(l.b.getContext());
+  Value summary;
+  if (t == "MergeSummary") {
+    summary = rt::MergeSummaryOp::create(l.b, l.loc(), valueType, l.frame,
+                                         inputs, dtypes);
+  } else {
+    if (inputs.size() != 2)
+      return l.unsupported(op, "expects two inputs (tags, values)");
+    summary = rt::SummaryOp::create(l.b, l.loc(), valueType, l.frame,
+                                    inputs[0], inputs[1],
+                                    t == "ScalarSummary" ? 0 : 1, dtypes);
+  }
+  l.setOpaque(op, 0, summary);
   return success();
 }
 

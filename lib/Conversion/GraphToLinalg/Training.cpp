@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
 
+#include "kiln/runtime/CompiledAbi.h"
+
 #include "mlir/IR/AffineMap.h"
 
 #include <limits>
@@ -198,11 +200,12 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   if (t.getRank() != 2 || lt.getRank() != 1)
     return l.unsupported(op, "logits must be 2-D [batch, classes] and labels "
                              "1-D [batch]");
-  l.pushArg(*labels, NodeLowering::graphElementType(getDataOperands(op)[1]));
-  l.guardNonZero(
-      l.callRuntime("kiln_rt_check_labels", l.b.getI32Type(),
-                    {l.b.create<arith::IndexCastOp>(l.loc(), l.b.getI64Type(),
-                                                    l.dim(*logits, 1))}));
+  if (t.isDynamicDim(1))
+    return l.unsupported(op, "the number of classes must be known at "
+                             "compile time");
+  rt::CheckLabelsOp::create(
+      l.b, l.loc(), l.frame, *labels, t.getDimSize(1),
+      dtypeNumber(NodeLowering::graphElementType(getDataOperands(op)[1])));
   Type elem = t.getElementType();
   auto add = [](OpBuilder &b, Location loc, Value v, Value a) {
     return b.create<arith::AddFOp>(loc, v, a).getResult();
@@ -315,10 +318,10 @@ lowerApply(NodeLowering &l, Operation *op, unsigned numRefs,
   // Write back in TF's order: the accumulators first, the variable last.
   for (unsigned i = 1; i <= numRefs; ++i) {
     unsigned k = i % numRefs; // 1..numRefs-1, then 0
-    l.pushArg(generic.getResult(k),
-              NodeLowering::graphElementType(getDataOperands(op)[k]));
-    l.guardNonZero(l.callRuntime("kiln_rt_assign", l.b.getI32Type(),
-                                 {l.i64(slots[k]), l.i32(0), l.i32(1)}));
+    rt::AssignOp::create(
+        l.b, l.loc(), l.frame, l.toRuntime(generic.getResult(k)), slots[k],
+        static_cast<int32_t>(AssignMode::kAssign), /*validate_shape=*/true,
+        dtypeNumber(NodeLowering::graphElementType(getDataOperands(op)[k])));
   }
   l.setSlot(op, 0, slots[0]);
   return success();

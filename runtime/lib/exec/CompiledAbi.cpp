@@ -52,6 +52,8 @@ void fillGroups(Tensor &t, PhiloxRandom gen, Fill fill) {
 
 extern "C" {
 
+int32_t kiln_rt_ok(KilnCall *call) { return call->status.ok() ? 1 : 0; }
+
 void kiln_rt_arg(KilnCall *call, int32_t dtype, int64_t data, int64_t rank,
                  int64_t dims) {
   const int64_t *d = reinterpret_cast<const int64_t *>(dims);
@@ -119,27 +121,23 @@ int64_t kiln_rt_feed(KilnCall *call, int64_t i) {
   return addValue(call, (*call->feeds)[static_cast<size_t>(i)]);
 }
 
-int64_t kiln_rt_data(KilnCall *call, int64_t v) {
-  return reinterpret_cast<int64_t>(call->values[static_cast<size_t>(v)].raw());
-}
-
-int64_t kiln_rt_bytes(KilnCall *call, int64_t v) {
-  return static_cast<int64_t>(call->values[static_cast<size_t>(v)].byteSize());
-}
-
-int64_t kiln_rt_dim(KilnCall *call, int64_t v, int64_t d) {
-  return call->values[static_cast<size_t>(v)].shape().dim(static_cast<int>(d));
-}
-
-int32_t kiln_rt_check_shape(KilnCall *call, int64_t v, int64_t rank,
-                            int64_t dims, int64_t slot) {
+int64_t kiln_rt_view(KilnCall *call, int64_t v, int64_t rank, int64_t dims,
+                     int64_t slot) {
+  // After a failure the run ends right after the op that failed; `v` may be
+  // -1 (or the index after it) here, so nothing is looked at.
+  if (!call->status.ok() || v < 0 ||
+      static_cast<size_t>(v) >= call->values.size())
+    return 0;
   const Tensor &t = call->values[static_cast<size_t>(v)];
-  const int64_t *d = reinterpret_cast<const int64_t *>(dims);
+  int64_t *d = reinterpret_cast<int64_t *>(dims);
   bool ok = t.shape().rank() == rank;
   for (int64_t i = 0; ok && i < rank; ++i)
     ok = d[i] < 0 || d[i] == t.shape().dim(static_cast<int>(i));
-  if (ok)
-    return 1;
+  if (ok) {
+    for (int64_t i = 0; i < rank; ++i)
+      d[i] = t.shape().dim(static_cast<int>(i));
+    return reinterpret_cast<int64_t>(t.raw());
+  }
   std::string want = "[";
   for (int64_t i = 0; i < rank; ++i)
     want +=
@@ -395,7 +393,9 @@ int32_t kiln_rt_check_reshape(KilnCall *call, int64_t total,
   return 0;
 }
 
-int32_t kiln_rt_incompatible_shapes(KilnCall *call, int64_t a, int64_t b) {
+int32_t kiln_rt_check_dims(KilnCall *call, int64_t a, int64_t b) {
+  if (a == b)
+    return 1;
   fail(call,
        errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [", b, "]"));
   return 0;

@@ -99,7 +99,9 @@ void readFn(KilnCall *call) {
   int64_t v = kiln_rt_read(call, kCounter);
   if (v < 0)
     return;
-  const float *data = reinterpret_cast<const float *>(kiln_rt_data(call, v));
+  int64_t noDims = 0;
+  const float *data = reinterpret_cast<const float *>(
+      kiln_rt_view(call, v, 0, reinterpret_cast<int64_t>(&noDims), kCounter));
   pushFloats(call, data, {});
   kiln_rt_fetch(call, 0);
 }
@@ -123,8 +125,9 @@ void closeFn(KilnCall *call) { kiln_rt_queue_close(call, kQueue, 1); }
 // feed x, fetch x * 2 computed in "compiled" code
 void doubleFn(KilnCall *call) {
   int64_t v = kiln_rt_feed(call, 0);
-  int64_t n = kiln_rt_dim(call, v, 0);
-  const float *in = reinterpret_cast<const float *>(kiln_rt_data(call, v));
+  int64_t n = -1; // any size; the view writes the actual one
+  const float *in = reinterpret_cast<const float *>(
+      kiln_rt_view(call, v, 1, reinterpret_cast<int64_t>(&n), -1));
   std::vector<float> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
     out[i] = in[i] * 2;

@@ -1,0 +1,93 @@
+//===- RtBufferization.cpp - Bufferizing runtime ops ----------------------===//
+//
+// Every runtime op bufferizes the same way: it reads its tensor operands'
+// buffers (the runtime copies what it keeps, e.g. an enqueued element) and
+// writes none of them; its tensor results become buffers the runtime owns
+// until the run ends (a variable read in place, a feed, a dequeued element),
+// so they are not writable: One-Shot Bufferize copies before writing into
+// one, and the deallocation passes never free them.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/Dialect/Rt/RtDialect.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/DialectRegistry.h"
+
+using namespace mlir;
+using namespace mlir::bufferization;
+using namespace kiln::rt;
+
+namespace {
+
+template <typename OpTy>
+struct RuntimeOpModel
+    : public BufferizableOpInterface::ExternalModel<RuntimeOpModel<OpTy>,
+                                                    OpTy> {
+  bool bufferizesToMemoryRead(Operation *, OpOperand &,
+                              const AnalysisState &) const {
+    return true;
+  }
+  bool bufferizesToMemoryWrite(Operation *, OpOperand &,
+                               const AnalysisState &) const {
+    return false;
+  }
+  AliasingValueList getAliasingValues(Operation *, OpOperand &,
+                                      const AnalysisState &) const {
+    return {};
+  }
+  bool isWritable(Operation *, Value, const AnalysisState &) const {
+    return false;
+  }
+  FailureOr<BufferLikeType>
+  getBufferType(Operation *, Value value, const BufferizationOptions &,
+                const BufferizationState &, SmallVector<Value> &) const {
+    return cast<BufferLikeType>(getMemRefTypeWithStaticIdentityLayout(
+        cast<TensorType>(value.getType())));
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    SmallVector<Value> operands;
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!isa<TensorType>(operand.get().getType())) {
+        operands.push_back(operand.get());
+        continue;
+      }
+      FailureOr<Value> buffer =
+          getBuffer(rewriter, operand.get(), options, state);
+      if (failed(buffer))
+        return failure();
+      operands.push_back(*buffer);
+    }
+    SmallVector<Type> resultTypes;
+    for (Type t : op->getResultTypes())
+      resultTypes.push_back(
+          isa<TensorType>(t)
+              ? getMemRefTypeWithStaticIdentityLayout(cast<TensorType>(t))
+              : t);
+    OperationState newState(op->getLoc(), op->getName(), operands, resultTypes,
+                            op->getAttrs());
+    Operation *newOp = rewriter.create(newState);
+    replaceOpWithBufferizedValues(rewriter, op, newOp->getResults());
+    return success();
+  }
+};
+
+template <typename... Ops> void attach(MLIRContext *ctx) {
+  (Ops::template attachInterface<RuntimeOpModel<Ops>>(*ctx), ...);
+}
+
+} // namespace
+
+void kiln::rt::registerBufferizableOpInterfaceExternalModels(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, RtDialect *) {
+    attach<
+#define GET_OP_LIST
+#include "kiln/Dialect/Rt/RtOps.cpp.inc"
+        >(ctx);
+  });
+}

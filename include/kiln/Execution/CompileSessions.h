@@ -1,0 +1,49 @@
+//===- CompileSessions.h - Session.run signatures to target code -*- C++ -*-===//
+//
+// The one compile path of graph-run (JIT) and graph-compile (ahead of
+// time): session form per signature, lowering to linalg and runtime ops,
+// then the target's pipeline down to the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_EXECUTION_COMPILESESSIONS_H
+#define KILN_EXECUTION_COMPILESESSIONS_H
+
+#include "kiln/Transforms/SessionForm.h"
+#include "kiln/runtime/Session.h"
+#include "kiln/runtime/Status.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
+namespace kiln {
+
+/// What to generate code for.
+struct TargetOptions {
+  /// LLVM CPU name ("" or "native": the host's).
+  std::string cpu;
+};
+
+/// One signature as compiled: its function symbol and the feeds it takes
+/// (names, dtypes, the shapes it was compiled for), its fetches' dtypes.
+struct CompiledSessionInfo {
+  std::string symbol;
+  std::vector<FeedSpec> feeds;
+  std::vector<DType> fetchTypes;
+};
+
+/// Builds one session function per spec (its `name` becomes the symbol)
+/// from the graph in `module`, which is then erased, and compiles them all:
+/// `module` ends up in the LLVM dialect, ready for the JIT or for
+/// translation to an object file. Errors are TF statuses (from the passes'
+/// diagnostics).
+StatusOr<std::vector<CompiledSessionInfo>>
+compileSessions(mlir::ModuleOp module, const std::vector<SignatureSpec> &specs,
+                const TargetOptions &target);
+
+} // namespace kiln
+
+#endif // KILN_EXECUTION_COMPILESESSIONS_H

@@ -1,0 +1,43 @@
+//===- CPUPipeline.h - Kiln's CPU code generation pipeline ------*- C++ -*-===//
+//
+// After `convert-graph-to-linalg`, a session function is linalg/tensor code
+// plus `kiln_rt` runtime ops. The CPU pipeline takes it to the LLVM dialect
+// in named stages, each a pass pipeline of its own in graph-opt:
+//
+//   kiln-cpu-fusion      elementwise fusion on tensors
+//   kiln-cpu-packing     matmul operand layout and loop order (tensors)
+//   kiln-cpu-bufferize   one-shot bufferization, run exits, deallocation
+//   kiln-cpu-loops       linalg to loops, to a CFG
+//   kiln-cpu-lowering    math, then everything else (kiln_rt incl.) to LLVM
+//
+// `kiln-cpu-pipeline` (alias `kiln-lower-to-llvm`) runs them all.
+// Vectorization is LLVM's loop vectorizer for now (the inner loops are
+// parallel and contiguous after packing).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TARGET_CPU_CPUPIPELINE_H
+#define KILN_TARGET_CPU_CPUPIPELINE_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "kiln/Target/CPU/Passes.h.inc"
+
+void buildCpuFusionStage(mlir::OpPassManager &pm);
+void buildCpuPackingStage(mlir::OpPassManager &pm);
+void buildCpuBufferizeStage(mlir::OpPassManager &pm);
+void buildCpuLoopsStage(mlir::OpPassManager &pm);
+void buildCpuLoweringStage(mlir::OpPassManager &pm);
+/// Every stage, in order: lowered session functions to the LLVM dialect.
+void buildCpuPipeline(mlir::OpPassManager &pm);
+
+/// Registers the CPU passes and each stage (and the whole pipeline) as a
+/// pass pipeline for graph-opt.
+void registerCpuPipelines();
+
+} // namespace kiln
+
+#endif // KILN_TARGET_CPU_CPUPIPELINE_H

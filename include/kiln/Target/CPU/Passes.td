@@ -1,0 +1,59 @@
+//===- Passes.td - The CPU target's passes -----------------*- tablegen -*-===//
+#ifndef KILN_TARGET_CPU_PASSES
+#define KILN_TARGET_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CpuPackMatmuls : Pass<"kiln-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
+  let summary = "Lay out each matmul's operands for the CPU's loops";
+  let description = [{
+    The packing stage of the CPU pipeline, on tensors. Each `linalg.matmul`
+    becomes a `linalg.generic` with its loops ordered (i, k, j): the
+    innermost loop is parallel and walks B's rows and C's rows contiguously,
+    so LLVM vectorizes it without reassociating any sum. A B operand read
+    transposed (`transpose_b`) is first packed into a [K, N] copy by a
+    `linalg.transpose`; an A read transposed needs no copy (one element per
+    inner loop).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def OrderConstantGlobals : Pass<"kiln-order-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "Name and order private constant globals by first use";
+  let description = [{
+    Bufferization creates a `memref.global` per distinct constant in an
+    order that can differ from run to run (and names them by that order).
+    This pass renames every private constant global `kiln_constant_<n>`,
+    numbered in the order the module's functions first use them, and puts
+    them in that order at the top of the module, so that compiling the same
+    graph twice gives the same object file.
+  }];
+}
+
+def OrderDeallocs : Pass<"kiln-order-deallocs", "::mlir::func::FuncOp"> {
+  let summary = "Put each bufferization.dealloc's operands in program order";
+  let description = [{
+    Ownership-based buffer deallocation collects the buffers live into a
+    block from a set ordered by address, so the operand order of the
+    `bufferization.dealloc` ops it creates (and the code they lower to)
+    changes from run to run. This pass sorts each dealloc's buffers (with
+    their conditions) and retained values (with their results) by where
+    they are defined in the function: the same input gives the same code.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def CpuToLLVM : Pass<"kiln-cpu-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Everything left (func, cf, arith, index, memref, ub, kiln_rt) to LLVM";
+  let description = [{
+    The last stage of the CPU pipeline: one conversion with one type
+    converter, in which the run's frame (`!kiln_rt.frame`) becomes the
+    `!llvm.ptr` the runtime passes in and runtime ops become calls of the
+    runtime's C ABI (CompiledAbi.def). Math ops are lowered before (to LLVM
+    intrinsics and libm calls).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_TARGET_CPU_PASSES
