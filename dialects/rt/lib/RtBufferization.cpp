@@ -15,6 +15,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectRegistry.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace mlir::bufferization;
 using namespace kiln::rt;
@@ -76,8 +78,14 @@ struct RuntimeOpModel
   }
 };
 
+template <typename Op> void attachOne(MLIRContext *ctx) {
+  // alloc and free exist on buffers only (after bufferization).
+  if constexpr (!std::is_same_v<Op, AllocOp> && !std::is_same_v<Op, FreeOp>)
+    Op::template attachInterface<RuntimeOpModel<Op>>(*ctx);
+}
+
 template <typename... Ops> void attach(MLIRContext *ctx) {
-  (Ops::template attachInterface<RuntimeOpModel<Ops>>(*ctx), ...);
+  (attachOne<Ops>(ctx), ...);
 }
 
 } // namespace

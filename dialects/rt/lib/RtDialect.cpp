@@ -40,3 +40,15 @@ LogicalResult KernelOp::verify() {
     return emitOpError() << "needs one dtype per operand";
   return success();
 }
+
+LogicalResult AllocOp::verify() {
+  auto type = cast<MemRefType>(getBuffer().getType());
+  if (!type.getLayout().isIdentity())
+    return emitOpError() << "allocates contiguous buffers only";
+  if (static_cast<int64_t>(getDynamicSizes().size()) !=
+      type.getNumDynamicDims())
+    return emitOpError() << "needs one size per dynamic dim ("
+                         << type.getNumDynamicDims() << "), has "
+                         << getDynamicSizes().size();
+  return success();
+}

@@ -33,13 +33,26 @@ def RtEarlyExit : Pass<"kiln-rt-early-exit", "::mlir::func::FuncOp"> {
   let description = [{
     After bufferization and before buffer deallocation: every op that may
     fail the run (`kiln_rt` ops with the MayFail trait) is followed by
-    `cf.cond_br (kiln_rt.ok), ^continue, ^exit`, where `^exit` returns.
-    The deallocation passes then free on each edge what is live there, so a
-    failed run leaks nothing. The ops must be in the function's body, not
+    `cf.cond_br (kiln_rt.ok), ^continue, ^exit`, where `^exit` returns. The ops must be in the function's body, not
     in nested regions (the lowering puts them there).
   }];
   let dependentDialects = ["::mlir::cf::ControlFlowDialect",
                            "::kiln::rt::RtDialect"];
+}
+
+def RtFrameBuffers : Pass<"kiln-rt-frame-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Buffers of a run from its frame, freed after their last use";
+  let description = [{
+    After bufferization and `kiln-rt-early-exit`: each `memref.alloc` of a
+    session function becomes `kiln_rt.alloc` (the run's frame keeps what it
+    hands out), and a `kiln_rt.free` follows the buffer's last use (through
+    views) in program order along the function's chain of blocks. A buffer
+    whose last use cannot be placed (it escapes through a region's yield)
+    is left to the frame, which frees whatever remains when the run ends -
+    as it does for a run that ended early. No ownership flags, no run-time
+    alias checks, and the same code for the same input.
+  }];
+  let dependentDialects = ["::kiln::rt::RtDialect"];
 }
 
 def ConvertRtToLLVM : Pass<"convert-kiln-rt-to-llvm", "::mlir::ModuleOp"> {

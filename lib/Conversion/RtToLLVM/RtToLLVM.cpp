@@ -595,6 +595,62 @@ struct CheckPairLowering : RtPattern<OpTy> {
   std::string fn;
 };
 
+/// A buffer from the frame: the size in bytes from the dims, the
+/// descriptor (identity layout) around the address the runtime returns.
+struct AllocLowering : RtPattern<AllocOp> {
+  using RtPattern::RtPattern;
+  LogicalResult
+  matchAndRewrite(AllocOp op, OpAdaptor a,
+                  ConversionPatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    auto type = cast<MemRefType>(op.getBuffer().getType());
+    Type elem = type.getElementType();
+    int64_t elemBytes =
+        elem.isIndex() ? 8 : (elem.getIntOrFloatBitWidth() + 7) / 8;
+    if (!elem.isIntOrIndexOrFloat())
+      return r.notifyMatchFailure(op, "element type without a byte size");
+    int64_t rank = type.getRank();
+    SmallVector<Value> sizes(rank);
+    unsigned nextDynamic = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes[d] = type.isDynamicDim(d) ? a.getDynamicSizes()[nextDynamic++]
+                                      : i64(r, loc, type.getDimSize(d));
+    Value bytes = i64(r, loc, elemBytes);
+    for (Value s : sizes)
+      bytes = LLVM::MulOp::create(r, loc, bytes, s);
+    FailureOr<Value> addr = call(r, op, "kiln_rt_alloc", {a.getFrame(), bytes});
+    if (failed(addr))
+      return failure();
+    auto ptrType = LLVM::LLVMPointerType::get(getContext());
+    Value ptr = LLVM::IntToPtrOp::create(r, loc, ptrType, *addr);
+    auto desc = MemRefDescriptor::poison(
+        r, loc, getTypeConverter()->convertType(type));
+    desc.setAllocatedPtr(r, loc, ptr);
+    desc.setAlignedPtr(r, loc, ptr);
+    desc.setConstantOffset(r, loc, 0);
+    Value stride = i64(r, loc, 1);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      desc.setSize(r, loc, d, sizes[d]);
+      desc.setStride(r, loc, d, stride);
+      if (d > 0)
+        stride = LLVM::MulOp::create(r, loc, stride, sizes[d]);
+    }
+    r.replaceOp(op, Value(desc));
+    return success();
+  }
+};
+
+struct FreeLowering : RtPattern<FreeOp> {
+  using RtPattern::RtPattern;
+  LogicalResult
+  matchAndRewrite(FreeOp op, OpAdaptor a,
+                  ConversionPatternRewriter &r) const override {
+    MemRefDescriptor desc(a.getBuffer());
+    Value addr = address(r, op.getLoc(), desc.allocatedPtr(r, op.getLoc()));
+    return done(r, op, call(r, op, "kiln_rt_free", {a.getFrame(), addr}));
+  }
+};
+
 struct OkLowering : RtPattern<OkOp> {
   using RtPattern::RtPattern;
   LogicalResult
@@ -627,7 +683,7 @@ void kiln::populateRtToLLVMConversionPatterns(LLVMTypeConverter &converter,
                QueueIsClosedLowering, QueueCloseLowering, RandomLowering,
                StringConstLowering, SummaryLowering, MergeSummaryLowering,
                KernelLowering, CheckLabelsLowering, CheckDivisorLowering,
-               OkLowering>(converter);
+               AllocLowering, FreeLowering, OkLowering>(converter);
   patterns.add<CheckPairLowering<CheckReshapeOp>>(converter,
                                                   "kiln_rt_check_reshape");
   patterns.add<CheckPairLowering<CheckDimsOp>>(converter, "kiln_rt_check_dims");

@@ -28,22 +28,16 @@ void kiln::buildCpuPackingStage(OpPassManager &pm) {
 }
 
 void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
-  // Exits are placed on buffers, before deallocation, so each exit edge
-  // frees what is live there. Constant globals get names and an order that
-  // do not depend on the run (reproducible objects).
+  // Buffers come from the run's frame and are freed after their last use;
+  // the frame frees the rest when a run ends early. Constant globals get
+  // names and an order that do not depend on the compiler's run
+  // (reproducible objects).
   addText(pm, "bufferize",
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map "
           "unknown-type-conversion=identity-layout-map},"
           "kiln-order-constant-globals,canonicalize,cse,"
-          "func.func(kiln-rt-early-exit),"
-          // buffer-deallocation-pipeline, with the deallocs' operands put
-          // in program order (reproducible code).
-          "ownership-based-buffer-deallocation,"
-          "func.func(kiln-order-deallocs),canonicalize,"
-          "buffer-deallocation-simplification,"
-          "func.func(kiln-order-deallocs),"
-          "bufferization-lower-deallocations,cse,canonicalize");
+          "func.func(kiln-rt-early-exit,kiln-rt-frame-buffers)");
 }
 
 void kiln::buildCpuLoopsStage(OpPassManager &pm) {

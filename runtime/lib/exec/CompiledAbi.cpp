@@ -4,7 +4,9 @@
 #include "kiln/runtime/Session.h"
 #include "kiln/runtime/Summary.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 using namespace kiln;
 using namespace kiln::random;
@@ -48,9 +50,80 @@ void fillGroups(Tensor &t, PhiloxRandom gen, Fill fill) {
   }
 }
 
+/// Buffers compiled code freed, kept per thread for the next run (same
+/// sizes come back every step), up to a bound.
+class BufferCache {
+public:
+  static constexpr size_t kMaxBytes = size_t(512) << 20;
+  ~BufferCache() {
+    for (auto &[size, p] : free_)
+      std::free(p);
+  }
+  void *take(size_t size) {
+    auto it = free_.find(size);
+    if (it == free_.end())
+      return nullptr;
+    void *p = it->second;
+    free_.erase(it);
+    bytes_ -= size;
+    return p;
+  }
+  void give(void *p, size_t size) {
+    if (bytes_ + size > kMaxBytes) {
+      std::free(p);
+      return;
+    }
+    free_.emplace(size, p);
+    bytes_ += size;
+  }
+
+private:
+  std::unordered_multimap<size_t, void *> free_;
+  size_t bytes_ = 0;
+};
+
+BufferCache &bufferCache() {
+  thread_local BufferCache cache;
+  return cache;
+}
+
+/// Rounded up so that a size's buffers are interchangeable.
+size_t bufferSize(int64_t bytes) {
+  size_t n = bytes > 0 ? static_cast<size_t>(bytes) : 1;
+  return (n + 63) / 64 * 64;
+}
+
 } // namespace
 
+KilnCall::~KilnCall() {
+  for (auto &[p, size] : buffers)
+    bufferCache().give(p, size);
+}
+
 extern "C" {
+
+int64_t kiln_rt_alloc(KilnCall *call, int64_t bytes) {
+  size_t size = bufferSize(bytes);
+  void *p = bufferCache().take(size);
+  if (!p)
+    p = std::aligned_alloc(64, size);
+  if (!p)
+    std::abort(); // As malloc failing in compiled code would.
+  call->buffers.emplace_back(p, size);
+  return reinterpret_cast<int64_t>(p);
+}
+
+void kiln_rt_free(KilnCall *call, int64_t addr) {
+  void *p = reinterpret_cast<void *>(addr);
+  // Most recent first: buffers die in about the order they were made.
+  for (size_t i = call->buffers.size(); i-- > 0;)
+    if (call->buffers[i].first == p) {
+      bufferCache().give(p, call->buffers[i].second);
+      call->buffers[i] = call->buffers.back();
+      call->buffers.pop_back();
+      return;
+    }
+}
 
 int32_t kiln_rt_ok(KilnCall *call) { return call->status.ok() ? 1 : 0; }
 

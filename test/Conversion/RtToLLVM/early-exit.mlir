@@ -1,6 +1,4 @@
 // RUN: graph-opt %s --kiln-rt-early-exit | FileCheck %s
-// RUN: graph-opt %s --kiln-rt-early-exit --buffer-deallocation-pipeline \
-// RUN:   | FileCheck %s --check-prefix=DEALLOC
 
 // After each runtime op that may fail, the run ends when it failed; ops
 // that cannot fail (feed, fetch) get no exit. All exits share one return.
@@ -20,24 +18,6 @@
 // CHECK:      ^[[EXIT]]:
 // CHECK-NEXT:   return
 
-// The buffer the run allocated is freed on every path, the exits included;
-// the runtime's buffers (the feed, the variable read) are never freed, and
-// no run-time alias check is needed to know that.
-// DEALLOC-LABEL: func.func @step
-// DEALLOC-NOT: dealloc_helper
-// DEALLOC: %[[A:.*]] = memref.alloc
-// DEALLOC: kiln_rt.read
-// DEALLOC: kiln_rt.ok
-// DEALLOC: scf.if
-// DEALLOC-NEXT: memref.dealloc %[[A]]
-// DEALLOC: cf.cond_br
-// DEALLOC: kiln_rt.assign
-// DEALLOC: memref.dealloc %[[A]]
-// DEALLOC: memref.dealloc %[[A]]
-// DEALLOC: cf.cond_br
-// DEALLOC: kiln_rt.fetch
-// DEALLOC-NOT: memref.dealloc
-// DEALLOC: return
 func.func @step(%f: !kiln_rt.frame) {
   %x = kiln_rt.feed %f[0] : memref<4xf32>
   %a = memref.alloc() : memref<4xf32>

@@ -1,24 +1,28 @@
 // RUN: graph-opt %s --kiln-cpu-bufferize | FileCheck %s
 
 // Runtime ops take and give buffers; the variable is read in place (no
-// copy of its buffer); the run ends right after an op that failed, and
-// every exit frees what the run allocated. Constants become globals named
-// by first use.
+// copy of its buffer); the run ends right after an op that failed; the
+// run's buffers come from its frame and go back after their last use.
+// Constants become globals named by first use.
 // CHECK: memref.global "private" constant @kiln_constant_0 : memref<4xf32> = dense<2.000000e+00>
 // CHECK-LABEL: func.func @step
 // CHECK: %[[W:.*]] = kiln_rt.read %{{.*}}[0] : memref<4xf32>
 // CHECK-NEXT: %[[OK:.*]] = kiln_rt.ok
-// CHECK: cf.cond_br %[[OK]], ^[[NEXT:.*]], ^[[EXIT:.*]]
+// CHECK-NEXT: cf.cond_br %[[OK]], ^[[NEXT:.*]], ^[[EXIT:.*]]
 // CHECK: ^[[NEXT]]:
 // CHECK: memref.get_global @kiln_constant_0
-// CHECK: %[[A:.*]] = memref.alloc() {{.*}}: memref<4xf32>
+// CHECK: %[[A:.*]] = kiln_rt.alloc %{{.*}}() : memref<4xf32>
 // CHECK: linalg.generic {{.*}} ins(%[[W]], %{{.*}} : memref<4xf32>, memref<4xf32>) outs(%[[A]] : memref<4xf32>)
 // CHECK: kiln_rt.assign %{{.*}}[0], %[[A]]
-// CHECK: kiln_rt.ok
-// CHECK: memref.dealloc %[[A]]
-// CHECK: cf.cond_br
+// CHECK-NEXT: kiln_rt.free %{{.*}}, %[[A]]
+// CHECK-NEXT: kiln_rt.ok
+// CHECK-NEXT: cf.cond_br
+// CHECK: kiln_rt.fetch
+// CHECK-NEXT: return
 // CHECK: ^[[EXIT]]:
 // CHECK-NEXT: return
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: dealloc
 #id = affine_map<(d0) -> (d0)>
 func.func @step(%f: !kiln_rt.frame) {
   %w = kiln_rt.read %f[0] : tensor<4xf32>

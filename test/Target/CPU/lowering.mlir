@@ -9,6 +9,9 @@
 // CHECK: llvm.call @kiln_rt_ok
 // CHECK: llvm.cond_br
 // CHECK: llvm.intr.exp
+// CHECK: llvm.call @kiln_rt_alloc
+// CHECK: llvm.call @kiln_rt_fetch
+// CHECK: llvm.call @kiln_rt_free
 // CHECK-NOT: kiln_rt.
 // CHECK-NOT: memref.
 // CHECK-NOT: func.
@@ -20,10 +23,10 @@ func.func @step(%f: !kiln_rt.frame) {
   %c0 = arith.constant 0 : index
   %v = memref.load %w[%c0] : memref<4xf32>
   %e = math.exp %v : f32
-  %a = memref.alloc() : memref<4xf32>
+  %a = kiln_rt.alloc %f() : memref<4xf32>
   memref.store %e, %a[%c0] : memref<4xf32>
   kiln_rt.fetch %f[0], %a {dtype = 1 : i32} : memref<4xf32>
-  memref.dealloc %a : memref<4xf32>
+  kiln_rt.free %f, %a : memref<4xf32>
   return
 ^exit:
   return

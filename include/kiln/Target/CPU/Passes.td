@@ -31,19 +31,6 @@ def OrderConstantGlobals : Pass<"kiln-order-constant-globals", "::mlir::ModuleOp
   }];
 }
 
-def OrderDeallocs : Pass<"kiln-order-deallocs", "::mlir::func::FuncOp"> {
-  let summary = "Put each bufferization.dealloc's operands in program order";
-  let description = [{
-    Ownership-based buffer deallocation collects the buffers live into a
-    block from a set ordered by address, so the operand order of the
-    `bufferization.dealloc` ops it creates (and the code they lower to)
-    changes from run to run. This pass sorts each dealloc's buffers (with
-    their conditions) and retained values (with their results) by where
-    they are defined in the function: the same input gives the same code.
-  }];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
-}
-
 def CpuToLLVM : Pass<"kiln-cpu-to-llvm", "::mlir::ModuleOp"> {
   let summary = "Everything left (func, cf, arith, index, memref, ub, kiln_rt) to LLVM";
   let description = [{

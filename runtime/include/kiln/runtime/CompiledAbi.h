@@ -44,6 +44,14 @@ struct KilnCall {
   /// by the session's kernel table, so no copy per call.
   const std::string *lastKernel = nullptr;
   Status status;
+  /// Buffers compiled code allocated (kiln_rt_alloc) and has not freed:
+  /// freed when the run ends (e.g. early, after an op failed).
+  std::vector<std::pair<void *, size_t>> buffers;
+
+  KilnCall() = default;
+  KilnCall(const KilnCall &) = delete;
+  KilnCall &operator=(const KilnCall &) = delete;
+  ~KilnCall();
 };
 
 /// How AssignVariable-like calls combine (kiln_rt_assign's `mode`).

@@ -21,6 +21,8 @@ func.func @all(%f: !kiln_rt.frame, %n: i64, %i: index, %b: i1) {
   kiln_rt.check_divisor %f, %b
   kiln_rt.check_reshape %f, %i, %i
   kiln_rt.check_dims %f, %i, %i
+  %buf = kiln_rt.alloc %f(%i) : memref<?x4xf32>
+  kiln_rt.free %f, %buf : memref<?x4xf32>
   %ok = kiln_rt.ok %f
   kiln_rt.fetch %f[0], %x {dtype = 1 : i32} : memref<?x784xf32>
   return

@@ -272,6 +272,33 @@ def Rt_CheckDimsOp : Rt_Op<"check_dims", [Rt_MayFail]> {
   let assemblyFormat = "$frame `,` $expected `,` $actual attr-dict";
 }
 
+//===----------------------------------------------------------------------===//
+// Buffers the run owns
+//===----------------------------------------------------------------------===//
+
+def Rt_AllocOp : Op<Rt_Dialect, "alloc"> {
+  let summary = "a buffer the run owns (freed by kiln_rt.free or when the run ends)";
+  let description = [{
+    What `memref.alloc` becomes in a session function (`kiln-rt-frame-buffers`):
+    the frame keeps every buffer it hands out, so a run that ends early
+    (after a runtime op failed) frees what it allocated, and buffers are
+    reused from run to run instead of going back to malloc.
+  }];
+  let arguments = (ins Rt_FrameType:$frame, Variadic<Index>:$dynamic_sizes);
+  let results = (outs Res<MemRefOf<[AnyType]>, "", [MemAlloc]>:$buffer);
+  let assemblyFormat = [{
+    $frame `(` $dynamic_sizes `)` attr-dict `:` type($buffer)
+  }];
+  let hasVerifier = 1;
+}
+
+def Rt_FreeOp : Op<Rt_Dialect, "free"> {
+  let summary = "gives a buffer of kiln_rt.alloc back to the run";
+  let arguments = (ins Rt_FrameType:$frame,
+                       Arg<AnyMemRef, "", [MemFree]>:$buffer);
+  let assemblyFormat = "$frame `,` $buffer attr-dict `:` type($buffer)";
+}
+
 def Rt_OkOp : Rt_Op<"ok"> {
   let summary = "whether the run has not failed so far";
   let arguments = (ins Rt_FrameType:$frame);
