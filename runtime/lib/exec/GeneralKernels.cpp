@@ -8,7 +8,7 @@
 #include "BuiltinKernels.h"
 
 #include "kiln/runtime/Philox.h"
-#include "kiln/runtime/Session.h"
+#include "kiln/runtime/SessionState.h"
 
 #include <utility>
 #include <vector>
