@@ -6,8 +6,8 @@
 // that nothing references, and its constructor with it.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_RUNTIME_LIB_BUILTINKERNELS_H
-#define KILN_RUNTIME_LIB_BUILTINKERNELS_H
+#ifndef KILN_RUNTIME_LIB_KERNELS_BUILTINKERNELS_H
+#define KILN_RUNTIME_LIB_KERNELS_BUILTINKERNELS_H
 
 #include "kiln/runtime/HostKernel.h"
 
@@ -26,4 +26,4 @@ void addIoKernels(HostKernelTable &table);
 
 } // namespace kiln
 
-#endif // KILN_RUNTIME_LIB_BUILTINKERNELS_H
+#endif // KILN_RUNTIME_LIB_KERNELS_BUILTINKERNELS_H
