@@ -11,8 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "mnist_mlp.h"
 
+#include "kiln/mnist/MnistRecords.h"
 #include "kiln/runtime/CheckpointState.h"
-#include "kiln/runtime/MnistRecords.h"
 #include "kiln/runtime/Summary.h"
 
 #include <algorithm>

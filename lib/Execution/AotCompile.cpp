@@ -176,7 +176,7 @@ std::string generateHeader(const AotOptions &options,
                                            std::string::npos
                                        ? 0
                                        : options.outputPrefix.rfind('/') + 1)
-    << ".o and Kiln's runtime (kiln_runtime, kiln_runtime_exec).\n"
+    << ".o and Kiln's runtime (kiln_runtime, kiln_runtime_abi).\n"
     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
     << "#include \"kiln/runtime/CompiledModel.h\"\n\n"
     << "#include <memory>\n#include <string>\n#include <vector>\n\n"

@@ -4,7 +4,7 @@
 // MNIST-format data (by default Debian's Fashion-MNIST).
 //
 //===----------------------------------------------------------------------===//
-#include "kiln/runtime/MnistRecords.h"
+#include "kiln/mnist/MnistRecords.h"
 
 #include <cerrno>
 #include <cstdio>

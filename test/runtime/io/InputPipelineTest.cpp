@@ -8,10 +8,10 @@
 //===----------------------------------------------------------------------===//
 #include "IoTestUtil.h"
 
+#include "kiln/mnist/MnistRecords.h"
 #include "kiln/runtime/DecodeRaw.h"
 #include "kiln/runtime/Example.h"
 #include "kiln/runtime/InputPipeline.h"
-#include "kiln/runtime/MnistRecords.h"
 #include "kiln/runtime/ReaderOps.h"
 #include "kiln/runtime/TFRecord.h"
 

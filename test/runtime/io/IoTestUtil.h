@@ -1,4 +1,4 @@
-//===- IoTestUtil.h - Shared helpers for the io area's tests ----*- C++ -*-===//
+//===- IoTestUtil.h - Helpers for the io and MNIST tests --------*- C++ -*-===//
 #ifndef KILN_TEST_RUNTIME_IO_IOTESTUTIL_H
 #define KILN_TEST_RUNTIME_IO_IOTESTUTIL_H
 

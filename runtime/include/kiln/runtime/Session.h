@@ -92,15 +92,6 @@ public:
       const std::vector<Tensor> *feedValues) = 0;
 };
 
-/// State of a random op's generator: TF's GuardedPhiloxRandom.
-struct RandomState {
-  std::mutex mu;
-  random::PhiloxRandom generator;
-  /// A generator for `samples` outputs of up to `perSample` Philox calls
-  /// each, advancing the shared one past them.
-  random::PhiloxRandom reserve(uint64_t samples, uint64_t perSample);
-};
-
 class Session : public OpRunner {
 public:
   /// Creates every resource of `resources` (slot i = resources[i]). Queue

@@ -10,6 +10,7 @@
 #ifndef KILN_RUNTIME_SESSIONSTATE_H
 #define KILN_RUNTIME_SESSIONSTATE_H
 
+#include "kiln/runtime/Philox.h"
 #include "kiln/runtime/Queue.h"
 #include "kiln/runtime/Resource.h"
 #include "kiln/runtime/Status.h"
@@ -68,6 +69,17 @@ private:
   TensorShape shape_;
   mutable std::mutex mu_;
   Tensor value_;
+};
+
+/// State of a random op's generator: TF's GuardedPhiloxRandom. A Session
+/// owns one per random node; it is declared here, below the session, so
+/// the kernels that draw from it (RandomShuffle) need no session code.
+struct RandomState {
+  std::mutex mu;
+  random::PhiloxRandom generator;
+  /// A generator for `samples` outputs of up to `perSample` Philox calls
+  /// each, advancing the shared one past them.
+  random::PhiloxRandom reserve(uint64_t samples, uint64_t perSample);
 };
 
 class SessionState {

@@ -9,8 +9,8 @@
 // height * width uint8 pixels).
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_RUNTIME_MNISTRECORDS_H
-#define KILN_RUNTIME_MNISTRECORDS_H
+#ifndef KILN_MNIST_MNISTRECORDS_H
+#define KILN_MNIST_MNISTRECORDS_H
 
 #include "kiln/runtime/Status.h"
 #include "kiln/runtime/TFRecord.h"
@@ -71,4 +71,4 @@ convertMnistToRecords(const MnistConvertOptions &options,
 
 } // namespace kiln
 
-#endif // KILN_RUNTIME_MNISTRECORDS_H
+#endif // KILN_MNIST_MNISTRECORDS_H

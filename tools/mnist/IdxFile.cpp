@@ -1,5 +1,5 @@
 //===- IdxFile.cpp - MNIST's idx array files ------------------------------===//
-#include "kiln/runtime/IdxFile.h"
+#include "kiln/mnist/IdxFile.h"
 
 #include <algorithm>
 #include <cerrno>

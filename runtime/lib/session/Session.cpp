@@ -7,14 +7,6 @@
 
 namespace kiln {
 
-random::PhiloxRandom RandomState::reserve(uint64_t samples,
-                                          uint64_t perSample) {
-  std::lock_guard<std::mutex> lock(mu);
-  random::PhiloxRandom local = generator;
-  generator.skip(samples * perSample);
-  return local;
-}
-
 Session::Session(std::vector<ResourceSpec> resources,
                  SignatureProvider *provider)
     : specs_(std::move(resources)), provider_(provider) {}

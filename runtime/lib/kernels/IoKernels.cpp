@@ -7,19 +7,13 @@
 // and TF's error wording.
 //
 //===----------------------------------------------------------------------===//
+#include "BuiltinKernels.h"
+
 #include "kiln/runtime/DecodeRaw.h"
 #include "kiln/runtime/Example.h"
-#include "kiln/runtime/HostKernel.h"
 #include "kiln/runtime/ReaderOps.h"
 
-#include <map>
-
 using namespace kiln;
-
-namespace kiln {
-using HostKernelTable = std::map<std::string, HostKernelFactory>;
-void addIoKernels(HostKernelTable &table);
-} // namespace kiln
 
 namespace {
 

@@ -8,10 +8,10 @@
 //===----------------------------------------------------------------------===//
 #include "IoTestUtil.h"
 
+#include "kiln/mnist/IdxFile.h"
+#include "kiln/mnist/MnistRecords.h"
 #include "kiln/runtime/DecodeRaw.h"
 #include "kiln/runtime/Example.h"
-#include "kiln/runtime/IdxFile.h"
-#include "kiln/runtime/MnistRecords.h"
 #include "kiln/runtime/TFRecord.h"
 
 #include <gtest/gtest.h>

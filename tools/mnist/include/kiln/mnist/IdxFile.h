@@ -6,8 +6,8 @@
 // be gzip-compressed (as Debian's dataset-fashion-mnist ships them) or plain.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_RUNTIME_IDXFILE_H
-#define KILN_RUNTIME_IDXFILE_H
+#ifndef KILN_MNIST_IDXFILE_H
+#define KILN_MNIST_IDXFILE_H
 
 #include "kiln/runtime/Status.h"
 
@@ -31,4 +31,4 @@ StatusOr<IdxArray> readIdxFile(const std::string &path);
 
 } // namespace kiln
 
-#endif // KILN_RUNTIME_IDXFILE_H
+#endif // KILN_MNIST_IDXFILE_H

@@ -1,8 +1,8 @@
 //===- MnistRecords.cpp - MNIST idx files to TFRecords --------------------===//
-#include "kiln/runtime/MnistRecords.h"
+#include "kiln/mnist/MnistRecords.h"
 
+#include "kiln/mnist/IdxFile.h"
 #include "kiln/runtime/Example.h"
-#include "kiln/runtime/IdxFile.h"
 
 #include <sys/stat.h>
 

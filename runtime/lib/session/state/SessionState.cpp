@@ -136,6 +136,14 @@ Status Variable::update(const std::function<Status(Tensor &)> &fn) {
   return fn(value_);
 }
 
+random::PhiloxRandom RandomState::reserve(uint64_t samples,
+                                          uint64_t perSample) {
+  std::lock_guard<std::mutex> lock(mu);
+  random::PhiloxRandom local = generator;
+  generator.skip(samples * perSample);
+  return local;
+}
+
 StatusOr<Variable *> SessionState::createVariable(const std::string &name,
                                                   DType dtype,
                                                   TensorShape shape) {

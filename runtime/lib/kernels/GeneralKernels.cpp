@@ -1,203 +1,19 @@
-//===- HostKernels.cpp - The kernel table and the general kernels ---------===//
+//===- GeneralKernels.cpp - Shape ops, Assert, CountUpTo, RandomShuffle ---===//
 //
-// Assert, CountUpTo and RandomShuffle here; the readers, Example parsing and
-// DecodeRaw in IoKernels.cpp.
+// The host kernels that are not about input: shape ops on any dtype (strings
+// included), Assert, CountUpTo and RandomShuffle. The readers, Example
+// parsing and DecodeRaw are in IoKernels.cpp.
 //
 //===----------------------------------------------------------------------===//
-#include "kiln/runtime/HostKernel.h"
-#include "kiln/runtime/Philox.h"
-#include "kiln/runtime/Session.h"
+#include "BuiltinKernels.h"
 
-#include <algorithm>
-#include <cstring>
-#include <map>
-#include <mutex>
-#include <sstream>
+#include "kiln/runtime/Philox.h"
+#include "kiln/runtime/SessionState.h"
+
+#include <utility>
+#include <vector>
 
 using namespace kiln;
-
-namespace kiln {
-using HostKernelTable = std::map<std::string, HostKernelFactory>;
-void addIoKernels(HostKernelTable &table);
-} // namespace kiln
-
-static_assert(ResourceKindOf<Variable>::value ==
-                  static_cast<int>(ResourceSpec::Kind::kVariable),
-              "ResourceKindOf out of step with ResourceSpec::Kind");
-static_assert(ResourceKindOf<Queue>::value ==
-                  static_cast<int>(ResourceSpec::Kind::kQueue),
-              "ResourceKindOf out of step with ResourceSpec::Kind");
-static_assert(ResourceKindOf<ReaderBase>::value ==
-                  static_cast<int>(ResourceSpec::Kind::kReader),
-              "ResourceKindOf out of step with ResourceSpec::Kind");
-
-namespace {
-
-void addGeneralKernels(HostKernelTable &table);
-
-struct Registry {
-  std::mutex mu;
-  HostKernelTable factories;
-};
-
-Registry &registry() {
-  // Built on first use (not by static constructors, which a static library
-  // may drop), and never destroyed: kernels may run during exit.
-  static Registry *r = [] {
-    auto *reg = new Registry;
-    addGeneralKernels(reg->factories);
-    addIoKernels(reg->factories);
-    return reg;
-  }();
-  return *r;
-}
-
-const char *kindName(int kind) {
-  switch (static_cast<ResourceSpec::Kind>(kind)) {
-  case ResourceSpec::Kind::kVariable:
-    return "a variable";
-  case ResourceSpec::Kind::kQueue:
-    return "a queue";
-  case ResourceSpec::Kind::kRandom:
-    return "a random generator";
-  case ResourceSpec::Kind::kReader:
-    return "a reader";
-  }
-  return "a resource";
-}
-
-} // namespace
-
-void kiln::registerHostKernel(const std::string &opType,
-                              HostKernelFactory factory) {
-  Registry &r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  r.factories[opType] = std::move(factory);
-}
-
-const HostKernelFactory *kiln::findHostKernel(const std::string &opType) {
-  Registry &r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  auto it = r.factories.find(opType);
-  // Entries are never erased (only replaced in place), so the pointer
-  // stays valid.
-  return it == r.factories.end() ? nullptr : &it->second;
-}
-
-std::vector<std::string> kiln::hostKernelOpTypes() {
-  Registry &r = registry();
-  std::lock_guard<std::mutex> lock(r.mu);
-  std::vector<std::string> out;
-  for (const auto &[name, f] : r.factories)
-    out.push_back(name);
-  return out;
-}
-
-StatusOr<void *> KernelContext::resourceOf(size_t i, int kind) const {
-  if (i >= slots_.size() || slots_[i] < 0 || !session_)
-    return errors::InvalidArgument("node '", node_.name(), "' (", node_.op(),
-                                   "): input ", i, " must be ", kindName(kind));
-  size_t slot = static_cast<size_t>(slots_[i]);
-  const ResourceSpec &spec = session_->resources()[slot];
-  if (static_cast<int>(spec.kind) != kind)
-    return errors::InvalidArgument("node '", node_.name(), "' (", node_.op(),
-                                   "): input ", i, " must be ", kindName(kind),
-                                   " but ", spec.nodeName, " is ",
-                                   kindName(static_cast<int>(spec.kind)));
-  return session_->slot(slot);
-}
-
-void *KernelContext::ownState() const {
-  if (ownSlot_ < 0 || !session_)
-    return nullptr;
-  return session_->slot(static_cast<size_t>(ownSlot_));
-}
-
-//===----------------------------------------------------------------------===//
-// SummarizeValue
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-std::string elementString(const Tensor &t, int64_t i) {
-  std::ostringstream os;
-  switch (t.dtype()) {
-  case DType::kFloat:
-    os << t.data<float>()[i];
-    break;
-  case DType::kDouble:
-    os << t.data<double>()[i];
-    break;
-  case DType::kInt32:
-    os << t.data<int32_t>()[i];
-    break;
-  case DType::kInt64:
-    os << t.data<int64_t>()[i];
-    break;
-  case DType::kInt16:
-    os << t.data<int16_t>()[i];
-    break;
-  case DType::kInt8:
-    os << static_cast<int>(t.data<int8_t>()[i]);
-    break;
-  case DType::kUInt8:
-    os << static_cast<int>(t.data<uint8_t>()[i]);
-    break;
-  case DType::kUInt16:
-    os << t.data<uint16_t>()[i];
-    break;
-  case DType::kBool:
-    os << (t.data<bool>()[i] ? 1 : 0);
-    break;
-  case DType::kString:
-    return t.data<std::string>()[i];
-  default:
-    return "?";
-  }
-  return os.str();
-}
-
-/// TF's PrintOneDim: elements of dim `d` from flat offset `*index`.
-void printDim(const Tensor &t, int d, int64_t limit, int64_t *index,
-              std::string &out) {
-  int rank = t.shape().rank();
-  int64_t n = t.shape().dim(d);
-  for (int64_t i = 0; i < n && *index < limit; ++i) {
-    if (i > 0)
-      out += ' ';
-    if (d == rank - 1) {
-      out += elementString(t, (*index)++);
-    } else {
-      out += '[';
-      printDim(t, d + 1, limit, index, out);
-      out += ']';
-    }
-  }
-}
-
-} // namespace
-
-std::string kiln::summarizeValue(const Tensor &t, int64_t maxEntries) {
-  int64_t n = t.numElements();
-  int64_t limit = std::min(n, maxEntries);
-  std::string out;
-  if (t.shape().rank() == 0) {
-    out = n > 0 ? elementString(t, 0) : "";
-  } else if (t.shape().rank() == 1) {
-    for (int64_t i = 0; i < limit; ++i)
-      out += (i ? " " : "") + elementString(t, i);
-  } else {
-    int64_t index = 0;
-    printDim(t, 0, limit, &index, out);
-  }
-  if (limit < n)
-    out += "...";
-  return out;
-}
-
-//===----------------------------------------------------------------------===//
-// Kernels
-//===----------------------------------------------------------------------===//
 
 namespace {
 
@@ -531,7 +347,9 @@ KernelOr shapeKernel(const NodeAttrs &n) {
   })(n);
 }
 
-void addGeneralKernels(HostKernelTable &table) {
+} // namespace
+
+void kiln::addGeneralKernels(HostKernelTable &table) {
   table["Reshape"] = kernelOf(reshapeKernel);
   table["ExpandDims"] = kernelOf(expandDimsKernel);
   table["Squeeze"] = squeezeKernel;
@@ -558,5 +376,3 @@ void addGeneralKernels(HostKernelTable &table) {
     return std::unique_ptr<HostKernel>(new RandomShuffleKernel);
   };
 }
-
-} // namespace
