@@ -28,6 +28,21 @@ GROUPS = {
 }
 
 
+# TF's generic shape functions (core/framework/common_shape_fns.h) an op
+# can name with `ShapeFn`: kiln::defaultOpRules() gives every op that names
+# one that rule, so an op of such a family needs no code for shape
+# inference. Value: (C++ enumerator, what the signature must be).
+SHAPE_FNS = {
+    "UnchangedShape": ("kUnchangedShape", "output 0 has input 0's shape"),
+    "BroadcastBinaryOpShapeFn": ("kBroadcastBinary",
+                                 "two inputs broadcast to one output"),
+    "ScalarShape": ("kScalar", "one scalar output"),
+    "TwoElementOutput": ("kTwoElementOutput",
+                         "one output of shape [2] (a ref handle)"),
+    "NoOutputs": ("kNoOutputs", "no outputs"),
+}
+
+
 class TableError(Exception):
     pass
 
@@ -116,6 +131,7 @@ class Op:
         self.stateful = self.commutative = False
         self.summary = ""
         self.lowering = set()
+        self.shape_fn = None
 
     def attr(self, name):
         for a in self.attrs:
@@ -158,6 +174,13 @@ def parse_tables(paths):
                 cur.summary = rest.strip()
             elif word == "Lowering":
                 cur.lowering |= set(rest.split())
+            elif word == "ShapeFn":
+                if rest.strip() not in SHAPE_FNS:
+                    raise TableError(f"{where}: unknown ShapeFn '{rest.strip()}' "
+                                     f"(one of {', '.join(sorted(SHAPE_FNS))})")
+                if cur.shape_fn:
+                    raise TableError(f"{where}: op '{cur.name}' has two ShapeFn lines")
+                cur.shape_fn = rest.strip()
             else:
                 raise TableError(f"{where}: unknown keyword '{word}'")
     seen = set()
@@ -167,7 +190,29 @@ def parse_tables(paths):
         seen.add(op.name)
         for a in op.inputs + op.outputs:
             a.resolve(op, op.where)
+        check_shape_fn(op)
     return sorted(ops, key=lambda o: o.name)
+
+
+def check_shape_fn(op):
+    """A generic shape function must fit the op's signature: the rule reads
+    inputs and writes outputs by position."""
+    if not op.shape_fn:
+        return
+    fixed = lambda args: all(not a.variadic for a in args)
+    ins, outs = op.inputs, op.outputs
+    ok = {
+        "UnchangedShape": len(ins) >= 1 and not ins[0].variadic
+        and len(outs) == 1 and fixed(outs),
+        "BroadcastBinaryOpShapeFn": len(ins) == 2 and fixed(ins)
+        and len(outs) == 1 and fixed(outs),
+        "ScalarShape": len(outs) == 1 and fixed(outs),
+        "TwoElementOutput": len(outs) == 1 and fixed(outs),
+        "NoOutputs": not outs,
+    }[op.shape_fn]
+    if not ok:
+        raise TableError(f"{op.where}: op '{op.name}' cannot use ShapeFn "
+                         f"{op.shape_fn} ({SHAPE_FNS[op.shape_fn][1]})")
 
 
 # ---------------------------------------------------------------------- ODS
@@ -301,9 +346,11 @@ def gen_inc(ops):
             flags.append("OpDefInfo::kLoweredCpu")
         if "gpu" in op.lowering:
             flags.append("OpDefInfo::kLoweredGpu")
+        shape_fn = SHAPE_FNS[op.shape_fn][0] if op.shape_fn else "kNone"
         out.append(f"    {{{cstr(op.name)}, {ref('Inputs', len(op.inputs))}, "
                    f"{ref('Outputs', len(op.outputs))}, {ref('Attrs', len(op.attrs))}, "
-                   f"{' | '.join(flags) or '0'}, {cstr(op.summary)}}},")
+                   f"{' | '.join(flags) or '0'}, {cstr(op.summary)}, "
+                   f"OpDefInfo::ShapeFnKind::{shape_fn}}},")
     out.append("};")
     return "\n".join(out) + "\n"
 

@@ -53,3 +53,83 @@ graph.graph {
   // expected-error @+1 {{node 'n' (Neg): output 0 has shape [2,3] but the graph declares [2,4] (_output_shapes)}}
   %n:2 = graph.Neg "n"(%x#0) {T = f32, _output_shapes = [#graph.shape<2x4>]} : (tensor<*xf32>) -> tensor<2x4xf32>
 }
+
+// -----
+
+// Rules from the op table's `ShapeFn` lines: one per element-wise family.
+// CHECK-LABEL: graph.graph
+graph.graph {
+  %x:2 = graph.Placeholder "x"() {dtype = f32, shape = #graph.shape<?x3>} : () -> tensor<*xf32>
+  %y:2 = graph.Placeholder "y"() {dtype = f32, shape = #graph.shape<3>} : () -> tensor<*xf32>
+  %i:2 = graph.Placeholder "i"() {dtype = i32, shape = #graph.shape<4x1>} : () -> tensor<*xi32>
+  %j:2 = graph.Placeholder "j"() {dtype = i32, shape = #graph.shape<5>} : () -> tensor<*xi32>
+  // CHECK: graph.Expm1 "expm1"{{.*}} -> tensor<?x3xf32>
+  %e:2 = graph.Expm1 "expm1"(%x#0) {T = f32} : (tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Inv "inv"{{.*}} -> tensor<3xf32>
+  %v:2 = graph.Inv "inv"(%y#0) {T = f32} : (tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.DivNoNan "divnonan"{{.*}} -> tensor<?x3xf32>
+  %d:2 = graph.DivNoNan "divnonan"(%x#0, %y#0) {T = f32} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.TruncateMod "truncatemod"{{.*}} -> tensor<4x5xi32>
+  %m:2 = graph.TruncateMod "truncatemod"(%i#0, %j#0) {T = i32} : (tensor<*xi32>, tensor<*xi32>) -> tensor<*xi32>
+  // CHECK: graph.SqrtGrad "sqrtgrad"{{.*}} -> tensor<?x3xf32>
+  %g:2 = graph.SqrtGrad "sqrtgrad"(%x#0, %y#0) {T = f32} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Relu6Grad "relu6grad"{{.*}} -> tensor<?x3xf32>
+  %r:2 = graph.Relu6Grad "relu6grad"(%y#0, %x#0) {T = f32} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Size "size"{{.*}} -> tensor<i32>
+  %s:2 = graph.Size "size"(%x#0) {T = f32} : (tensor<*xf32>) -> tensor<*xi32>
+  // A generic node has its rule from its family, by name.
+  // CHECK: graph.node "CheckNumerics" "check"{{.*}} -> tensor<?x3xf32>
+  %c:2 = graph.node "CheckNumerics" "check"(%x#0) {T = f32, message = "bad"} : (tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.node "ApplyFtrl" "ftrl"{{.*}} -> tensor<?x3xf32>
+  %f:2 = graph.node "ApplyFtrl" "ftrl"(%x#0) {T = f32} : (tensor<*xf32>) -> tensor<*xf32>
+}
+
+// -----
+
+graph.graph {
+  %i:2 = graph.Placeholder "i"() {dtype = i32, shape = #graph.shape<4x2>} : () -> tensor<*xi32>
+  %j:2 = graph.Placeholder "j"() {dtype = i32, shape = #graph.shape<3>} : () -> tensor<*xi32>
+  // expected-error @+1 {{node 'm' (TruncateMod): Incompatible shapes: [4,2] vs. [3]}}
+  %m:2 = graph.TruncateMod "m"(%i#0, %j#0) {T = i32} : (tensor<*xi32>, tensor<*xi32>) -> tensor<*xi32>
+}
+
+// -----
+
+// Slice: `size` -1 runs to the end of the dim.
+// CHECK-LABEL: graph.graph
+graph.graph {
+  %x:2 = graph.Placeholder "x"() {dtype = f32, shape = #graph.shape<3x4x5>} : () -> tensor<*xf32>
+  %b:2 = graph.Const "begin"() {dtype = i32, value = dense<[1, 0, 2]> : tensor<3xi32>} : () -> tensor<3xi32>
+  %s:2 = graph.Const "size"() {dtype = i32, value = dense<[2, -1, 2]> : tensor<3xi32>} : () -> tensor<3xi32>
+  // CHECK: graph.Slice "slice"{{.*}} -> tensor<2x4x2xf32>
+  %sl:2 = graph.Slice "slice"(%x#0, %b#0, %s#0) {T = f32, Index = i32} : (tensor<*xf32>, tensor<3xi32>, tensor<3xi32>) -> tensor<*xf32>
+  // Begin known only at run time: the sizes that are given.
+  %p:2 = graph.Placeholder "p"() {dtype = i32, shape = #graph.shape<3>} : () -> tensor<*xi32>
+  // CHECK: graph.Slice "dynamic"{{.*}} -> tensor<2x?x2xf32>
+  %dy:2 = graph.Slice "dynamic"(%x#0, %p#0, %s#0) {T = f32, Index = i32} : (tensor<*xf32>, tensor<*xi32>, tensor<3xi32>) -> tensor<*xf32>
+}
+
+// -----
+
+graph.graph {
+  %x:2 = graph.Placeholder "x"() {dtype = f32, shape = #graph.shape<3x4>} : () -> tensor<*xf32>
+  %b:2 = graph.Const "begin"() {dtype = i32, value = dense<[1, 2]> : tensor<2xi32>} : () -> tensor<2xi32>
+  %s:2 = graph.Const "size"() {dtype = i32, value = dense<[1, 3]> : tensor<2xi32>} : () -> tensor<2xi32>
+  // expected-error @+1 {{node 'slice' (Slice): Expected size[1] in [0, 2], but got 3}}
+  %sl:2 = graph.Slice "slice"(%x#0, %b#0, %s#0) {T = f32, Index = i32} : (tensor<*xf32>, tensor<2xi32>, tensor<2xi32>) -> tensor<*xf32>
+}
+
+// -----
+
+// Handles and resource variables.
+// CHECK-LABEL: graph.graph
+graph.graph {
+  // CHECK: graph.FIFOQueueV2 "q"{{.*}} -> tensor<!graph.resource>
+  %q:2 = graph.FIFOQueueV2 "q"() {capacity = 3 : i64, component_types = [f32], container = "", shared_name = ""} : () -> tensor<*x!graph.resource>
+  // CHECK: graph.FIFOQueue "refq"{{.*}} -> tensor<2x!graph.ref<!graph.string>>
+  %rq:2 = graph.FIFOQueue "refq"() {capacity = 3 : i64, component_types = [f32], container = "", shared_name = ""} : () -> tensor<*x!graph.ref<!graph.string>>
+  // CHECK: graph.VarHandleOp "h"{{.*}} -> tensor<!graph.resource>
+  %h:2 = graph.VarHandleOp "h"() {container = "", dtype = f32, shape = #graph.shape<2x5>, shared_name = "h"} : () -> tensor<*x!graph.resource>
+  // CHECK: graph.ReadVariableOp "read"{{.*}} -> tensor<2x5xf32>
+  %r:2 = graph.ReadVariableOp "read"(%h#0) {dtype = f32} : (tensor<*x!graph.resource>) -> tensor<*xf32>
+}

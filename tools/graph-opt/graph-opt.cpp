@@ -3,13 +3,15 @@
 // mlir-opt with Kiln's dialects and passes: reads `graph` dialect IR (e.g.
 // from `graph-translate --graphdef-to-mlir`), runs passes - Kiln's graph
 // passes, the lowering, each stage of the CPU pipeline, upstream passes -
-// and prints the result.
+// and prints the result. `--print-op-rules` lists what Kiln knows about
+// each op type instead.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Conversion/GraphToLinalg.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/Dialect/Rt/RtDialect.h"
 #include "kiln/Target/CPU/CPUPipeline.h"
+#include "kiln/Transforms/OpRules.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -17,6 +19,37 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <set>
+
+static llvm::cl::opt<bool> printOpRules(
+    "print-op-rules",
+    llvm::cl::desc("Print every op type with a shape function, folder or CPU "
+                   "lowering (`OP shape=SOURCE fold=FAMILY lowering=cpu`, "
+                   "`-` for none) and exit"),
+    llvm::cl::init(false));
+
+/// One line per op type: the lit test op-rules-coverage.test reads these.
+static void printRules() {
+  const kiln::OpRuleTable &rules = kiln::defaultOpRules();
+  const kiln::NodeLoweringTable &lowerings = kiln::defaultNodeLowerings();
+  std::set<std::string> types;
+  for (llvm::StringRef t : rules.opTypes())
+    types.insert(t.str());
+  for (const auto &e : lowerings)
+    types.insert(e.getKey().str());
+  for (const std::string &t : types) {
+    const kiln::OpRules *r = rules.lookup(t);
+    llvm::outs() << t << " shape="
+                 << (r && r->shape ? r->shapeSource : llvm::StringRef("-"))
+                 << " fold="
+                 << (r && r->fold ? kiln::stringifyOpFamily(*r->foldFamily)
+                                  : llvm::StringRef("-"))
+                 << " lowering=" << (lowerings.count(t) ? "cpu" : "-") << "\n";
+  }
+}
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
@@ -27,7 +60,13 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<kiln::graph::GraphDialect, kiln::rt::RtDialect>();
   kiln::rt::registerBufferizableOpInterfaceExternalModels(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
+  auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "Kiln graph optimizer: runs passes over `graph` dialect IR\n",
-      registry));
+      registry);
+  if (printOpRules) {
+    printRules();
+    return 0;
+  }
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, input, output, registry));
 }

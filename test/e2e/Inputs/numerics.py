@@ -3,6 +3,10 @@
 Each case is one TF node over placeholders; the inputs go in as .npy feeds,
 graph-run prints the fetched value, and the printed numbers must match
 NumPy's result (shape and values, rtol 1e-5). Usage: numerics.py GRAPH_RUN TMPDIR
+
+`numerics.py --list-ops` prints the op types the cases cover, one a line,
+without running anything: test/Conversion/op-rules-coverage.test requires a
+case for every lowered op type (or a commented exception there).
 """
 import os
 import re
@@ -11,8 +15,13 @@ import sys
 
 import numpy as np
 
-GRAPH_RUN, TMP = sys.argv[1], sys.argv[2]
-os.makedirs(TMP, exist_ok=True)
+LIST_ONLY = sys.argv[1:] == ["--list-ops"]
+if LIST_ONLY:
+    GRAPH_RUN = TMP = None
+else:
+    GRAPH_RUN, TMP = sys.argv[1], sys.argv[2]
+    os.makedirs(TMP, exist_ok=True)
+covered = set()
 rng = np.random.default_rng(1234)
 DT = {np.float32: "DT_FLOAT", np.float64: "DT_DOUBLE", np.int32: "DT_INT32",
       np.int64: "DT_INT64", np.int16: "DT_INT16", np.uint8: "DT_UINT8",
@@ -32,10 +41,46 @@ def const_ints(name, values, dtype=np.int32):
             '{ size: %d } } %s } } } }\n' % (name, t, t, len(values), vals))
 
 
+class Shape:
+    """A `shape` attr value."""
+    def __init__(self, *dims):
+        self.dims = dims
+
+
+class Tensor:
+    """A `tensor` attr value (float32 or int32)."""
+    def __init__(self, array):
+        self.array = np.asarray(array)
+
+
+def tensor_text(a):
+    dims = "".join("dim { size: %d } " % d for d in a.shape)
+    if a.dtype == np.float32:
+        vals = " ".join("float_val: %r" % float(v) for v in a.reshape(-1))
+        t = "DT_FLOAT"
+    else:
+        vals = " ".join("int_val: %d" % v for v in a.reshape(-1))
+        t = "DT_INT32"
+    return "tensor { dtype: %s tensor_shape { %s} %s }" % (t, dims, vals)
+
+
+def const_scalar(name, value):
+    return ('node { name: "%s" op: "Const" attr { key: "dtype" value { type: '
+            'DT_INT32 } } attr { key: "value" value { %s } } }\n'
+            % (name, tensor_text(np.array(value, np.int32))))
+
+
 def attr_text(attrs):
     out = ""
     for k, v in attrs.items():
-        if isinstance(v, bool):
+        if isinstance(v, Shape):
+            dims = "".join("dim { size: %d } " % d for d in v.dims)
+            out += ' attr { key: "%s" value { shape { %s} } }' % (k, dims)
+        elif isinstance(v, Tensor):
+            out += ' attr { key: "%s" value { %s } }' % (k, tensor_text(v.array))
+        elif isinstance(v, str):
+            out += ' attr { key: "%s" value { s: "%s" } }' % (k, v)
+        elif isinstance(v, bool):
             out += ' attr { key: "%s" value { b: %s } }' % (k, "true" if v else "false")
         elif isinstance(v, type) and v in DT:
             out += ' attr { key: "%s" value { type: %s } }' % (k, DT[v])
@@ -54,11 +99,17 @@ failures = 0
 count = 0
 
 
-def check(name, op, inputs, expected, attrs=None, consts="", fetch="out"):
+def check(name, op, inputs, expected, attrs=None, consts="", fetch="out",
+          args=None, covers=(), xfail=None):
     """inputs: list of arrays fed as x0, x1, ...; `consts` adds Const nodes the
-    op's input list names after the placeholders; `fetch` the output checked."""
-    global failures, count
-    count += 1
+    op's input list names after the placeholders (`args`: the op's inputs in
+    another order); `fetch` the output checked; `covers`: other op types the
+    case computes with; `xfail`: why the case is known to fail (it must, and
+    does not count as the op's case: when it passes, drop the mark)."""
+    if not xfail:
+        covered.update((op,) + tuple(covers))
+    if LIST_ONLY:
+        return
     graph = ""
     names = []
     for i, a in enumerate(inputs):
@@ -66,31 +117,59 @@ def check(name, op, inputs, expected, attrs=None, consts="", fetch="out"):
         names.append("x%d" % i)
     extra = re.findall(r'name: "(\w+)"', consts)
     graph += consts
-    inputs_text = "".join(' input: "%s"' % n for n in names + extra)
+    inputs_text = "".join(' input: "%s"' % n for n in (args or names + extra))
     graph += 'node { name: "out" op: "%s"%s%s }\n' % (op, inputs_text,
                                                      attr_text(attrs or {}))
+    feeds = [("x%d" % i, a) for i, a in enumerate(inputs)]
+    run_graph(name, graph, [], feeds, fetch, expected, xfail)
+
+
+def run_graph(name, graph, setup, feeds, fetch, expected, xfail=None):
+    """Runs `graph`: the `setup` runs ((feeds, targets) each) first, then one
+    that feeds `feeds` and fetches `fetch`, whose value must be `expected`
+    (unless `xfail`)."""
+    global failures, count
+    count += 1
+    failed = compare(name, graph, setup, feeds, fetch, expected)
+    if xfail and failed:
+        print("xfail %s (%s): %s" % (name, xfail, failed))
+    elif xfail:
+        print("FAIL %s: passes now, drop its xfail (%s)" % (name, xfail))
+        failures += 1
+    elif failed:
+        print("FAIL %s: %s" % (name, failed))
+        failures += 1
+    else:
+        print("ok %s" % name)
+
+
+def compare(name, graph, setup, feeds, fetch, expected):
+    """What is wrong with the fetched value, or None."""
     gpath = os.path.join(TMP, name + ".pbtxt")
     open(gpath, "w").write(graph)
-    run = []
-    for i, a in enumerate(inputs):
-        p = os.path.join(TMP, "%s_x%d.npy" % (name, i))
-        np.save(p, a)
-        run.append("feed=x%d=@%s" % (i, p))
-    run.append("fetch=" + fetch)
-    r = subprocess.run([GRAPH_RUN, gpath, "--run", " ".join(run)],
-                       capture_output=True, text=True)
+
+    def run_text(feeds, last):
+        parts = []
+        for n, a in feeds:
+            p = os.path.join(TMP, "%s_%s.npy" % (name, n))
+            np.save(p, a)
+            parts.append("feed=%s=@%s" % (n, p))
+        return " ".join(parts + [last])
+
+    argv = [GRAPH_RUN, gpath]
+    for setup_feeds, targets in setup:
+        argv += ["--run", run_text(setup_feeds, "target=" + ",".join(targets))]
+    argv += ["--run", run_text(feeds, "fetch=" + fetch)]
+    r = subprocess.run(argv, capture_output=True, text=True)
     if r.returncode != 0:
-        print("FAIL %s: %s" % (name, r.stderr.strip()))
-        failures += 1
-        return
+        return r.stderr.strip()
+    # Runs with only targets print nothing: stdout is the fetched value.
     got = np.array(parse(r.stdout.strip()), dtype=np.float64)
     want = np.asarray(expected, dtype=np.float64).reshape(-1)
     if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5,
                                                   atol=1e-6, equal_nan=True):
-        print("FAIL %s: got %s want %s" % (name, got[:8], want[:8]))
-        failures += 1
-    else:
-        print("ok %s" % name)
+        return "got %s want %s" % (got[:8], want[:8])
+    return None
 
 
 f32 = lambda *s: rng.standard_normal(s).astype(np.float32)
@@ -175,5 +254,236 @@ check("empty_add", "Add", [z, b], z + b, T)
 o = f32(1, 3)
 w = f32(4, 1)
 check("size1_outer", "Mul", [o, w], o * w, T)
+# --- Every other lowered op type. -------------------------------------------
+I32 = {"T": np.int32}
+check("addv2", "AddV2", [a, b], a + b, T)
+bias = f32(3)
+check("biasadd", "BiasAdd", [a, bias], a + bias, T)
+check("div_float", "Div", [p, q], p / q, T)
+check("div_int", "Div", [i, j], np.trunc(i / j).astype(np.int32), I32)
+# DivNoNan: 0 where the divisor is 0 (0/0 included), x / y elsewhere.
+dx, dy = f32(2, 4), f32(2, 4)
+dy[0, 1] = dy[1, 3] = 0
+dx[1, 3] = 0
+check("divnonan_zero_divisor", "DivNoNan", [dx, dy],
+      np.where(dy == 0, 0, dx / np.where(dy == 0, 1, dy)), T)
+check("divnonan_broadcast", "DivNoNan", [a, np.float32(0)], np.zeros_like(a), T)
+check("floordiv_float", "FloorDiv", [x, y], np.floor(x / y), T)
+# Truncating division and remainder: negative operands round toward zero
+# (C's / and %), unlike FloorDiv/FloorMod.
+ti = np.array([-7, 7, -7, 7, -1, 0, 9, -9], np.int32)
+tj = np.array([2, -2, -2, 2, 3, -5, 4, 4], np.int32)
+check("truncatediv_int", "TruncateDiv", [ti, tj],
+      np.trunc(ti / tj).astype(np.int32), I32)
+check("truncatemod_int", "TruncateMod", [ti, tj], np.fmod(ti, tj), I32)
+check("truncatemod_int64_broadcast", "TruncateMod",
+      [ti.astype(np.int64), np.int64(-3)], np.fmod(ti, -3), {"T": np.int64})
+tx = np.array([-7.5, 7.5, -7.5, 7.5, -0.25, 3.0], np.float32)
+ty = np.array([2.0, -2.0, -2.0, 2.0, 0.5, -1.5], np.float32)
+check("truncatemod_float", "TruncateMod", [tx, ty], np.fmod(tx, ty), T,
+      xfail="no float TruncateMod in GraphToLinalg/Elementwise.cpp")
+check("notequal", "NotEqual", [a, a * (a > 0)], a != a * (a > 0), T)
+check("lessequal", "LessEqual", [a, b], a <= b, T)
+check("greater", "Greater", [a, b], a > b, T)
+check("greaterequal", "GreaterEqual", [i, j], i >= j, I32)
+l1, l2 = rng.random((2, 5)) < 0.5, rng.random(5) < 0.5
+check("logicaland", "LogicalAnd", [l1, l2], l1 & l2)
+check("logicalor", "LogicalOr", [l1, l2], l1 | l2)
+check("logicalnot", "LogicalNot", [l1], ~l1)
+check("relu6", "Relu6", [a * 5], np.clip(a * 5, 0, 6), T)
+check("expm1", "Expm1", [a], np.expm1(a), T)
+check("log1p", "Log1p", [p - 0.4], np.log1p(p - 0.4), T)
+check("sin", "Sin", [a], np.sin(a), T)
+check("cos", "Cos", [a], np.cos(a), T)
+check("ceil", "Ceil", [a * 3], np.ceil(a * 3), T)
+# Halves round to even.
+halves = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.4, 2.6], np.float32)
+check("round", "Round", [halves], np.round(halves), T)
+check("rint", "Rint", [halves * 3], np.rint(halves * 3), T)
+signed = p * np.where(rng.random(p.shape) < 0.5, -1, 1).astype(np.float32)
+check("reciprocal", "Reciprocal", [signed], 1 / signed, T)
+check("inv", "Inv", [signed], 1 / signed, T)
+check("softplus", "Softplus", [a * 10], np.logaddexp(0, a * 10), T)
+for op in ("Identity", "Snapshot", "StopGradient", "PreventGradient"):
+    check(op.lower(), op, [a], a, T)
+cond = rng.random((4, 3)) < 0.5
+check("select", "Select", [cond, a, a * 2], np.where(cond, a, a * 2), T)
+rows = rng.random(4) < 0.5
+check("select_rows", "Select", [rows, a, -a], np.where(rows[:, None], a, -a), T)
+n1, n2, n3 = f32(2, 3), f32(2, 3), f32(2, 3)
+check("addn", "AddN", [n1, n2, n3], n1 + n2 + n3, {"N": 3, "T": np.float32})
+# Array ops.
+t = f32(2, 3)
+check("tile", "Tile", [t], np.tile(t, (2, 3)),
+      {"T": np.float32, "Tmultiples": np.int32}, const_ints("multiples", [2, 3]))
+# A copy from or into a non-contiguous view (fetching a strided slice,
+# concatenating or packing along an inner axis) becomes a call to MLIR's
+# memrefCopy, which the JIT does not resolve (lib/Execution). A strided
+# slice consumed by another op works.
+NONCONTIGUOUS_COPY = "non-contiguous memref.copy: the JIT lacks memrefCopy"
+check("slice_rows", "Slice", [r], r[1:3], {"T": np.float32, "Index": np.int32},
+      const_ints("begin", [1, 0, 0]) + const_ints("size", [2, -1, -1]))
+check("slice", "Slice", [r], r[1:3, :, 2:4], {"T": np.float32, "Index": np.int32},
+      const_ints("begin", [1, 0, 2]) + const_ints("size", [2, -1, 2]),
+      xfail=NONCONTIGUOUS_COPY)
+c1, c2 = f32(2, 3), f32(4, 3)
+check("concatv2", "ConcatV2", [c1, c2], np.concatenate([c1, c2], 0),
+      {"N": 2, "T": np.float32, "Tidx": np.int32}, const_scalar("axis", 0))
+c3 = f32(2, 5)
+check("concatv2_neg_axis", "ConcatV2", [c1, c3], np.concatenate([c1, c3], 1),
+      {"N": 2, "T": np.float32, "Tidx": np.int32}, const_scalar("axis", -1),
+      xfail=NONCONTIGUOUS_COPY)
+check("pack", "Pack", [n1, n2, n3], np.stack([n1, n2, n3], 0),
+      {"N": 3, "T": np.float32, "axis": 0})
+check("pack_axis1", "Pack", [n1, n2, n3], np.stack([n1, n2, n3], 1),
+      {"N": 3, "T": np.float32, "axis": 1}, xfail=NONCONTIGUOUS_COPY)
+check("expanddims", "ExpandDims", [t], np.expand_dims(t, 1),
+      {"T": np.float32, "Tdim": np.int32}, const_scalar("dim", 1))
+sq = f32(3, 1, 4, 1)
+check("squeeze", "Squeeze", [sq], sq.reshape(3, 4), T)
+check("shape", "Shape", [r], np.array(r.shape), {"T": np.float32})
+check("size", "Size", [r], r.size, {"T": np.float32})
+check("rank", "Rank", [r], r.ndim, {"T": np.float32})
+fv = f32()
+check("fill", "Fill", [fv], np.full((2, 3), fv), {"T": np.float32},
+      const_ints("dims", [2, 3]), args=["dims", "x0"])
+check("zeroslike", "ZerosLike", [a], np.zeros_like(a), T)
+check("oneslike", "OnesLike", [i], np.ones_like(i), I32)
+check("placeholderwithdefault", "PlaceholderWithDefault", [a], a,
+      {"dtype": np.float32, "shape": Shape(4, 3)})
+cv = f32(2, 3)
+check("const", "Const", [], cv, {"dtype": np.float32, "value": Tensor(cv)})
+# Reductions and arg-reductions.
+check("prod_axis0", "Prod", [r], r.prod(0),
+      dict(T, Tidx=np.int32, keep_dims=False), const_ints("axes", [0]))
+check("min_keep", "Min", [r], r.min(2, keepdims=True),
+      dict(T, Tidx=np.int32, keep_dims=True), const_ints("axes", [2]))
+lb = rng.random((3, 4)) < 0.7
+check("all", "All", [lb], lb.all(1), {"Tidx": np.int32, "keep_dims": False},
+      const_ints("axes", [1]))
+check("any", "Any", [lb], lb.any(0), {"Tidx": np.int32, "keep_dims": False},
+      const_ints("axes", [0]))
+check("argmin", "ArgMin", [r], r.argmin(1),
+      {"T": np.float32, "Tidx": np.int32, "output_type": np.int32},
+      const_ints("axes", [1]))
+check("logsoftmax", "LogSoftmax", [lg],
+      lg - lg.max(1, keepdims=True) -
+      np.log(np.exp(lg - lg.max(1, keepdims=True)).sum(1, keepdims=True)), T)
+# Gradient kernels: (gradients, features) or (y, dy).
+g, feat = f32(4, 3), f32(4, 3) * 4
+check("relugrad", "ReluGrad", [g, feat], np.where(feat > 0, g, 0), T)
+check("relu6grad", "Relu6Grad", [g, feat],
+      np.where((feat > 0) & (feat < 6), g, 0), T)
+yv, dyv = pos(4, 3), f32(4, 3)
+check("sigmoidgrad", "SigmoidGrad", [yv, dyv], dyv * yv * (1 - yv), T)
+check("tanhgrad", "TanhGrad", [yv, dyv], dyv * (1 - yv * yv), T)
+check("sqrtgrad", "SqrtGrad", [yv, dyv], dyv * 0.5 / yv, T)
+check("rsqrtgrad", "RsqrtGrad", [yv, dyv], dyv * -0.5 * yv ** 3, T)
+check("reciprocalgrad", "ReciprocalGrad", [yv, dyv], -dyv * yv * yv, T)
+check("invgrad", "InvGrad", [yv, dyv], -dyv * yv * yv, T)
+probs = rng.random((4, 10)).astype(np.float32)
+probs /= probs.sum(1, keepdims=True)
+logsm = lg - lg.max(1, keepdims=True)
+logsm = logsm - np.log(np.exp(logsm).sum(1, keepdims=True))
+check("xent_loss", "SoftmaxCrossEntropyWithLogits", [lg, probs],
+      -(probs * logsm).sum(1), T)
+check("xent_backprop", "SoftmaxCrossEntropyWithLogits", [lg, probs],
+      np.exp(logsm) - probs, T, fetch="out:1")
+
+
+# --- Updates of variables: initialized by a first run, updated by a second.
+def check_update(name, op, variables, inputs, expected, attrs, fetch="out",
+                 var_op="VariableV2"):
+    """Reference variables v0, v1, ... (`var_op` nodes) hold `variables`
+    (assigned from feeds in a first run); `op` takes them, then placeholders
+    x0, x1, ... fed with `inputs`; the second run fetches `fetch`."""
+    covered.update([op, var_op, "Assign"])
+    if LIST_ONLY:
+        return
+    graph, init_feeds, inits = "", [], []
+    for k, v in enumerate(variables):
+        graph += ('node { name: "v%d" op: "%s"%s }\n'
+                  % (k, var_op, attr_text({"dtype": np.float32, "shape": Shape(*v.shape)})))
+        graph += placeholder("init%d" % k, np.float32)
+        graph += ('node { name: "assign%d" op: "Assign" input: "v%d" input: '
+                  '"init%d"%s }\n' % (k, k, k, attr_text(T)))
+        init_feeds.append(("init%d" % k, v))
+        inits.append("assign%d" % k)
+    for k, x in enumerate(inputs):
+        graph += placeholder("x%d" % k, x.dtype.type)
+    args = ["v%d" % k for k in range(len(variables))] + \
+        ["x%d" % k for k in range(len(inputs))]
+    graph += 'node { name: "out" op: "%s"%s%s }\n' % (
+        op, "".join(' input: "%s"' % n for n in args), attr_text(attrs))
+    run_graph(name, graph, [(init_feeds, inits)],
+              [("x%d" % k, x) for k, x in enumerate(inputs)], fetch, expected)
+
+
+var, val = f32(3, 2), f32(3, 2)
+check_update("assign", "Assign", [var], [val], val, T)
+check_update("assign_variable_v1", "Assign", [var], [val], val, T,
+             var_op="Variable")
+check_update("assignadd", "AssignAdd", [var], [val], var + val, T)
+check_update("assignsub", "AssignSub", [var], [val], var - val, T)
+lr, grad = np.float32(0.1), f32(3, 2)
+check_update("apply_gradient_descent", "ApplyGradientDescent", [var],
+             [lr, grad], var - lr * grad, T)
+accum, mom = pos(3, 2), np.float32(0.9)
+check_update("apply_momentum", "ApplyMomentum", [var, accum],
+             [lr, grad, mom], var - lr * (accum * mom + grad), T)
+ms, mo = pos(3, 2), f32(3, 2)
+rho, eps = np.float32(0.9), np.float32(1e-7)
+ms_new = rho * ms + (1 - rho) * grad * grad
+check_update("apply_rmsprop", "ApplyRMSProp", [var, ms, mo],
+             [lr, rho, mom, eps, grad],
+             var - (mom * mo + lr * grad / np.sqrt(ms_new + eps)), T)
+m0, v0 = f32(3, 2), pos(3, 2)
+b1, b2, b1p, b2p = (np.float32(0.9), np.float32(0.999), np.float32(0.9 ** 3),
+                    np.float32(0.999 ** 3))
+lr_t = lr * np.sqrt(1 - b2p) / (1 - b1p)
+m1 = b1 * m0 + (1 - b1) * grad
+v1 = b2 * v0 + (1 - b2) * grad * grad
+check_update("apply_adam", "ApplyAdam", [var, m0, v0],
+             [b1p, b2p, lr, b1, b2, eps, grad], var - lr_t * m1 / (np.sqrt(v1) + eps),
+             T)
+
+
+# --- Resource variables: a handle, assigned by a first run, read by a second.
+def check_resource(name, updates, expected):
+    """A VarHandleOp variable [3,2] assigned x0 by a first run, then each of
+    `updates` ((op, value) pairs, run in that order as targets of a second
+    run), then read by a third."""
+    ops = ["VarHandleOp", "AssignVariableOp", "ReadVariableOp"]
+    covered.update(ops + [op for op, _ in updates])
+    if LIST_ONLY:
+        return
+    dt = {"dtype": np.float32}
+    graph = ('node { name: "h" op: "VarHandleOp"%s }\n'
+             % attr_text(dict(dt, shape=Shape(3, 2), shared_name=name)))
+    graph += placeholder("x0", np.float32)
+    graph += ('node { name: "init" op: "AssignVariableOp" input: "h" input: '
+              '"x0"%s }\n' % attr_text(dt))
+    setup = [([("x0", var)], ["init"])]
+    update_feeds, targets = [], []
+    for k, (op, value) in enumerate(updates):
+        graph += placeholder("u%d" % k, np.float32)
+        graph += ('node { name: "upd%d" op: "%s" input: "h" input: "u%d"%s }\n'
+                  % (k, op, k, attr_text(dt)))
+        update_feeds.append(("u%d" % k, value))
+        targets.append("upd%d" % k)
+    if targets:
+        setup.append((update_feeds, targets))
+    graph += 'node { name: "out" op: "ReadVariableOp" input: "h"%s }\n' % \
+        attr_text(dt)
+    run_graph(name, graph, setup, [], "out", expected)
+
+
+check_resource("resource_assign_read", [], var)
+check_resource("resource_assign_add", [("AssignAddVariableOp", val)], var + val)
+check_resource("resource_assign_sub", [("AssignSubVariableOp", val)], var - val)
+
+if LIST_ONLY:
+    print("\n".join(sorted(covered)))
+    sys.exit(0)
 print("%d cases, %d failures" % (count, failures))
 sys.exit(1 if failures else 0)

@@ -47,6 +47,16 @@ struct OpDefInfo {
     kLoweredCpu = 8,
     kLoweredGpu = 16,
   };
+  /// The generic TF shape function the op's `ShapeFn` line names (see
+  /// kiln/Transforms/OpRules.h); kNone: its op family has a rule, or none.
+  enum class ShapeFnKind : uint8_t {
+    kNone,
+    kUnchangedShape,   // output 0 has input 0's shape
+    kBroadcastBinary,  // inputs 0 and 1 broadcast (numpy rules)
+    kScalar,           // one scalar output
+    kTwoElementOutput, // one [2] output (a ref handle of a queue or reader)
+    kNoOutputs,
+  };
   const char *name;
   const ArgDefInfo *inputs;
   unsigned numInputs;
@@ -56,6 +66,7 @@ struct OpDefInfo {
   unsigned numAttrs;
   unsigned flags;
   const char *summary;
+  ShapeFnKind shapeFn;
 
   llvm::ArrayRef<ArgDefInfo> getInputs() const { return {inputs, numInputs}; }
   llvm::ArrayRef<ArgDefInfo> getOutputs() const {

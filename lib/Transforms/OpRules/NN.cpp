@@ -1,0 +1,175 @@
+//===- NN.cpp - Rules of matrix products and reductions -------------------===//
+//
+// MatMul, the reductions (Sum, Mean, Prod, Max, Min, All, Any) and
+// ArgMax/ArgMin. Softmax and LogSoftmax keep their input's shape
+// (`ShapeFn UnchangedShape` in the op table). Reductions of constants fold.
+//
+//===----------------------------------------------------------------------===//
+#include "Rules.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace kiln;
+using namespace kiln::rules;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Shape functions
+//===----------------------------------------------------------------------===//
+
+ShapeResult matMulShape(const ShapeContext &ctx) {
+  Shape a = ctx.input(0), b = ctx.input(1);
+  if (!a.ranked || !b.ranked)
+    return ShapeResult::single(Shape::of({-1, -1}));
+  if (a.dims.size() != 2 || b.dims.size() != 2)
+    return ShapeResult::failure(
+        "Shape must be rank 2 but is rank " +
+        std::to_string(a.dims.size() != 2 ? a.dims.size() : b.dims.size()));
+  bool ta = ctx.boolAttr("transpose_a"), tb = ctx.boolAttr("transpose_b");
+  int64_t m = a.dims[ta ? 1 : 0], ka = a.dims[ta ? 0 : 1];
+  int64_t kb = b.dims[tb ? 1 : 0], n = b.dims[tb ? 0 : 1];
+  if (ka >= 0 && kb >= 0 && ka != kb)
+    return ShapeResult::failure("Matrix size-incompatible: In[0]: " + a.str() +
+                                ", In[1]: " + b.str());
+  return ShapeResult::single(Shape::of({m, n}));
+}
+
+/// `in` reduced over the constant `axes` (out-of-range axes are the
+/// kernel's error to report).
+Shape reduce(const Shape &in, std::optional<SmallVector<int64_t>> axes,
+             bool keepDims) {
+  if (!in.ranked || !axes)
+    return Shape::unknown();
+  int64_t rank = in.dims.size();
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t a : *axes)
+    if (a >= -rank && a < rank)
+      reduced[a < 0 ? a + rank : a] = true;
+  Shape out = Shape::of({});
+  for (int64_t k = 0; k < rank; ++k) {
+    if (!reduced[k])
+      out.dims.push_back(in.dims[k]);
+    else if (keepDims)
+      out.dims.push_back(1);
+  }
+  return out;
+}
+
+ShapeResult reductionShape(const ShapeContext &ctx) {
+  return ShapeResult::single(
+      reduce(ctx.input(0), ctx.constInts(1), ctx.boolAttr("keep_dims")));
+}
+
+ShapeResult argMaxShape(const ShapeContext &ctx) {
+  return ShapeResult::single(
+      reduce(ctx.input(0), ctx.constInts(1), /*keepDims=*/false));
+}
+
+//===----------------------------------------------------------------------===//
+// Folders
+//===----------------------------------------------------------------------===//
+
+/// Normalized, deduplicated axes of a rank-`rank` tensor; nullopt if out
+/// of range.
+std::optional<SmallVector<int64_t>> normAxes(ArrayRef<int64_t> axes,
+                                             int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    out.push_back(a < 0 ? a + rank : a);
+  }
+  llvm::sort(out);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// Sum/Prod/Max/Min of `in` over `axes`.
+std::optional<ConstTensor> reduceConst(const ConstTensor &in,
+                                       ArrayRef<int64_t> axes, bool keepDims,
+                                       StringRef kind) {
+  std::optional<SmallVector<int64_t>> ax =
+      normAxes(axes, static_cast<int64_t>(in.shape.size()));
+  if (!ax)
+    return std::nullopt;
+  SmallVector<int64_t> outShape, keptShape;
+  for (size_t d = 0; d < in.shape.size(); ++d) {
+    bool reduced = llvm::is_contained(*ax, int64_t(d));
+    keptShape.push_back(reduced ? 1 : in.shape[d]);
+    if (!reduced)
+      outShape.push_back(in.shape[d]);
+    else if (keepDims)
+      outShape.push_back(1);
+  }
+  int64_t n = numElements(keptShape);
+  double init = kind == "Prod"  ? 1
+                : kind == "Max" ? -INFINITY
+                : kind == "Min" ? INFINITY
+                                : 0;
+  std::vector<double> acc(n, init);
+  SmallVector<int64_t> inStrides = stridesOf(in.shape),
+                       keptStrides = stridesOf(keptShape);
+  for (int64_t flat = 0; flat < numElements(in.shape); ++flat) {
+    int64_t o = 0;
+    for (size_t d = 0; d < in.shape.size(); ++d) {
+      int64_t c = (flat / inStrides[d]) % in.shape[d];
+      if (keptShape[d] != 1)
+        o += c * keptStrides[d];
+    }
+    double v = in.isFloat ? in.f[flat] : double(in.i[flat]);
+    double &a = acc[o];
+    a = kind == "Prod"  ? a * v
+        : kind == "Max" ? std::max(a, v)
+        : kind == "Min" ? std::min(a, v)
+                        : a + v;
+  }
+  ConstTensor out;
+  out.shape = outShape;
+  out.isFloat = in.isFloat;
+  for (double v : acc) {
+    if (in.isFloat)
+      out.f.push_back(v);
+    else
+      out.i.push_back(int64_t(v));
+  }
+  return out;
+}
+
+FoldResult foldReduction(const FoldContext &ctx) {
+  const SmallVector<ConstTensor> *in = ctx.constInputs();
+  if (!in || (*in)[1].isFloat ||
+      numElements((*in)[0].shape) > ctx.maxElements())
+    return std::nullopt;
+  StringRef type = ctx.opType();
+  std::optional<ConstTensor> r =
+      reduceConst((*in)[0], (*in)[1].i, ctx.boolAttr("keep_dims"),
+                  type == "Mean" ? "Sum" : type);
+  if (r && type == "Mean") {
+    int64_t count = numElements((*in)[0].shape) /
+                    std::max<int64_t>(1, numElements(r->shape));
+    if (count == 0)
+      return std::nullopt;
+    for (double &x : r->f)
+      x /= double(count);
+    for (int64_t &x : r->i)
+      x /= count;
+  }
+  if (!r)
+    return std::nullopt;
+  return single(std::move(*r));
+}
+
+} // namespace
+
+void kiln::populateNNOpRules(OpRuleTable &table) {
+  constexpr OpFamily family = OpFamily::NN;
+  table.addShapeFn(family, {"MatMul"}, matMulShape);
+  table.addShapeFn(family, {"Sum", "Mean", "Prod", "Max", "Min", "All", "Any"},
+                   reductionShape);
+  table.addShapeFn(family, {"ArgMax", "ArgMin"}, argMaxShape);
+
+  table.addFolder(family, {"Sum", "Prod", "Max", "Min", "Mean"}, foldReduction);
+}
