@@ -62,6 +62,25 @@ struct RuntimeOpModel
           getBuffer(rewriter, operand.get(), options, state);
       if (failed(buffer))
         return failure();
+      // The runtime takes contiguous, row-major arrays: a strided view
+      // (e.g. a slice) is copied first.
+      auto type = dyn_cast<MemRefType>(buffer->getType());
+      if (type && !type.getLayout().isIdentity()) {
+        auto contiguous = MemRefType::get(type.getShape(),
+                                          type.getElementType());
+        SmallVector<Value> sizes;
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          if (type.isDynamicDim(d))
+            sizes.push_back(
+                memref::DimOp::create(rewriter, op->getLoc(), *buffer, d));
+        FailureOr<Value> copy = options.createAlloc(rewriter, op->getLoc(),
+                                                    contiguous, sizes);
+        if (failed(copy) ||
+            failed(options.createMemCpy(rewriter, op->getLoc(), *buffer,
+                                        *copy)))
+          return failure();
+        buffer = *copy;
+      }
       operands.push_back(*buffer);
     }
     SmallVector<Type> resultTypes;

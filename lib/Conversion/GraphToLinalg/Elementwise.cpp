@@ -77,6 +77,8 @@ Value binaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x,
       return b.create<arith::SelectOp>(l, fix, b.create<arith::AddFOp>(l, r, y),
                                        r);
     }
+    if (t == "TruncateMod") // C's fmod: the dividend's sign.
+      return arith::RemFOp::create(b, l, x, y);
     if (t == "Pow")
       return b.create<math::PowFOp>(l, x, y);
   } else if (!elem.isInteger(1)) {

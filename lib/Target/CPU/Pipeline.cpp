@@ -42,6 +42,7 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
 
 void kiln::buildCpuLoopsStage(OpPassManager &pm) {
   addText(pm, "loops",
+          "func.func(kiln-cpu-copies-to-linalg),"
           "convert-linalg-to-loops,canonicalize,"
           "expand-strided-metadata,lower-affine,convert-scf-to-cf");
 }

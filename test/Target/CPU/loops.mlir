@@ -20,3 +20,15 @@ func.func @scale(%x: memref<?xf32>, %y: memref<?xf32>) {
   }
   return
 }
+
+// A copy out of a strided view is loops too, not a call to a library.
+// CHECK-LABEL: func.func @copy_strided
+// CHECK-NOT: memref.copy
+// CHECK-NOT: call
+// CHECK: memref.load
+// CHECK: memref.store
+func.func @copy_strided(%x: memref<4x4xf32>, %y: memref<4x2xf32>) {
+  %v = memref.subview %x[0, 1] [4, 2] [1, 1] : memref<4x4xf32> to memref<4x2xf32, strided<[4, 1], offset: 1>>
+  memref.copy %v, %y : memref<4x2xf32, strided<[4, 1], offset: 1>> to memref<4x2xf32>
+  return
+}

@@ -31,6 +31,18 @@ def OrderConstantGlobals : Pass<"kiln-order-constant-globals", "::mlir::ModuleOp
   }];
 }
 
+def CpuCopiesToLinalg : Pass<"kiln-cpu-copies-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "memref.copy as linalg.copy, so that copies become loops";
+  let description = [{
+    A copy between buffers of any layouts (a strided slice fetched, a
+    concatenation along an inner axis) becomes generated loops like every
+    other linalg op, instead of a call to MLIR's C runner library
+    (`memrefCopy`), which neither the JIT nor an ahead-of-time program
+    links.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CpuToLLVM : Pass<"kiln-cpu-to-llvm", "::mlir::ModuleOp"> {
   let summary = "Everything left (func, cf, arith, index, memref, ub, kiln_rt) to LLVM";
   let description = [{
