@@ -173,7 +173,7 @@ llvm::orc::SymbolMap runtimeSymbols(llvm::orc::MangleAndInterner interner) {
     m[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
                          llvm::JITSymbolFlags::Exported};
   };
-#define KILN_RT_FUNCTION(result, name, ...)                                   \
+#define KILN_RT_FUNCTION(result, name, ...)                                    \
   add(#name, reinterpret_cast<void *>(&name));
 #include "kiln/runtime/CompiledAbi.def"
   return m;

@@ -23,10 +23,10 @@
 #include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/text_format.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <climits>
 #include <fstream>
@@ -50,7 +50,7 @@ struct ArgSpec {
 struct NodeSpec {
   const tensorflow::NodeDef *node;
   std::string name;
-  const OpDefInfo *def = nullptr;          // typed op
+  const OpDefInfo *def = nullptr;              // typed op
   const tensorflow::OpDef *stripped = nullptr; // generic op with an OpDef
   SmallVector<ArgSpec> outputs;
   int maxOutputUsed = -1;
@@ -190,10 +190,10 @@ private:
 
 std::optional<int> parseDtypeName(StringRef name) {
   static const char *const kNames[] = {
-      "invalid", "float", "double", "int32", "uint8", "int16", "int8",
-      "string", "complex64", "int64", "bool", "qint8", "quint8", "qint32",
-      "bfloat16", "qint16", "quint16", "uint16", "complex128", "half",
-      "resource", "variant", "uint32", "uint64"};
+      "invalid",    "float",  "double",    "int32",   "uint8",   "int16",
+      "int8",       "string", "complex64", "int64",   "bool",    "qint8",
+      "quint8",     "qint32", "bfloat16",  "qint16",  "quint16", "uint16",
+      "complex128", "half",   "resource",  "variant", "uint32",  "uint64"};
   for (int i = 1; i <= 23; ++i)
     if (name == kNames[i])
       return i;
@@ -230,8 +230,8 @@ FailureOr<Type> GraphImporter::argElementType(NodeSpec &n, const ArgSpec &arg,
   auto push = [&](int dtype) -> LogicalResult {
     Type t = dtypeToElementType(ctx, dtype);
     if (!t || dtype > 100)
-      return failNode(n, "unknown dtype " + std::to_string(dtype) +
-                             " for '" + arg.name + "'");
+      return failNode(n, "unknown dtype " + std::to_string(dtype) + " for '" +
+                             arg.name + "'");
     types.push_back(arg.isRef ? RefType::get(ctx, t) : t);
     return success();
   };
@@ -306,9 +306,9 @@ LogicalResult GraphImporter::collectOutputs(NodeSpec &n) {
   return success();
 }
 
-FailureOr<Attribute> GraphImporter::convertAttr(NodeSpec &n,
-                                                const std::string &attrName,
-                                                const tensorflow::AttrValue &v) {
+FailureOr<Attribute>
+GraphImporter::convertAttr(NodeSpec &n, const std::string &attrName,
+                           const tensorflow::AttrValue &v) {
   std::string why;
   Attribute attr = importAttrValue(v, ctx, why);
   if (!attr) {
@@ -318,10 +318,11 @@ FailureOr<Attribute> GraphImporter::convertAttr(NodeSpec &n,
   if (n.def)
     if (const AttrDefInfo *a = n.def->findAttr(attrName)) {
       std::string kind = attrValueKind(v);
-      bool emptyList = kind == "list()" && StringRef(a->kind).starts_with("list(");
+      bool emptyList =
+          kind == "list()" && StringRef(a->kind).starts_with("list(");
       if (!emptyList && !attrMatchesKind(a->kind, attr)) {
-        failNode(n, "attr '" + attrName + "' has kind " + kind +
-                        ", expected " + a->kind);
+        failNode(n, "attr '" + attrName + "' has kind " + kind + ", expected " +
+                        a->kind);
         return failure();
       }
     }
@@ -564,9 +565,10 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
   Location fileLoc = FileLineColLoc::get(ctx, fileName, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   builder.setInsertionPointToEnd(module->getBody());
-  auto graphOp = builder.create<GraphOp>(fileLoc);
+  auto graphOp = GraphOp::create(builder, fileLoc);
   if (graph.has_versions()) {
-    graphOp.setProducerAttr(builder.getI32IntegerAttr(graph.versions().producer()));
+    graphOp.setProducerAttr(
+        builder.getI32IntegerAttr(graph.versions().producer()));
     graphOp.setMinConsumerAttr(
         builder.getI32IntegerAttr(graph.versions().min_consumer()));
     if (graph.versions().bad_consumers_size())
@@ -614,8 +616,8 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
 }
 
 OwningOpRef<ModuleOp> importMeta(const tensorflow::MetaGraphDef &meta,
-                                 const std::string &fileName,
-                                 MLIRContext *ctx, const ImportOptions &options,
+                                 const std::string &fileName, MLIRContext *ctx,
+                                 const ImportOptions &options,
                                  std::string &error) {
   return GraphImporter(ctx, fileName, options, error)
       .run(meta.graph_def(), &meta);
@@ -642,9 +644,9 @@ OwningOpRef<ModuleOp> importSavedModel(const tensorflow::SavedModel &model,
     if (!available.empty())
       available += "; ";
     available += llvm::join(tags, ",");
-    if (tags.size() == wanted.size() &&
-        llvm::all_of(wanted,
-                     [&](StringRef w) { return llvm::is_contained(tags, w); }))
+    if (tags.size() == wanted.size() && llvm::all_of(wanted, [&](StringRef w) {
+          return llvm::is_contained(tags, w);
+        }))
       return importMeta(mg, fileName, ctx, options, error);
   }
   error = fileName + ": no MetaGraphDef with tags '" + options.tags +
@@ -711,7 +713,8 @@ OwningOpRef<ModuleOp> importGraphBytes(const std::string &bytes,
   // Messages live in an arena: a 100k-node graph is ~10^6 small objects,
   // whose one-by-one destruction would cost as much as parsing them.
   google::protobuf::Arena arena;
-  auto *graph = google::protobuf::Arena::CreateMessage<tensorflow::GraphDef>(&arena);
+  auto *graph =
+      google::protobuf::Arena::CreateMessage<tensorflow::GraphDef>(&arena);
   auto *meta =
       google::protobuf::Arena::CreateMessage<tensorflow::MetaGraphDef>(&arena);
   std::optional<GraphFileKind> kind = scanBinaryKind(bytes);
@@ -735,8 +738,7 @@ OwningOpRef<ModuleOp> importGraphBytes(const std::string &bytes,
   return nullptr;
 }
 
-OwningOpRef<ModuleOp> importGraphFile(const std::string &path,
-                                      MLIRContext *ctx,
+OwningOpRef<ModuleOp> importGraphFile(const std::string &path, MLIRContext *ctx,
                                       const ImportOptions &options,
                                       std::string &error) {
   std::string file = path;

@@ -99,9 +99,10 @@ struct GraphPrunePass : kiln::impl::GraphPruneBase<GraphPrunePass> {
       std::string name = (getNodeName(producer) + "/feed_" +
                           Twine(cast<OpResult>(v).getResultNumber()))
                              .str();
-      auto ph = b.create<PlaceholderOp>(
-          producer->getLoc(), TypeRange{type, ControlType::get(b.getContext())},
-          ValueRange{}, b.getNamedAttr("name", b.getStringAttr(name)));
+      auto ph = PlaceholderOp::create(
+          b, producer->getLoc(),
+          TypeRange{type, ControlType::get(b.getContext())}, ValueRange{},
+          b.getNamedAttr("name", b.getStringAttr(name)));
       ph.setDtype(stripRef(type.getElementType()));
       v.replaceUsesWithIf(ph.getResult(0), [&](OpOperand &use) {
         return keep.contains(use.getOwner());

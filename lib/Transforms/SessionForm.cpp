@@ -542,8 +542,8 @@ buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module) {
   for (Value v : fetches)
     resultTypes.push_back(v.getType());
   std::string name = spec.name.empty() ? "run" : spec.name;
-  auto func = b.create<func::FuncOp>(graph.getLoc(), name,
-                                     b.getFunctionType(argTypes, resultTypes));
+  auto func = func::FuncOp::create(b, graph.getLoc(), name,
+                                   b.getFunctionType(argTypes, resultTypes));
   func->setAttr(kSignatureAttrName, b.getStringAttr(spec.str()));
   for (auto [i, f] : llvm::enumerate(spec.feeds))
     func.setArgAttr(i, kFeedAttrName, b.getStringAttr(f));
@@ -560,7 +560,7 @@ buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module) {
   SmallVector<Value> results;
   for (Value v : fetches)
     results.push_back(mapping.lookup(v));
-  b.create<func::ReturnOp>(graph.getLoc(), results);
+  func::ReturnOp::create(b, graph.getLoc(), results);
   // Feed shapes given for this signature refine what the nodes compute,
   // and shape arithmetic on now-static shapes folds (gradient graphs).
   if (failed(inferNodeShapes(*body)))

@@ -42,9 +42,10 @@ struct RuntimeOpModel
   bool isWritable(Operation *, Value, const AnalysisState &) const {
     return false;
   }
-  FailureOr<BufferLikeType>
-  getBufferType(Operation *, Value value, const BufferizationOptions &,
-                const BufferizationState &, SmallVector<Value> &) const {
+  FailureOr<BufferLikeType> getBufferType(Operation *, Value value,
+                                          const BufferizationOptions &,
+                                          const BufferizationState &,
+                                          SmallVector<Value> &) const {
     return cast<BufferLikeType>(getMemRefTypeWithStaticIdentityLayout(
         cast<TensorType>(value.getType())));
   }
@@ -66,18 +67,17 @@ struct RuntimeOpModel
       // (e.g. a slice) is copied first.
       auto type = dyn_cast<MemRefType>(buffer->getType());
       if (type && !type.getLayout().isIdentity()) {
-        auto contiguous = MemRefType::get(type.getShape(),
-                                          type.getElementType());
+        auto contiguous =
+            MemRefType::get(type.getShape(), type.getElementType());
         SmallVector<Value> sizes;
         for (int64_t d = 0; d < type.getRank(); ++d)
           if (type.isDynamicDim(d))
             sizes.push_back(
                 memref::DimOp::create(rewriter, op->getLoc(), *buffer, d));
-        FailureOr<Value> copy = options.createAlloc(rewriter, op->getLoc(),
-                                                    contiguous, sizes);
-        if (failed(copy) ||
-            failed(options.createMemCpy(rewriter, op->getLoc(), *buffer,
-                                        *copy)))
+        FailureOr<Value> copy =
+            options.createAlloc(rewriter, op->getLoc(), contiguous, sizes);
+        if (failed(copy) || failed(options.createMemCpy(rewriter, op->getLoc(),
+                                                        *buffer, *copy)))
           return failure();
         buffer = *copy;
       }

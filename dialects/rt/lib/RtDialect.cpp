@@ -30,8 +30,7 @@ void RtDialect::initialize() {
 bool kiln::rt::mayFail(Operation *op) { return op->hasTrait<MayFail>(); }
 
 LogicalResult KernelOp::verify() {
-  int64_t fromOperands =
-      llvm::count(getInputSlots(), static_cast<int64_t>(-1));
+  int64_t fromOperands = llvm::count(getInputSlots(), static_cast<int64_t>(-1));
   if (fromOperands != static_cast<int64_t>(getInputs().size()))
     return emitOpError() << "input_slots takes " << fromOperands
                          << " inputs from operands, but there are "

@@ -1,4 +1,5 @@
-//===- CompileSessions.h - Session.run signatures to target code -*- C++ -*-===//
+//===- CompileSessions.h - Session.run signatures to target code -*- C++
+//-*-===//
 //
 // The one compile path of graph-run (JIT) and graph-compile (ahead of
 // time): session form per signature, lowering to linalg and runtime ops,

@@ -45,15 +45,15 @@ LogicalResult lowerConst(NodeLowering &l, Operation *op) {
   // A large splat (an initializer's zeros/ones) is a fill, not data in the
   // binary.
   if (attr.isSplat() && type->getNumElements() > 64) {
-    Value scalar = l.b.create<arith::ConstantOp>(
-        l.loc(), type->getElementType(),
+    Value scalar = arith::ConstantOp::create(
+        l.b, l.loc(), type->getElementType(),
         cast<TypedAttr>(attr.getSplatValue<Attribute>()));
-    Value init = l.b.create<tensor::EmptyOp>(l.loc(), *type, ValueRange{});
-    l.setTensor(op, 0,
-                l.b.create<linalg::FillOp>(l.loc(), scalar, init).getResult(0));
+    Value init = tensor::EmptyOp::create(l.b, l.loc(), *type, ValueRange{});
+    l.setTensor(
+        op, 0, linalg::FillOp::create(l.b, l.loc(), scalar, init).getResult(0));
     return success();
   }
-  l.setTensor(op, 0, l.b.create<arith::ConstantOp>(l.loc(), *type, attr));
+  l.setTensor(op, 0, arith::ConstantOp::create(l.b, l.loc(), *type, attr));
   return success();
 }
 
@@ -77,8 +77,8 @@ Value kiln::reshapeTensor(NodeLowering &l, Value x, RankedTensorType outType,
   auto shapeType = RankedTensorType::get({static_cast<int64_t>(shape.size())},
                                          l.b.getIndexType());
   Value shapeTensor =
-      l.b.create<tensor::FromElementsOp>(l.loc(), shapeType, shape);
-  return l.b.create<tensor::ReshapeOp>(l.loc(), outType, x, shapeTensor);
+      tensor::FromElementsOp::create(l.b, l.loc(), shapeType, shape);
+  return tensor::ReshapeOp::create(l.b, l.loc(), outType, x, shapeTensor);
 }
 
 namespace {
@@ -86,7 +86,7 @@ namespace {
 Value toIndex(NodeLowering &l, Value v) {
   if (v.getType().isIndex())
     return v;
-  return l.b.create<arith::IndexCastOp>(l.loc(), l.b.getIndexType(), v);
+  return arith::IndexCastOp::create(l.b, l.loc(), l.b.getIndexType(), v);
 }
 
 LogicalResult lowerReshape(NodeLowering &l, Operation *op) {
@@ -107,39 +107,40 @@ LogicalResult lowerReshape(NodeLowering &l, Operation *op) {
   // not know them; a -1 takes what is left of the elements.
   Value total = l.index(1);
   for (Value s : sizesOf(l, *x))
-    total = l.b.create<arith::MulIOp>(l.loc(), total, s);
+    total = arith::MulIOp::create(l.b, l.loc(), total, s);
   SmallVector<Value> sizes, isRest;
   Value known = l.index(1);
   for (int64_t d = 0; d < out->getRank(); ++d) {
     if (!out->isDynamicDim(d)) {
       sizes.push_back(l.index(out->getDimSize(d)));
       isRest.push_back(Value());
-      known = l.b.create<arith::MulIOp>(l.loc(), known, sizes.back());
+      known = arith::MulIOp::create(l.b, l.loc(), known, sizes.back());
       continue;
     }
-    Value s = toIndex(l, l.b.create<tensor::ExtractOp>(l.loc(), *shape,
-                                                       ValueRange{l.index(d)}));
-    Value rest = l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::slt,
-                                           s, l.index(0));
+    Value s = toIndex(l, tensor::ExtractOp::create(l.b, l.loc(), *shape,
+                                                   ValueRange{l.index(d)}));
+    Value rest = arith::CmpIOp::create(l.b, l.loc(), arith::CmpIPredicate::slt,
+                                       s, l.index(0));
     sizes.push_back(s);
     isRest.push_back(rest);
-    known = l.b.create<arith::MulIOp>(
-        l.loc(), known,
-        l.b.create<arith::SelectOp>(l.loc(), rest, l.index(1), s));
+    known = arith::MulIOp::create(
+        l.b, l.loc(), known,
+        arith::SelectOp::create(l.b, l.loc(), rest, l.index(1), s));
   }
   // total / known, 0 when nothing is known to divide by.
-  Value nonZero = l.b.create<arith::CmpIOp>(l.loc(), arith::CmpIPredicate::ne,
-                                            known, l.index(0));
+  Value nonZero = arith::CmpIOp::create(l.b, l.loc(), arith::CmpIPredicate::ne,
+                                        known, l.index(0));
   Value safeKnown =
-      l.b.create<arith::SelectOp>(l.loc(), nonZero, known, l.index(1));
-  Value restSize = l.b.create<arith::SelectOp>(
-      l.loc(), nonZero, l.b.create<arith::DivUIOp>(l.loc(), total, safeKnown),
-      l.index(0));
+      arith::SelectOp::create(l.b, l.loc(), nonZero, known, l.index(1));
+  Value restSize = arith::SelectOp::create(
+      l.b, l.loc(), nonZero,
+      arith::DivUIOp::create(l.b, l.loc(), total, safeKnown), l.index(0));
   Value requested = l.index(1);
   for (auto [d, rest] : llvm::enumerate(isRest)) {
     if (rest)
-      sizes[d] = l.b.create<arith::SelectOp>(l.loc(), rest, restSize, sizes[d]);
-    requested = l.b.create<arith::MulIOp>(l.loc(), requested, sizes[d]);
+      sizes[d] =
+          arith::SelectOp::create(l.b, l.loc(), rest, restSize, sizes[d]);
+    requested = arith::MulIOp::create(l.b, l.loc(), requested, sizes[d]);
   }
   // TF's InvalidArgument when the counts differ (nothing is viewed then).
   rt::CheckReshapeOp::create(l.b, l.loc(), l.frame, total, requested);
@@ -190,22 +191,22 @@ LogicalResult lowerShape(NodeLowering &l, Operation *op) {
   Type elem = out->getElementType();
   SmallVector<Value> sizes = sizesOf(l, *x);
   auto cast = [&](Value v) {
-    return l.b.create<arith::IndexCastOp>(l.loc(), elem, v).getResult();
+    return arith::IndexCastOp::create(l.b, l.loc(), elem, v).getResult();
   };
   Value result;
   if (t == "Shape") {
     SmallVector<Value> elems;
     for (Value s : sizes)
       elems.push_back(cast(s));
-    result = l.b.create<tensor::FromElementsOp>(l.loc(), *out, elems);
+    result = tensor::FromElementsOp::create(l.b, l.loc(), *out, elems);
   } else if (t == "Size") {
     Value n = l.index(1);
     for (Value s : sizes)
-      n = l.b.create<arith::MulIOp>(l.loc(), n, s);
-    result = l.b.create<tensor::FromElementsOp>(l.loc(), *out, cast(n));
+      n = arith::MulIOp::create(l.b, l.loc(), n, s);
+    result = tensor::FromElementsOp::create(l.b, l.loc(), *out, cast(n));
   } else {
-    result = l.b.create<tensor::FromElementsOp>(
-        l.loc(), *out, cast(l.index(static_cast<int64_t>(sizes.size()))));
+    result = tensor::FromElementsOp::create(
+        l.b, l.loc(), *out, cast(l.index(static_cast<int64_t>(sizes.size()))));
   }
   l.setTensor(op, 0, result);
   return success();
@@ -223,18 +224,18 @@ LogicalResult lowerTranspose(NodeLowering &l, Operation *op) {
   for (int64_t d = 0; d < out->getRank(); ++d)
     if (out->isDynamicDim(d))
       dyn.push_back(in[(*perm)[d]]);
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn);
-  l.setTensor(
-      op, 0,
-      l.b.create<linalg::TransposeOp>(l.loc(), *x, init, *perm).getResult()[0]);
+  Value init = tensor::EmptyOp::create(l.b, l.loc(), *out, dyn);
+  l.setTensor(op, 0,
+              linalg::TransposeOp::create(l.b, l.loc(), *x, init, *perm)
+                  .getResult()[0]);
   return success();
 }
 
 /// A tensor of `type` (dims `dyn` where dynamic) filled with `scalar`.
 Value filled(NodeLowering &l, RankedTensorType type, ArrayRef<Value> dyn,
              Value scalar) {
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), type, dyn);
-  return l.b.create<linalg::FillOp>(l.loc(), scalar, init).getResult(0);
+  Value init = tensor::EmptyOp::create(l.b, l.loc(), type, dyn);
+  return linalg::FillOp::create(l.b, l.loc(), scalar, init).getResult(0);
 }
 
 LogicalResult lowerFill(NodeLowering &l, Operation *op) {
@@ -245,9 +246,10 @@ LogicalResult lowerFill(NodeLowering &l, Operation *op) {
   SmallVector<Value> dyn;
   for (int64_t d = 0; d < out->getRank(); ++d)
     if (out->isDynamicDim(d))
-      dyn.push_back(toIndex(l, l.b.create<tensor::ExtractOp>(
-                                   l.loc(), *dims, ValueRange{l.index(d)})));
-  Value scalar = l.b.create<tensor::ExtractOp>(l.loc(), *value, ValueRange{});
+      dyn.push_back(
+          toIndex(l, tensor::ExtractOp::create(l.b, l.loc(), *dims,
+                                               ValueRange{l.index(d)})));
+  Value scalar = tensor::ExtractOp::create(l.b, l.loc(), *value, ValueRange{});
   l.setTensor(op, 0, filled(l, *out, dyn, scalar));
   return success();
 }
@@ -261,10 +263,10 @@ LogicalResult lowerZerosOnesLike(NodeLowering &l, Operation *op) {
   int64_t v = getNodeOpType(op) == "OnesLike" ? 1 : 0;
   Value scalar =
       isa<FloatType>(elem)
-          ? l.b.create<arith::ConstantOp>(l.loc(), elem,
-                                          l.b.getFloatAttr(elem, v))
+          ? arith::ConstantOp::create(l.b, l.loc(), elem,
+                                      l.b.getFloatAttr(elem, v))
                 .getResult()
-          : l.b.create<arith::ConstantIntOp>(l.loc(), elem, v).getResult();
+          : arith::ConstantIntOp::create(l.b, l.loc(), elem, v).getResult();
   l.setTensor(op, 0, filled(l, *out, l.dynamicSizes(*out, *x), scalar));
   return success();
 }
@@ -276,7 +278,7 @@ LogicalResult lowerPlaceholderWithDefault(NodeLowering &l, Operation *op) {
     return failure();
   Value v = *x;
   if (v.getType() != *out)
-    v = l.b.create<tensor::CastOp>(l.loc(), *out, v);
+    v = tensor::CastOp::create(l.b, l.loc(), *out, v);
   l.setTensor(op, 0, v);
   return success();
 }
@@ -301,10 +303,10 @@ LogicalResult lowerTile(NodeLowering &l, Operation *op) {
       if (!out->isDynamicDim(d))
         continue;
       Value k =
-          l.b.create<tensor::ExtractOp>(l.loc(), *m, ValueRange{l.index(d)});
-      k = l.b.create<arith::IndexCastOp>(l.loc(), l.b.getIndexType(), k);
+          tensor::ExtractOp::create(l.b, l.loc(), *m, ValueRange{l.index(d)});
+      k = arith::IndexCastOp::create(l.b, l.loc(), l.b.getIndexType(), k);
       dynSizes.push_back(
-          l.b.create<arith::MulIOp>(l.loc(), k, l.index(in.getDimSize(d))));
+          arith::MulIOp::create(l.b, l.loc(), k, l.index(in.getDimSize(d))));
     }
   }
   // out[i] = in[i mod in_dim] along every dim.
@@ -316,14 +318,14 @@ LogicalResult lowerTile(NodeLowering &l, Operation *op) {
                               l.b.getMultiDimIdentityMap(in.getRank())};
   SmallVector<utils::IteratorType> iters(in.getRank(),
                                          utils::IteratorType::parallel);
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), *out, dynSizes);
+  Value init = tensor::EmptyOp::create(l.b, l.loc(), *out, dynSizes);
   l.setTensor(op, 0,
-              l.b.create<linalg::GenericOp>(
-                     l.loc(), TypeRange{*out}, ValueRange{*x}, ValueRange{init},
-                     maps, iters,
-                     [](OpBuilder &b, Location loc, ValueRange args) {
-                       b.create<linalg::YieldOp>(loc, args[0]);
-                     })
+              linalg::GenericOp::create(
+                  l.b, l.loc(), TypeRange{*out}, ValueRange{*x},
+                  ValueRange{init}, maps, iters,
+                  [](OpBuilder &b, Location loc, ValueRange args) {
+                    linalg::YieldOp::create(b, loc, args[0]);
+                  })
                   .getResult(0));
   return success();
 }
@@ -362,7 +364,7 @@ FailureOr<Value> concat(NodeLowering &l, Operation *op, ArrayRef<Value> parts,
                         int64_t axis, RankedTensorType out) {
   if (!out.hasStaticShape())
     return l.unsupported(op, "concatenation needs static shapes");
-  Value acc = l.b.create<tensor::EmptyOp>(l.loc(), out, ValueRange{});
+  Value acc = tensor::EmptyOp::create(l.b, l.loc(), out, ValueRange{});
   int64_t offset = 0;
   for (Value p : parts) {
     auto t = cast<RankedTensorType>(p.getType());
@@ -374,8 +376,8 @@ FailureOr<Value> concat(NodeLowering &l, Operation *op, ArrayRef<Value> parts,
       sizes.push_back(l.b.getIndexAttr(t.getDimSize(d)));
       strides.push_back(l.b.getIndexAttr(1));
     }
-    acc = l.b.create<tensor::InsertSliceOp>(l.loc(), p, acc, offsets, sizes,
-                                            strides);
+    acc = tensor::InsertSliceOp::create(l.b, l.loc(), p, acc, offsets, sizes,
+                                        strides);
     offset += t.getDimSize(axis);
   }
   return acc;

@@ -18,10 +18,10 @@ using arith::CmpFPredicate;
 using arith::CmpIPredicate;
 
 Value floatConst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, t, b.getFloatAttr(t, v));
+  return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, v));
 }
 Value intConst(OpBuilder &b, Location l, Type t, int64_t v) {
-  return b.create<arith::ConstantIntOp>(l, t, v);
+  return arith::ConstantIntOp::create(b, l, t, v);
 }
 
 /// The scalar code of binary op `t` on `x`, `y` of graph element type `elem`;
@@ -32,97 +32,98 @@ Value binaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x,
   bool isUnsigned = isUnsignedInt(elem);
   Type type = x.getType();
   if (t == "Add" || t == "AddV2" || t == "BiasAdd")
-    return isFloat ? b.create<arith::AddFOp>(l, x, y).getResult()
-                   : b.create<arith::AddIOp>(l, x, y).getResult();
+    return isFloat ? arith::AddFOp::create(b, l, x, y).getResult()
+                   : arith::AddIOp::create(b, l, x, y).getResult();
   if (t == "Sub")
-    return isFloat ? b.create<arith::SubFOp>(l, x, y).getResult()
-                   : b.create<arith::SubIOp>(l, x, y).getResult();
+    return isFloat ? arith::SubFOp::create(b, l, x, y).getResult()
+                   : arith::SubIOp::create(b, l, x, y).getResult();
   if (t == "Mul")
-    return isFloat ? b.create<arith::MulFOp>(l, x, y).getResult()
-                   : b.create<arith::MulIOp>(l, x, y).getResult();
+    return isFloat ? arith::MulFOp::create(b, l, x, y).getResult()
+                   : arith::MulIOp::create(b, l, x, y).getResult();
   if (t == "SquaredDifference") {
-    Value d = isFloat ? b.create<arith::SubFOp>(l, x, y).getResult()
-                      : b.create<arith::SubIOp>(l, x, y).getResult();
-    return isFloat ? b.create<arith::MulFOp>(l, d, d).getResult()
-                   : b.create<arith::MulIOp>(l, d, d).getResult();
+    Value d = isFloat ? arith::SubFOp::create(b, l, x, y).getResult()
+                      : arith::SubIOp::create(b, l, x, y).getResult();
+    return isFloat ? arith::MulFOp::create(b, l, d, d).getResult()
+                   : arith::MulIOp::create(b, l, d, d).getResult();
   }
   if (t == "Maximum")
-    return isFloat      ? b.create<arith::MaximumFOp>(l, x, y).getResult()
-           : isUnsigned ? b.create<arith::MaxUIOp>(l, x, y).getResult()
-                        : b.create<arith::MaxSIOp>(l, x, y).getResult();
+    return isFloat      ? arith::MaximumFOp::create(b, l, x, y).getResult()
+           : isUnsigned ? arith::MaxUIOp::create(b, l, x, y).getResult()
+                        : arith::MaxSIOp::create(b, l, x, y).getResult();
   if (t == "Minimum")
-    return isFloat      ? b.create<arith::MinimumFOp>(l, x, y).getResult()
-           : isUnsigned ? b.create<arith::MinUIOp>(l, x, y).getResult()
-                        : b.create<arith::MinSIOp>(l, x, y).getResult();
+    return isFloat      ? arith::MinimumFOp::create(b, l, x, y).getResult()
+           : isUnsigned ? arith::MinUIOp::create(b, l, x, y).getResult()
+                        : arith::MinSIOp::create(b, l, x, y).getResult();
   if (isFloat) {
     if (t == "RealDiv" || t == "Div" || t == "DivNoNan") {
-      Value q = b.create<arith::DivFOp>(l, x, y);
+      Value q = arith::DivFOp::create(b, l, x, y);
       if (t != "DivNoNan")
         return q;
       Value zero = floatConst(b, l, type, 0);
-      Value isZero = b.create<arith::CmpFOp>(l, CmpFPredicate::OEQ, y, zero);
-      return b.create<arith::SelectOp>(l, isZero, zero, q);
+      Value isZero = arith::CmpFOp::create(b, l, CmpFPredicate::OEQ, y, zero);
+      return arith::SelectOp::create(b, l, isZero, zero, q);
     }
     if (t == "FloorDiv")
-      return b.create<math::FloorOp>(l, b.create<arith::DivFOp>(l, x, y));
+      return math::FloorOp::create(b, l, arith::DivFOp::create(b, l, x, y));
     if (t == "FloorMod") {
       // fmod, then moved into the divisor's sign as Python's % does.
-      Value r = b.create<arith::RemFOp>(l, x, y);
+      Value r = arith::RemFOp::create(b, l, x, y);
       Value zero = floatConst(b, l, type, 0);
-      Value rNonZero = b.create<arith::CmpFOp>(l, CmpFPredicate::ONE, r, zero);
-      Value rNeg = b.create<arith::CmpFOp>(l, CmpFPredicate::OLT, r, zero);
-      Value yNeg = b.create<arith::CmpFOp>(l, CmpFPredicate::OLT, y, zero);
-      Value differ = b.create<arith::XOrIOp>(l, rNeg, yNeg);
-      Value fix = b.create<arith::AndIOp>(l, rNonZero, differ);
-      return b.create<arith::SelectOp>(l, fix, b.create<arith::AddFOp>(l, r, y),
-                                       r);
+      Value rNonZero = arith::CmpFOp::create(b, l, CmpFPredicate::ONE, r, zero);
+      Value rNeg = arith::CmpFOp::create(b, l, CmpFPredicate::OLT, r, zero);
+      Value yNeg = arith::CmpFOp::create(b, l, CmpFPredicate::OLT, y, zero);
+      Value differ = arith::XOrIOp::create(b, l, rNeg, yNeg);
+      Value fix = arith::AndIOp::create(b, l, rNonZero, differ);
+      return arith::SelectOp::create(b, l, fix,
+                                     arith::AddFOp::create(b, l, r, y), r);
     }
     if (t == "TruncateMod") // C's fmod: the dividend's sign.
       return arith::RemFOp::create(b, l, x, y);
     if (t == "Pow")
-      return b.create<math::PowFOp>(l, x, y);
+      return math::PowFOp::create(b, l, x, y);
   } else if (!elem.isInteger(1)) {
     // A zero divisor fails the run before this is reached (see
     // guardIntegerDivisor); the select keeps the division from trapping
     // even so.
     auto safeDivisor = [&](Value d) {
       Value zero = intConst(b, l, type, 0);
-      Value isZero = b.create<arith::CmpIOp>(l, CmpIPredicate::eq, d, zero);
-      return std::make_pair(isZero, b.create<arith::SelectOp>(
-                                         l, isZero, intConst(b, l, type, 1), d)
-                                        .getResult());
+      Value isZero = arith::CmpIOp::create(b, l, CmpIPredicate::eq, d, zero);
+      return std::make_pair(
+          isZero,
+          arith::SelectOp::create(b, l, isZero, intConst(b, l, type, 1), d)
+              .getResult());
     };
     if (t == "Div" || t == "FloorDiv" || t == "TruncateDiv" ||
         t == "FloorMod" || t == "TruncateMod") {
       auto [isZero, d] = safeDivisor(y);
       Value r;
       if (t == "Div" || t == "TruncateDiv")
-        r = isUnsigned ? b.create<arith::DivUIOp>(l, x, d).getResult()
-                       : b.create<arith::DivSIOp>(l, x, d).getResult();
+        r = isUnsigned ? arith::DivUIOp::create(b, l, x, d).getResult()
+                       : arith::DivSIOp::create(b, l, x, d).getResult();
       else if (t == "FloorDiv")
-        r = isUnsigned ? b.create<arith::DivUIOp>(l, x, d).getResult()
-                       : b.create<arith::FloorDivSIOp>(l, x, d).getResult();
+        r = isUnsigned ? arith::DivUIOp::create(b, l, x, d).getResult()
+                       : arith::FloorDivSIOp::create(b, l, x, d).getResult();
       else if (t == "TruncateMod" || isUnsigned)
-        r = isUnsigned ? b.create<arith::RemUIOp>(l, x, d).getResult()
-                       : b.create<arith::RemSIOp>(l, x, d).getResult();
+        r = isUnsigned ? arith::RemUIOp::create(b, l, x, d).getResult()
+                       : arith::RemSIOp::create(b, l, x, d).getResult();
       else {
         // Python's %: the remainder takes the divisor's sign.
-        Value rem = b.create<arith::RemSIOp>(l, x, d);
+        Value rem = arith::RemSIOp::create(b, l, x, d);
         Value zero = intConst(b, l, type, 0);
         Value remNonZero =
-            b.create<arith::CmpIOp>(l, CmpIPredicate::ne, rem, zero);
+            arith::CmpIOp::create(b, l, CmpIPredicate::ne, rem, zero);
         Value remNeg =
-            b.create<arith::CmpIOp>(l, CmpIPredicate::slt, rem, zero);
-        Value dNeg = b.create<arith::CmpIOp>(l, CmpIPredicate::slt, d, zero);
-        Value fix = b.create<arith::AndIOp>(
-            l, remNonZero, b.create<arith::XOrIOp>(l, remNeg, dNeg));
-        r = b.create<arith::SelectOp>(l, fix,
-                                      b.create<arith::AddIOp>(l, rem, d), rem);
+            arith::CmpIOp::create(b, l, CmpIPredicate::slt, rem, zero);
+        Value dNeg = arith::CmpIOp::create(b, l, CmpIPredicate::slt, d, zero);
+        Value fix = arith::AndIOp::create(
+            b, l, remNonZero, arith::XOrIOp::create(b, l, remNeg, dNeg));
+        r = arith::SelectOp::create(b, l, fix,
+                                    arith::AddIOp::create(b, l, rem, d), rem);
       }
-      return b.create<arith::SelectOp>(l, isZero, intConst(b, l, type, 0), r);
+      return arith::SelectOp::create(b, l, isZero, intConst(b, l, type, 0), r);
     }
     if (t == "Pow")
-      return b.create<math::IPowIOp>(l, x, y);
+      return math::IPowIOp::create(b, l, x, y);
   }
   // Comparisons.
   struct Cmp {
@@ -142,14 +143,14 @@ Value binaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x,
   for (const Cmp &c : cmps)
     if (t == c.op) {
       if (isFloat)
-        return b.create<arith::CmpFOp>(l, c.f, x, y);
-      return b.create<arith::CmpIOp>(l, isUnsigned ? c.u : c.s, x, y);
+        return arith::CmpFOp::create(b, l, c.f, x, y);
+      return arith::CmpIOp::create(b, l, isUnsigned ? c.u : c.s, x, y);
     }
   if (elem.isInteger(1)) {
     if (t == "LogicalAnd")
-      return b.create<arith::AndIOp>(l, x, y);
+      return arith::AndIOp::create(b, l, x, y);
     if (t == "LogicalOr")
-      return b.create<arith::OrIOp>(l, x, y);
+      return arith::OrIOp::create(b, l, x, y);
   }
   return Value();
 }
@@ -158,89 +159,90 @@ Value unaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x) {
   bool isFloat = isa<FloatType>(elem);
   Type type = x.getType();
   if (t == "Neg")
-    return isFloat ? b.create<arith::NegFOp>(l, x).getResult()
-                   : b.create<arith::SubIOp>(l, intConst(b, l, type, 0), x)
+    return isFloat ? arith::NegFOp::create(b, l, x).getResult()
+                   : arith::SubIOp::create(b, l, intConst(b, l, type, 0), x)
                          .getResult();
   if (t == "Square")
-    return isFloat ? b.create<arith::MulFOp>(l, x, x).getResult()
-                   : b.create<arith::MulIOp>(l, x, x).getResult();
+    return isFloat ? arith::MulFOp::create(b, l, x, x).getResult()
+                   : arith::MulIOp::create(b, l, x, x).getResult();
   if (t == "Abs")
-    return isFloat ? b.create<math::AbsFOp>(l, x).getResult()
-                   : b.create<math::AbsIOp>(l, x).getResult();
+    return isFloat ? math::AbsFOp::create(b, l, x).getResult()
+                   : math::AbsIOp::create(b, l, x).getResult();
   if (t == "Relu" || t == "Relu6") {
-    Value r = isFloat
-                  ? b.create<arith::MaximumFOp>(l, x, floatConst(b, l, type, 0))
-                        .getResult()
-                  : b.create<arith::MaxSIOp>(l, x, intConst(b, l, type, 0))
-                        .getResult();
+    Value r =
+        isFloat ? arith::MaximumFOp::create(b, l, x, floatConst(b, l, type, 0))
+                      .getResult()
+                : arith::MaxSIOp::create(b, l, x, intConst(b, l, type, 0))
+                      .getResult();
     if (t == "Relu")
       return r;
     return isFloat
-               ? b.create<arith::MinimumFOp>(l, r, floatConst(b, l, type, 6))
+               ? arith::MinimumFOp::create(b, l, r, floatConst(b, l, type, 6))
                      .getResult()
-               : b.create<arith::MinSIOp>(l, r, intConst(b, l, type, 6))
+               : arith::MinSIOp::create(b, l, r, intConst(b, l, type, 6))
                      .getResult();
   }
   if (t == "Sign") {
     if (isFloat) {
       Value zero = floatConst(b, l, type, 0);
-      Value pos = b.create<arith::CmpFOp>(l, CmpFPredicate::OGT, x, zero);
-      Value neg = b.create<arith::CmpFOp>(l, CmpFPredicate::OLT, x, zero);
+      Value pos = arith::CmpFOp::create(b, l, CmpFPredicate::OGT, x, zero);
+      Value neg = arith::CmpFOp::create(b, l, CmpFPredicate::OLT, x, zero);
       Value r =
-          b.create<arith::SelectOp>(l, pos, floatConst(b, l, type, 1), zero);
-      r = b.create<arith::SelectOp>(l, neg, floatConst(b, l, type, -1), r);
+          arith::SelectOp::create(b, l, pos, floatConst(b, l, type, 1), zero);
+      r = arith::SelectOp::create(b, l, neg, floatConst(b, l, type, -1), r);
       // NaN stays NaN.
-      Value nan = b.create<arith::CmpFOp>(l, CmpFPredicate::UNO, x, x);
-      return b.create<arith::SelectOp>(l, nan, x, r);
+      Value nan = arith::CmpFOp::create(b, l, CmpFPredicate::UNO, x, x);
+      return arith::SelectOp::create(b, l, nan, x, r);
     }
     Value zero = intConst(b, l, type, 0);
-    Value pos = b.create<arith::CmpIOp>(l, CmpIPredicate::sgt, x, zero);
-    Value neg = b.create<arith::CmpIOp>(l, CmpIPredicate::slt, x, zero);
-    Value r = b.create<arith::SelectOp>(l, pos, intConst(b, l, type, 1), zero);
-    return b.create<arith::SelectOp>(l, neg, intConst(b, l, type, -1), r);
+    Value pos = arith::CmpIOp::create(b, l, CmpIPredicate::sgt, x, zero);
+    Value neg = arith::CmpIOp::create(b, l, CmpIPredicate::slt, x, zero);
+    Value r = arith::SelectOp::create(b, l, pos, intConst(b, l, type, 1), zero);
+    return arith::SelectOp::create(b, l, neg, intConst(b, l, type, -1), r);
   }
   if (t == "LogicalNot" && elem.isInteger(1))
-    return b.create<arith::XOrIOp>(l, x, intConst(b, l, type, 1));
+    return arith::XOrIOp::create(b, l, x, intConst(b, l, type, 1));
   if (!isFloat)
     return Value();
   if (t == "Exp")
-    return b.create<math::ExpOp>(l, x);
+    return math::ExpOp::create(b, l, x);
   if (t == "Expm1")
-    return b.create<math::ExpM1Op>(l, x);
+    return math::ExpM1Op::create(b, l, x);
   if (t == "Log")
-    return b.create<math::LogOp>(l, x);
+    return math::LogOp::create(b, l, x);
   if (t == "Log1p")
-    return b.create<math::Log1pOp>(l, x);
+    return math::Log1pOp::create(b, l, x);
   if (t == "Sqrt")
-    return b.create<math::SqrtOp>(l, x);
+    return math::SqrtOp::create(b, l, x);
   if (t == "Rsqrt")
-    return b.create<math::RsqrtOp>(l, x);
+    return math::RsqrtOp::create(b, l, x);
   if (t == "Tanh")
-    return b.create<math::TanhOp>(l, x);
+    return math::TanhOp::create(b, l, x);
   if (t == "Sin")
-    return b.create<math::SinOp>(l, x);
+    return math::SinOp::create(b, l, x);
   if (t == "Cos")
-    return b.create<math::CosOp>(l, x);
+    return math::CosOp::create(b, l, x);
   if (t == "Floor")
-    return b.create<math::FloorOp>(l, x);
+    return math::FloorOp::create(b, l, x);
   if (t == "Ceil")
-    return b.create<math::CeilOp>(l, x);
+    return math::CeilOp::create(b, l, x);
   if (t == "Round" || t == "Rint")
-    return b.create<math::RoundEvenOp>(l, x);
+    return math::RoundEvenOp::create(b, l, x);
   if (t == "Reciprocal" || t == "Inv")
-    return b.create<arith::DivFOp>(l, floatConst(b, l, type, 1), x);
+    return arith::DivFOp::create(b, l, floatConst(b, l, type, 1), x);
   if (t == "Sigmoid") {
-    Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, x));
+    Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
     Value one = floatConst(b, l, type, 1);
-    return b.create<arith::DivFOp>(l, one, b.create<arith::AddFOp>(l, one, e));
+    return arith::DivFOp::create(b, l, one,
+                                 arith::AddFOp::create(b, l, one, e));
   }
   if (t == "Softplus") {
     // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
     Value zero = floatConst(b, l, type, 0);
-    Value m = b.create<arith::MaximumFOp>(l, x, zero);
-    Value e = b.create<math::ExpOp>(
-        l, b.create<arith::NegFOp>(l, b.create<math::AbsFOp>(l, x)));
-    return b.create<arith::AddFOp>(l, m, b.create<math::Log1pOp>(l, e));
+    Value m = arith::MaximumFOp::create(b, l, x, zero);
+    Value e = math::ExpOp::create(
+        b, l, arith::NegFOp::create(b, l, math::AbsFOp::create(b, l, x)));
+    return arith::AddFOp::create(b, l, m, math::Log1pOp::create(b, l, e));
   }
   return Value();
 }
@@ -254,31 +256,31 @@ Value castScalar(OpBuilder &b, Location l, Value x, Type from, Type to,
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
   if (to.isInteger(1)) {
     if (fromFloat)
-      return b.create<arith::CmpFOp>(l, CmpFPredicate::UNE, x,
-                                     floatConst(b, l, fromLowered, 0));
-    return b.create<arith::CmpIOp>(l, CmpIPredicate::ne, x,
-                                   intConst(b, l, fromLowered, 0));
+      return arith::CmpFOp::create(b, l, CmpFPredicate::UNE, x,
+                                   floatConst(b, l, fromLowered, 0));
+    return arith::CmpIOp::create(b, l, CmpIPredicate::ne, x,
+                                 intConst(b, l, fromLowered, 0));
   }
   bool fromUnsigned = isUnsignedInt(from) || from.isInteger(1);
   if (fromFloat && toFloat)
     return fromLowered.getIntOrFloatBitWidth() <
                    toLowered.getIntOrFloatBitWidth()
-               ? b.create<arith::ExtFOp>(l, toLowered, x).getResult()
-               : b.create<arith::TruncFOp>(l, toLowered, x).getResult();
+               ? arith::ExtFOp::create(b, l, toLowered, x).getResult()
+               : arith::TruncFOp::create(b, l, toLowered, x).getResult();
   if (!fromFloat && toFloat)
     return fromUnsigned
-               ? b.create<arith::UIToFPOp>(l, toLowered, x).getResult()
-               : b.create<arith::SIToFPOp>(l, toLowered, x).getResult();
+               ? arith::UIToFPOp::create(b, l, toLowered, x).getResult()
+               : arith::SIToFPOp::create(b, l, toLowered, x).getResult();
   if (fromFloat)
     return isUnsignedInt(to)
-               ? b.create<arith::FPToUIOp>(l, toLowered, x).getResult()
-               : b.create<arith::FPToSIOp>(l, toLowered, x).getResult();
+               ? arith::FPToUIOp::create(b, l, toLowered, x).getResult()
+               : arith::FPToSIOp::create(b, l, toLowered, x).getResult();
   unsigned fw = fromLowered.getIntOrFloatBitWidth(),
            tw = toLowered.getIntOrFloatBitWidth();
   if (fw > tw)
-    return b.create<arith::TruncIOp>(l, toLowered, x);
-  return fromUnsigned ? b.create<arith::ExtUIOp>(l, toLowered, x).getResult()
-                      : b.create<arith::ExtSIOp>(l, toLowered, x).getResult();
+    return arith::TruncIOp::create(b, l, toLowered, x);
+  return fromUnsigned ? arith::ExtUIOp::create(b, l, toLowered, x).getResult()
+                      : arith::ExtSIOp::create(b, l, toLowered, x).getResult();
 }
 
 /// An element-wise op over all its data inputs whose scalar code `scalar`
@@ -338,10 +340,10 @@ LogicalResult guardIntegerDivisor(NodeLowering &l, Operation *op) {
   FailureOr<Value> nonZero = l.elementwise(
       op, {*y}, RankedTensorType::get(yType.getShape(), i32),
       [&](OpBuilder &b, Location loc, ValueRange a) {
-        Value zero = b.create<arith::ConstantOp>(
-            loc, b.getIntegerAttr(a[0].getType(), 0));
-        Value ne = b.create<arith::CmpIOp>(loc, CmpIPredicate::ne, a[0], zero);
-        return b.create<arith::ExtUIOp>(loc, i32, ne).getResult();
+        Value zero = arith::ConstantOp::create(
+            b, loc, b.getIntegerAttr(a[0].getType(), 0));
+        Value ne = arith::CmpIOp::create(b, loc, CmpIPredicate::ne, a[0], zero);
+        return arith::ExtUIOp::create(b, loc, i32, ne).getResult();
       });
   if (failed(nonZero))
     return failure();
@@ -353,10 +355,10 @@ LogicalResult guardIntegerDivisor(NodeLowering &l, Operation *op) {
     all =
         reduceTensor(l, all, axes, l.i32(1),
                      [](OpBuilder &b, Location loc, Value v, Value acc) {
-                       return b.create<arith::AndIOp>(loc, v, acc).getResult();
+                       return arith::AndIOp::create(b, loc, v, acc).getResult();
                      });
   }
-  Value flag = l.b.create<tensor::ExtractOp>(l.loc(), all, ValueRange{});
+  Value flag = tensor::ExtractOp::create(l.b, l.loc(), all, ValueRange{});
   flag = arith::TruncIOp::create(l.b, l.loc(), l.b.getI1Type(), flag);
   rt::CheckDivisorOp::create(l.b, l.loc(), l.frame, flag);
   return success();
@@ -427,13 +429,13 @@ LogicalResult lowerSelect(NodeLowering &l, Operation *op) {
     SmallVector<ReassociationIndices> reassoc{{}};
     for (int64_t d = 0; d < out->getRank(); ++d)
       reassoc[0].push_back(d);
-    *c = l.b.create<tensor::ExpandShapeOp>(
-        l.loc(), RankedTensorType::get(shape, ct.getElementType()), *c,
+    *c = tensor::ExpandShapeOp::create(
+        l.b, l.loc(), RankedTensorType::get(shape, ct.getElementType()), *c,
         reassoc);
   }
   FailureOr<Value> r = l.elementwise(
       op, {*c, *x, *y}, *out, [&](OpBuilder &b, Location loc, ValueRange a) {
-        return b.create<arith::SelectOp>(loc, a[0], a[1], a[2]).getResult();
+        return arith::SelectOp::create(b, loc, a[0], a[1], a[2]).getResult();
       });
   if (failed(r))
     return failure();
@@ -457,8 +459,8 @@ LogicalResult lowerAddN(NodeLowering &l, Operation *op) {
       op, ins, *out, [&](OpBuilder &b, Location loc, ValueRange a) {
         Value acc = a[0];
         for (Value v : a.drop_front())
-          acc = isFloat ? b.create<arith::AddFOp>(loc, acc, v).getResult()
-                        : b.create<arith::AddIOp>(loc, acc, v).getResult();
+          acc = isFloat ? arith::AddFOp::create(b, loc, acc, v).getResult()
+                        : arith::AddIOp::create(b, loc, acc, v).getResult();
         return acc;
       });
   if (failed(r))

@@ -110,8 +110,8 @@ FailureOr<Value> NodeLowering::tensorOf(Value v) {
   FailureOr<RankedTensorType> type = loweredType(producer, v.getType());
   if (failed(type))
     return failure();
-  Value read = rt::ReadOp::create(b, loc(), runtimeType(*type), frame,
-                                  s->second);
+  Value read =
+      rt::ReadOp::create(b, loc(), runtimeType(*type), frame, s->second);
   return fromRuntime(read, graphElementType(v));
 }
 
@@ -169,16 +169,16 @@ FailureOr<Value> NodeLowering::runtimeOperand(Operation *op, unsigned i,
 //===----------------------------------------------------------------------===//
 
 Value NodeLowering::i64(int64_t v) {
-  return b.create<arith::ConstantIntOp>(loc(), b.getI64Type(), v);
+  return arith::ConstantIntOp::create(b, loc(), b.getI64Type(), v);
 }
 Value NodeLowering::i32(int32_t v) {
-  return b.create<arith::ConstantIntOp>(loc(), b.getI32Type(), v);
+  return arith::ConstantIntOp::create(b, loc(), b.getI32Type(), v);
 }
 Value NodeLowering::index(int64_t v) {
-  return b.create<arith::ConstantIndexOp>(loc(), v);
+  return arith::ConstantIndexOp::create(b, loc(), v);
 }
 Value NodeLowering::dim(Value t, int64_t d) {
-  return b.create<tensor::DimOp>(loc(), t, d);
+  return tensor::DimOp::create(b, loc(), t, d);
 }
 
 SmallVector<Value> NodeLowering::dynamicSizes(RankedTensorType type,
@@ -349,13 +349,13 @@ FailureOr<Value> NodeLowering::elementwise(
       }
       dynSizes.push_back(outSizes[d]);
     }
-  Value init = b.create<tensor::EmptyOp>(loc(), outType, dynSizes);
+  Value init = tensor::EmptyOp::create(b, loc(), outType, dynSizes);
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
-  auto generic = b.create<linalg::GenericOp>(
-      loc(), outType, inputs, init, maps, iters,
+  auto generic = linalg::GenericOp::create(
+      b, loc(), outType, inputs, init, maps, iters,
       [&](OpBuilder &nb, Location l, ValueRange args) {
-        nb.create<linalg::YieldOp>(l, body(nb, l, args.drop_back()));
+        linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
       });
   return generic.getResult(0);
 }
@@ -435,13 +435,14 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
     if (!type || !elem) {
       // Unknown rank, or strings: the value can be passed on, not computed
       // with (a clear error says so where it is).
-      l.setOpaqueValue(arg, rt::FeedOp::create(
-                                b, fn.getLoc(), rt::ValueType::get(b.getContext()),
-                                l.frame, static_cast<int64_t>(i)));
+      l.setOpaqueValue(arg,
+                       rt::FeedOp::create(b, fn.getLoc(),
+                                          rt::ValueType::get(b.getContext()),
+                                          l.frame, static_cast<int64_t>(i)));
       continue;
     }
-    auto feedType = NodeLowering::runtimeType(
-        RankedTensorType::get(type.getShape(), elem));
+    auto feedType =
+        NodeLowering::runtimeType(RankedTensorType::get(type.getShape(), elem));
     Value feed = rt::FeedOp::create(b, fn.getLoc(), feedType, l.frame,
                                     static_cast<int64_t>(i));
     l.setTensor(arg, l.fromRuntime(feed, type.getElementType()));

@@ -13,8 +13,8 @@ namespace {
 
 Value constScalar(OpBuilder &b, Location l, Type t, double fv, int64_t iv) {
   if (isa<FloatType>(t))
-    return b.create<arith::ConstantOp>(l, t, b.getFloatAttr(t, fv));
-  return b.create<arith::ConstantIntOp>(l, t, iv);
+    return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, fv));
+  return arith::ConstantIntOp::create(b, l, t, iv);
 }
 
 /// MatMul as `linalg.matmul`: transpose_a / transpose_b become the operands'
@@ -86,7 +86,7 @@ Value extremeValue(OpBuilder &b, Location loc, Type elem, bool lowest,
                                  : APInt::getSignedMinValue(width))
                    : (isUnsigned ? APInt::getMaxValue(width)
                                  : APInt::getSignedMaxValue(width));
-  return b.create<arith::ConstantOp>(loc, elem, b.getIntegerAttr(elem, v));
+  return arith::ConstantOp::create(b, loc, elem, b.getIntegerAttr(elem, v));
 }
 
 } // namespace
@@ -105,14 +105,14 @@ Value kiln::reduceTensor(
       dyn.push_back(l.dim(x, d));
   }
   auto outType = RankedTensorType::get(shape, t.getElementType());
-  Value init = l.b.create<tensor::EmptyOp>(l.loc(), outType, dyn);
-  init = l.b.create<linalg::FillOp>(l.loc(), initScalar, init).getResult(0);
-  return l.b
-      .create<linalg::ReduceOp>(
-          l.loc(), ValueRange{x}, ValueRange{init}, axes,
-          [&](OpBuilder &b, Location loc, ValueRange args) {
-            b.create<linalg::YieldOp>(loc, combine(b, loc, args[0], args[1]));
-          })
+  Value init = tensor::EmptyOp::create(l.b, l.loc(), outType, dyn);
+  init = linalg::FillOp::create(l.b, l.loc(), initScalar, init).getResult(0);
+  return linalg::ReduceOp::create(
+             l.b, l.loc(), ValueRange{x}, ValueRange{init}, axes,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               linalg::YieldOp::create(b, loc,
+                                       combine(b, loc, args[0], args[1]));
+             })
       .getResult(0);
 }
 
@@ -137,14 +137,14 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
   if (kind == "Sum" || kind == "Mean") {
     init = constScalar(l.b, l.loc(), elem, 0, 0);
     combine = [&](OpBuilder &b, Location loc, Value v, Value acc) -> Value {
-      return isFloat ? b.create<arith::AddFOp>(loc, v, acc).getResult()
-                     : b.create<arith::AddIOp>(loc, v, acc).getResult();
+      return isFloat ? arith::AddFOp::create(b, loc, v, acc).getResult()
+                     : arith::AddIOp::create(b, loc, v, acc).getResult();
     };
   } else if (kind == "Prod") {
     init = constScalar(l.b, l.loc(), elem, 1, 1);
     combine = [&](OpBuilder &b, Location loc, Value v, Value acc) -> Value {
-      return isFloat ? b.create<arith::MulFOp>(loc, v, acc).getResult()
-                     : b.create<arith::MulIOp>(loc, v, acc).getResult();
+      return isFloat ? arith::MulFOp::create(b, loc, v, acc).getResult()
+                     : arith::MulIOp::create(b, loc, v, acc).getResult();
     };
   } else if (kind == "Max" || kind == "Min") {
     bool isMax = kind == "Max";
@@ -152,20 +152,20 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
     combine = [&, isMax](OpBuilder &b, Location loc, Value v,
                          Value acc) -> Value {
       if (isFloat)
-        return isMax ? b.create<arith::MaximumFOp>(loc, v, acc).getResult()
-                     : b.create<arith::MinimumFOp>(loc, v, acc).getResult();
+        return isMax ? arith::MaximumFOp::create(b, loc, v, acc).getResult()
+                     : arith::MinimumFOp::create(b, loc, v, acc).getResult();
       if (isUnsigned)
-        return isMax ? b.create<arith::MaxUIOp>(loc, v, acc).getResult()
-                     : b.create<arith::MinUIOp>(loc, v, acc).getResult();
-      return isMax ? b.create<arith::MaxSIOp>(loc, v, acc).getResult()
-                   : b.create<arith::MinSIOp>(loc, v, acc).getResult();
+        return isMax ? arith::MaxUIOp::create(b, loc, v, acc).getResult()
+                     : arith::MinUIOp::create(b, loc, v, acc).getResult();
+      return isMax ? arith::MaxSIOp::create(b, loc, v, acc).getResult()
+                   : arith::MinSIOp::create(b, loc, v, acc).getResult();
     };
   } else if (kind == "All" || kind == "Any") {
     bool all = kind == "All";
-    init = l.b.create<arith::ConstantIntOp>(l.loc(), elem, all ? 1 : 0);
+    init = arith::ConstantIntOp::create(l.b, l.loc(), elem, all ? 1 : 0);
     combine = [all](OpBuilder &b, Location loc, Value v, Value acc) -> Value {
-      return all ? b.create<arith::AndIOp>(loc, v, acc).getResult()
-                 : b.create<arith::OrIOp>(loc, v, acc).getResult();
+      return all ? arith::AndIOp::create(b, loc, v, acc).getResult()
+                 : arith::OrIOp::create(b, loc, v, acc).getResult();
     };
   } else {
     return l.unsupported(op, "unknown reduction");
@@ -174,22 +174,23 @@ LogicalResult lowerReduction(NodeLowering &l, Operation *op) {
   if (kind == "Mean") {
     Value count = l.index(1);
     for (int64_t a : *axes)
-      count = l.b.create<arith::MulIOp>(l.loc(), count, l.dim(*x, a));
+      count = arith::MulIOp::create(l.b, l.loc(), count, l.dim(*x, a));
     Value n =
         isFloat
-            ? l.b.create<arith::UIToFPOp>(l.loc(), elem,
-                                          l.b.create<arith::IndexCastOp>(
-                                              l.loc(), l.b.getI64Type(), count))
+            ? arith::UIToFPOp::create(
+                  l.b, l.loc(), elem,
+                  arith::IndexCastOp::create(l.b, l.loc(), l.b.getI64Type(),
+                                             count))
                   .getResult()
-            : l.b.create<arith::IndexCastOp>(l.loc(), elem, count).getResult();
+            : arith::IndexCastOp::create(l.b, l.loc(), elem, count).getResult();
     auto rt = cast<RankedTensorType>(r.getType());
     FailureOr<Value> divided = l.elementwise(
         op, {r}, rt, [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
           if (isFloat)
-            return b.create<arith::DivFOp>(loc, a[0], n);
+            return arith::DivFOp::create(b, loc, a[0], n);
           return isUnsigned
-                     ? b.create<arith::DivUIOp>(loc, a[0], n).getResult()
-                     : b.create<arith::DivSIOp>(loc, a[0], n).getResult();
+                     ? arith::DivUIOp::create(b, loc, a[0], n).getResult()
+                     : arith::DivSIOp::create(b, loc, a[0], n).getResult();
         });
     if (failed(divided))
       return failure();
@@ -234,17 +235,17 @@ LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
   // Start from element 0 of the axis so ties and NaN-free inputs pick the
   // first index, as TF does.
   Value firstIdx =
-      l.b.create<arith::ConstantIntOp>(l.loc(), out->getElementType(), 0);
+      arith::ConstantIntOp::create(l.b, l.loc(), out->getElementType(), 0);
   Value idxInit =
-      l.b.create<linalg::FillOp>(
-             l.loc(), firstIdx,
-             l.b.create<tensor::EmptyOp>(l.loc(), *out, dyn).getResult())
+      linalg::FillOp::create(
+          l.b, l.loc(), firstIdx,
+          tensor::EmptyOp::create(l.b, l.loc(), *out, dyn).getResult())
           .getResult(0);
   Value start = extremeValue(l.b, l.loc(), elem, isMax, isUnsigned);
   Value valInit =
-      l.b.create<linalg::FillOp>(
-             l.loc(), start,
-             l.b.create<tensor::EmptyOp>(l.loc(), valType, dyn).getResult())
+      linalg::FillOp::create(
+          l.b, l.loc(), start,
+          tensor::EmptyOp::create(l.b, l.loc(), valType, dyn).getResult())
           .getResult(0);
   MLIRContext *ctx = l.b.getContext();
   AffineMap inMap = l.b.getMultiDimIdentityMap(t.getRank());
@@ -253,30 +254,30 @@ LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
                                          utils::IteratorType::parallel);
   iters[axis] = utils::IteratorType::reduction;
   Type idxType = out->getElementType();
-  auto generic = l.b.create<linalg::GenericOp>(
-      l.loc(), TypeRange{valType, *out}, ValueRange{*x},
+  auto generic = linalg::GenericOp::create(
+      l.b, l.loc(), TypeRange{valType, *out}, ValueRange{*x},
       ValueRange{valInit, idxInit}, ArrayRef<AffineMap>{inMap, outMap, outMap},
       iters, [&](OpBuilder &b, Location loc, ValueRange args) {
         Value v = args[0], best = args[1], bestIdx = args[2];
-        Value i = b.create<linalg::IndexOp>(loc, axis);
-        i = b.create<arith::IndexCastOp>(loc, idxType, i);
+        Value i = linalg::IndexOp::create(b, loc, axis);
+        i = arith::IndexCastOp::create(b, loc, idxType, i);
         Value better;
         if (isFloat)
-          better = b.create<arith::CmpFOp>(loc,
-                                           isMax ? arith::CmpFPredicate::OGT
-                                                 : arith::CmpFPredicate::OLT,
-                                           v, best);
+          better = arith::CmpFOp::create(b, loc,
+                                         isMax ? arith::CmpFPredicate::OGT
+                                               : arith::CmpFPredicate::OLT,
+                                         v, best);
         else
-          better = b.create<arith::CmpIOp>(
-              loc,
+          better = arith::CmpIOp::create(
+              b, loc,
               isMax ? (isUnsigned ? arith::CmpIPredicate::ugt
                                   : arith::CmpIPredicate::sgt)
                     : (isUnsigned ? arith::CmpIPredicate::ult
                                   : arith::CmpIPredicate::slt),
               v, best);
-        Value nb = b.create<arith::SelectOp>(loc, better, v, best);
-        Value ni = b.create<arith::SelectOp>(loc, better, i, bestIdx);
-        b.create<linalg::YieldOp>(loc, ValueRange{nb, ni});
+        Value nb = arith::SelectOp::create(b, loc, better, v, best);
+        Value ni = arith::SelectOp::create(b, loc, better, i, bestIdx);
+        linalg::YieldOp::create(b, loc, ValueRange{nb, ni});
       });
   l.setTensor(op, 0, generic.getResult(1));
   return success();
@@ -305,32 +306,32 @@ LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
   Value m = keep(reduceTensor(
       l, *x, {last}, constScalar(l.b, l.loc(), elem, -inf, 0),
       [](OpBuilder &b, Location loc, Value v, Value acc) {
-        return b.create<arith::MaximumFOp>(loc, v, acc).getResult();
+        return arith::MaximumFOp::create(b, loc, v, acc).getResult();
       }));
   FailureOr<Value> shifted = l.elementwise(
       op, {*x, m}, t, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-        return b.create<arith::SubFOp>(loc, a[0], a[1]);
+        return arith::SubFOp::create(b, loc, a[0], a[1]);
       });
   if (failed(shifted))
     return failure();
   FailureOr<Value> e = l.elementwise(
       op, {*shifted}, t, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
-        return b.create<math::ExpOp>(loc, a[0]);
+        return math::ExpOp::create(b, loc, a[0]);
       });
   if (failed(e))
     return failure();
   Value s = keep(
       reduceTensor(l, *e, {last}, constScalar(l.b, l.loc(), elem, 0, 0),
                    [](OpBuilder &b, Location loc, Value v, Value acc) {
-                     return b.create<arith::AddFOp>(loc, v, acc).getResult();
+                     return arith::AddFOp::create(b, loc, v, acc).getResult();
                    }));
   FailureOr<Value> r =
       l.elementwise(op, {isLog ? *shifted : *e, s}, *out,
                     [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
                       if (isLog)
-                        return b.create<arith::SubFOp>(
-                            loc, a[0], b.create<math::LogOp>(loc, a[1]));
-                      return b.create<arith::DivFOp>(loc, a[0], a[1]);
+                        return arith::SubFOp::create(
+                            b, loc, a[0], math::LogOp::create(b, loc, a[1]));
+                      return arith::DivFOp::create(b, loc, a[0], a[1]);
                     });
   if (failed(r))
     return failure();

@@ -56,11 +56,11 @@ LogicalResult lowerReadVariable(NodeLowering &l, Operation *op) {
   FailureOr<RankedTensorType> type = l.resultType(op, 0);
   if (failed(slot) || failed(type))
     return failure();
-  Value read = rt::ReadOp::create(l.b, l.loc(), NodeLowering::runtimeType(*type),
-                                  l.frame, *slot);
-  l.setTensor(op, 0,
-              l.fromRuntime(read, NodeLowering::graphElementType(
-                                      op->getResult(0))));
+  Value read = rt::ReadOp::create(
+      l.b, l.loc(), NodeLowering::runtimeType(*type), l.frame, *slot);
+  l.setTensor(
+      op, 0,
+      l.fromRuntime(read, NodeLowering::graphElementType(op->getResult(0))));
   return success();
 }
 
@@ -106,9 +106,9 @@ LogicalResult lowerDequeue(NodeLowering &l, Operation *op) {
   FailureOr<SmallVector<Type>> types = l.runtimeResultTypes(op);
   if (failed(types))
     return failure();
-  auto dequeue = rt::DequeueOp::create(
-      l.b, l.loc(), *types, l.frame, n, *slot, static_cast<int32_t>(mode),
-      intAttrOf(op, "timeout_ms", -1));
+  auto dequeue = rt::DequeueOp::create(l.b, l.loc(), *types, l.frame, n, *slot,
+                                       static_cast<int32_t>(mode),
+                                       intAttrOf(op, "timeout_ms", -1));
   l.setRuntimeResults(op, dequeue.getResults());
   return success();
 }
@@ -123,7 +123,9 @@ LogicalResult lowerQueueSize(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  setScalar(l, op, rt::QueueSizeOp::create(l.b, l.loc(), l.b.getI32Type(), l.frame, *slot));
+  setScalar(
+      l, op,
+      rt::QueueSizeOp::create(l.b, l.loc(), l.b.getI32Type(), l.frame, *slot));
   return success();
 }
 
@@ -131,8 +133,9 @@ LogicalResult lowerQueueIsClosed(NodeLowering &l, Operation *op) {
   FailureOr<int64_t> slot = l.slotOperand(op, 0);
   if (failed(slot))
     return failure();
-  setScalar(l, op, rt::QueueIsClosedOp::create(l.b, l.loc(), l.b.getI1Type(),
-                                              l.frame, *slot));
+  setScalar(l, op,
+            rt::QueueIsClosedOp::create(l.b, l.loc(), l.b.getI1Type(), l.frame,
+                                        *slot));
   return success();
 }
 
@@ -187,9 +190,9 @@ LogicalResult lowerSummary(NodeLowering &l, Operation *op) {
   } else {
     if (inputs.size() != 2)
       return l.unsupported(op, "expects two inputs (tags, values)");
-    summary = rt::SummaryOp::create(l.b, l.loc(), valueType, l.frame,
-                                    inputs[0], inputs[1],
-                                    t == "ScalarSummary" ? 0 : 1, dtypes);
+    summary =
+        rt::SummaryOp::create(l.b, l.loc(), valueType, l.frame, inputs[0],
+                              inputs[1], t == "ScalarSummary" ? 0 : 1, dtypes);
   }
   l.setOpaque(op, 0, summary);
   return success();

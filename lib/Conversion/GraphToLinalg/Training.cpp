@@ -22,7 +22,7 @@ using namespace kiln::graph;
 namespace {
 
 Value fconst(OpBuilder &b, Location l, Type t, double v) {
-  return b.create<arith::ConstantOp>(l, t, b.getFloatAttr(t, v));
+  return arith::ConstantOp::create(b, l, t, b.getFloatAttr(t, v));
 }
 
 /// Gradient kernels of element-wise ops: (a, b) -> dx.
@@ -40,50 +40,49 @@ LogicalResult lowerElementwiseGrad(NodeLowering &l, Operation *op) {
         Value zero = fconst(nb, loc, elem, 0), one = fconst(nb, loc, elem, 1);
         if (t == "ReluGrad" || t == "Relu6Grad") {
           // (gradients, features): pass where 0 < features (< 6).
-          Value pos = nb.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT,
-                                               v[1], zero);
+          Value pos = arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OGT,
+                                            v[1], zero);
           if (t == "Relu6Grad") {
-            Value below = nb.create<arith::CmpFOp>(
-                loc, arith::CmpFPredicate::OLT, v[1], fconst(nb, loc, elem, 6));
-            pos = nb.create<arith::AndIOp>(loc, pos, below);
+            Value below =
+                arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OLT, v[1],
+                                      fconst(nb, loc, elem, 6));
+            pos = arith::AndIOp::create(nb, loc, pos, below);
           }
-          return nb.create<arith::SelectOp>(loc, pos, v[0], zero).getResult();
+          return arith::SelectOp::create(nb, loc, pos, v[0], zero).getResult();
         }
         // (y, dy) forms.
         Value y = v[0], dy = v[1];
         if (t == "SigmoidGrad") // dy * y * (1 - y)
-          return nb
-              .create<arith::MulFOp>(loc, nb.create<arith::MulFOp>(loc, dy, y),
-                                     nb.create<arith::SubFOp>(loc, one, y))
+          return arith::MulFOp::create(nb, loc,
+                                       arith::MulFOp::create(nb, loc, dy, y),
+                                       arith::SubFOp::create(nb, loc, one, y))
               .getResult();
         if (t == "TanhGrad") // dy * (1 - y^2)
-          return nb
-              .create<arith::MulFOp>(
-                  loc, dy,
-                  nb.create<arith::SubFOp>(loc, one,
-                                           nb.create<arith::MulFOp>(loc, y, y)))
+          return arith::MulFOp::create(
+                     nb, loc, dy,
+                     arith::SubFOp::create(
+                         nb, loc, one, arith::MulFOp::create(nb, loc, y, y)))
               .getResult();
         if (t == "SqrtGrad") // dy * 0.5 / y
-          return nb
-              .create<arith::DivFOp>(
-                  loc,
-                  nb.create<arith::MulFOp>(loc, dy, fconst(nb, loc, elem, 0.5)),
-                  y)
+          return arith::DivFOp::create(
+                     nb, loc,
+                     arith::MulFOp::create(nb, loc, dy,
+                                           fconst(nb, loc, elem, 0.5)),
+                     y)
               .getResult();
         if (t == "RsqrtGrad") // dy * -0.5 * y^3
-          return nb
-              .create<arith::MulFOp>(
-                  loc,
-                  nb.create<arith::MulFOp>(loc, dy,
+          return arith::MulFOp::create(
+                     nb, loc,
+                     arith::MulFOp::create(nb, loc, dy,
                                            fconst(nb, loc, elem, -0.5)),
-                  nb.create<arith::MulFOp>(loc, y,
-                                           nb.create<arith::MulFOp>(loc, y, y)))
+                     arith::MulFOp::create(
+                         nb, loc, y, arith::MulFOp::create(nb, loc, y, y)))
               .getResult();
         // ReciprocalGrad / InvGrad: -dy * y^2
-        return nb
-            .create<arith::NegFOp>(
-                loc, nb.create<arith::MulFOp>(
-                         loc, dy, nb.create<arith::MulFOp>(loc, y, y)))
+        return arith::NegFOp::create(
+                   nb, loc,
+                   arith::MulFOp::create(nb, loc, dy,
+                                         arith::MulFOp::create(nb, loc, y, y)))
             .getResult();
       });
   if (failed(r))
@@ -112,17 +111,17 @@ LogicalResult shiftedExp(NodeLowering &l, Operation *op, Value logits,
       l,
       reduceTensor(l, logits, {1}, fconst(l.b, l.loc(), elem, -inf),
                    [](OpBuilder &b, Location loc, Value v, Value a) {
-                     return b.create<arith::MaximumFOp>(loc, v, a).getResult();
+                     return arith::MaximumFOp::create(b, loc, v, a).getResult();
                    }));
   FailureOr<Value> s = l.elementwise(
       op, {logits, m}, t, [](OpBuilder &b, Location loc, ValueRange v) {
-        return b.create<arith::SubFOp>(loc, v[0], v[1]).getResult();
+        return arith::SubFOp::create(b, loc, v[0], v[1]).getResult();
       });
   if (failed(s))
     return failure();
   FailureOr<Value> ex =
       l.elementwise(op, {*s}, t, [](OpBuilder &b, Location loc, ValueRange v) {
-        return b.create<math::ExpOp>(loc, v[0]).getResult();
+        return math::ExpOp::create(b, loc, v[0]).getResult();
       });
   if (failed(ex))
     return failure();
@@ -149,32 +148,31 @@ LogicalResult lowerSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   Value s = column(
       l, reduceTensor(l, e, {1}, fconst(l.b, l.loc(), elem, 0),
                       [](OpBuilder &b, Location loc, Value v, Value a) {
-                        return b.create<arith::AddFOp>(loc, v, a).getResult();
+                        return arith::AddFOp::create(b, loc, v, a).getResult();
                       }));
   // loss = sum(labels * (log(s) - shifted)) per row
   FailureOr<Value> terms = l.elementwise(
       op, {*labels, shifted, s}, t,
       [](OpBuilder &b, Location loc, ValueRange v) {
-        Value nls = b.create<arith::SubFOp>(
-            loc, b.create<math::LogOp>(loc, v[2]), v[1]);
-        return b.create<arith::MulFOp>(loc, v[0], nls).getResult();
+        Value nls = arith::SubFOp::create(
+            b, loc, math::LogOp::create(b, loc, v[2]), v[1]);
+        return arith::MulFOp::create(b, loc, v[0], nls).getResult();
       });
   if (failed(terms))
     return failure();
   Value loss =
       reduceTensor(l, *terms, {1}, fconst(l.b, l.loc(), elem, 0),
                    [](OpBuilder &b, Location loc, Value v, Value a) {
-                     return b.create<arith::AddFOp>(loc, v, a).getResult();
+                     return arith::AddFOp::create(b, loc, v, a).getResult();
                    });
   if (loss.getType() != *lossType)
-    loss = l.b.create<tensor::CastOp>(l.loc(), *lossType, loss);
+    loss = tensor::CastOp::create(l.b, l.loc(), *lossType, loss);
   // backprop = softmax - labels
   FailureOr<Value> backprop = l.elementwise(
       op, {e, s, *labels}, *backpropType,
       [](OpBuilder &b, Location loc, ValueRange v) {
-        return b
-            .create<arith::SubFOp>(
-                loc, b.create<arith::DivFOp>(loc, v[0], v[1]), v[2])
+        return arith::SubFOp::create(
+                   b, loc, arith::DivFOp::create(b, loc, v[0], v[1]), v[2])
             .getResult();
       });
   if (failed(backprop))
@@ -208,7 +206,7 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
       dtypeNumber(NodeLowering::graphElementType(getDataOperands(op)[1])));
   Type elem = t.getElementType();
   auto add = [](OpBuilder &b, Location loc, Value v, Value a) {
-    return b.create<arith::AddFOp>(loc, v, a).getResult();
+    return arith::AddFOp::create(b, loc, v, a).getResult();
   };
   Value shifted, e;
   if (failed(shiftedExp(l, op, *logits, shifted, e)))
@@ -217,16 +215,15 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   Value labelCol = column(l, *labels);
   // Whether column j is the row's label, inside a generic over [B, C].
   auto isLabel = [](OpBuilder &b, Location loc, Value label) {
-    Value j = b.create<linalg::IndexOp>(loc, 1);
-    Value lab = b.create<arith::IndexCastOp>(loc, b.getIndexType(), label);
-    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, j, lab);
+    Value j = linalg::IndexOp::create(b, loc, 1);
+    Value lab = arith::IndexCastOp::create(b, loc, b.getIndexType(), label);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, j, lab);
   };
   FailureOr<Value> picked = l.elementwise(
       op, {shifted, labelCol}, t,
       [&](OpBuilder &b, Location loc, ValueRange v) {
-        return b
-            .create<arith::SelectOp>(loc, isLabel(b, loc, v[1]), v[0],
-                                     fconst(b, loc, elem, 0))
+        return arith::SelectOp::create(b, loc, isLabel(b, loc, v[1]), v[0],
+                                       fconst(b, loc, elem, 0))
             .getResult();
       });
   if (failed(picked))
@@ -236,8 +233,8 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   FailureOr<Value> loss = l.elementwise(
       op, {sumRow, pickedRow}, *lossType,
       [](OpBuilder &b, Location loc, ValueRange v) {
-        return b
-            .create<arith::SubFOp>(loc, b.create<math::LogOp>(loc, v[0]), v[1])
+        return arith::SubFOp::create(b, loc, math::LogOp::create(b, loc, v[0]),
+                                     v[1])
             .getResult();
       });
   if (failed(loss))
@@ -245,11 +242,11 @@ LogicalResult lowerSparseSoftmaxCrossEntropy(NodeLowering &l, Operation *op) {
   FailureOr<Value> backprop =
       l.elementwise(op, {e, column(l, sumRow), labelCol}, *backpropType,
                     [&](OpBuilder &b, Location loc, ValueRange v) {
-                      Value p = b.create<arith::DivFOp>(loc, v[0], v[1]);
-                      Value one = b.create<arith::SelectOp>(
-                          loc, isLabel(b, loc, v[2]), fconst(b, loc, elem, 1),
-                          fconst(b, loc, elem, 0));
-                      return b.create<arith::SubFOp>(loc, p, one).getResult();
+                      Value p = arith::DivFOp::create(b, loc, v[0], v[1]);
+                      Value one = arith::SelectOp::create(
+                          b, loc, isLabel(b, loc, v[2]),
+                          fconst(b, loc, elem, 1), fconst(b, loc, elem, 0));
+                      return arith::SubFOp::create(b, loc, p, one).getResult();
                     });
   if (failed(backprop))
     return failure();
@@ -303,17 +300,18 @@ lowerApply(NodeLowering &l, Operation *op, unsigned numRefs,
   for (unsigned i = 0; i < numRefs; ++i) {
     auto t = cast<RankedTensorType>(ins[i].getType());
     inits.push_back(
-        l.b.create<tensor::EmptyOp>(l.loc(), t, l.dynamicSizes(t, ins[i])));
+        tensor::EmptyOp::create(l.b, l.loc(), t, l.dynamicSizes(t, ins[i])));
     outTypes.push_back(t);
     maps.push_back(l.b.getMultiDimIdentityMap(rank));
   }
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
-  auto generic = l.b.create<linalg::GenericOp>(
-      l.loc(), outTypes, ins, inits, maps, iters,
+  auto generic = linalg::GenericOp::create(
+      l.b, l.loc(), outTypes, ins, inits, maps, iters,
       [&](OpBuilder &b, Location loc, ValueRange args) {
         ValueRange all = args.take_front(ins.size());
-        b.create<linalg::YieldOp>(loc, update(b, loc, all.take_front(numRefs),
-                                              all.drop_front(numRefs)));
+        linalg::YieldOp::create(
+            b, loc,
+            update(b, loc, all.take_front(numRefs), all.drop_front(numRefs)));
       });
   // Write back in TF's order: the accumulators first, the variable last.
   for (unsigned i = 1; i <= numRefs; ++i) {
@@ -333,8 +331,8 @@ LogicalResult lowerApplyGradientDescent(NodeLowering &l, Operation *op) {
                     [](OpBuilder &b, Location loc, ValueRange refs,
                        ValueRange rest) -> SmallVector<Value> {
                       Value step =
-                          b.create<arith::MulFOp>(loc, rest[0], rest[1]);
-                      return {b.create<arith::SubFOp>(loc, refs[0], step)};
+                          arith::MulFOp::create(b, loc, rest[0], rest[1]);
+                      return {arith::SubFOp::create(b, loc, refs[0], step)};
                     });
 }
 
@@ -348,18 +346,18 @@ LogicalResult lowerApplyMomentum(NodeLowering &l, Operation *op) {
       [&](OpBuilder &b, Location loc, ValueRange refs,
           ValueRange rest) -> SmallVector<Value> {
         Value lr = rest[0], grad = rest[1], momentum = rest[2];
-        Value accum = b.create<arith::AddFOp>(
-            loc, b.create<arith::MulFOp>(loc, refs[1], momentum), grad);
+        Value accum = arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, refs[1], momentum), grad);
         Value step =
             nesterov
-                ? b.create<arith::AddFOp>(
-                       loc, b.create<arith::MulFOp>(loc, grad, lr),
-                       b.create<arith::MulFOp>(
-                           loc, b.create<arith::MulFOp>(loc, accum, momentum),
-                           lr))
+                ? arith::AddFOp::create(
+                      b, loc, arith::MulFOp::create(b, loc, grad, lr),
+                      arith::MulFOp::create(
+                          b, loc,
+                          arith::MulFOp::create(b, loc, accum, momentum), lr))
                       .getResult()
-                : b.create<arith::MulFOp>(loc, lr, accum).getResult();
-        return {b.create<arith::SubFOp>(loc, refs[0], step), accum};
+                : arith::MulFOp::create(b, loc, lr, accum).getResult();
+        return {arith::SubFOp::create(b, loc, refs[0], step), accum};
       });
 }
 
@@ -373,18 +371,19 @@ LogicalResult lowerApplyRMSProp(NodeLowering &l, Operation *op) {
         Value lr = rest[0], rho = rest[1], momentum = rest[2], eps = rest[3],
               grad = rest[4];
         Type t = grad.getType();
-        Value one = b.create<arith::ConstantOp>(loc, t, b.getFloatAttr(t, 1));
-        Value ms = b.create<arith::AddFOp>(
-            loc, b.create<arith::MulFOp>(loc, rho, refs[1]),
-            b.create<arith::MulFOp>(loc, b.create<arith::SubFOp>(loc, one, rho),
-                                    b.create<arith::MulFOp>(loc, grad, grad)));
-        Value mom = b.create<arith::AddFOp>(
-            loc, b.create<arith::MulFOp>(loc, momentum, refs[2]),
-            b.create<arith::DivFOp>(
-                loc, b.create<arith::MulFOp>(loc, lr, grad),
-                b.create<math::SqrtOp>(loc,
-                                       b.create<arith::AddFOp>(loc, ms, eps))));
-        return {b.create<arith::SubFOp>(loc, refs[0], mom), ms, mom};
+        Value one = arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, 1));
+        Value ms = arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, rho, refs[1]),
+            arith::MulFOp::create(b, loc,
+                                  arith::SubFOp::create(b, loc, one, rho),
+                                  arith::MulFOp::create(b, loc, grad, grad)));
+        Value mom = arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, momentum, refs[2]),
+            arith::DivFOp::create(
+                b, loc, arith::MulFOp::create(b, loc, lr, grad),
+                math::SqrtOp::create(b, loc,
+                                     arith::AddFOp::create(b, loc, ms, eps))));
+        return {arith::SubFOp::create(b, loc, refs[0], mom), ms, mom};
       });
 }
 
@@ -401,35 +400,36 @@ LogicalResult lowerApplyAdam(NodeLowering &l, Operation *op) {
         Value b1p = rest[0], b2p = rest[1], lr = rest[2], b1 = rest[3],
               b2 = rest[4], eps = rest[5], g = rest[6];
         Type t = g.getType();
-        Value one = b.create<arith::ConstantOp>(loc, t, b.getFloatAttr(t, 1));
-        Value lrT = b.create<arith::DivFOp>(
-            loc,
-            b.create<arith::MulFOp>(
-                loc, lr,
-                b.create<math::SqrtOp>(loc,
-                                       b.create<arith::SubFOp>(loc, one, b2p))),
-            b.create<arith::SubFOp>(loc, one, b1p));
-        Value oneMinusB1 = b.create<arith::SubFOp>(loc, one, b1);
-        Value m = b.create<arith::AddFOp>(
-            loc, refs[1],
-            b.create<arith::MulFOp>(
-                loc, b.create<arith::SubFOp>(loc, g, refs[1]), oneMinusB1));
-        Value v = b.create<arith::AddFOp>(
-            loc, refs[2],
-            b.create<arith::MulFOp>(
-                loc,
-                b.create<arith::SubFOp>(loc, b.create<arith::MulFOp>(loc, g, g),
-                                        refs[2]),
-                b.create<arith::SubFOp>(loc, one, b2)));
-        Value num = nesterov ? b.create<arith::AddFOp>(
-                                    loc, b.create<arith::MulFOp>(loc, m, b1),
-                                    b.create<arith::MulFOp>(loc, oneMinusB1, g))
+        Value one = arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, 1));
+        Value lrT = arith::DivFOp::create(
+            b, loc,
+            arith::MulFOp::create(
+                b, loc, lr,
+                math::SqrtOp::create(b, loc,
+                                     arith::SubFOp::create(b, loc, one, b2p))),
+            arith::SubFOp::create(b, loc, one, b1p));
+        Value oneMinusB1 = arith::SubFOp::create(b, loc, one, b1);
+        Value m = arith::AddFOp::create(
+            b, loc, refs[1],
+            arith::MulFOp::create(
+                b, loc, arith::SubFOp::create(b, loc, g, refs[1]), oneMinusB1));
+        Value v = arith::AddFOp::create(
+            b, loc, refs[2],
+            arith::MulFOp::create(
+                b, loc,
+                arith::SubFOp::create(
+                    b, loc, arith::MulFOp::create(b, loc, g, g), refs[2]),
+                arith::SubFOp::create(b, loc, one, b2)));
+        Value num = nesterov ? arith::AddFOp::create(
+                                   b, loc, arith::MulFOp::create(b, loc, m, b1),
+                                   arith::MulFOp::create(b, loc, oneMinusB1, g))
                                    .getResult()
                              : m;
-        Value step = b.create<arith::DivFOp>(
-            loc, b.create<arith::MulFOp>(loc, lrT, num),
-            b.create<arith::AddFOp>(loc, b.create<math::SqrtOp>(loc, v), eps));
-        return {b.create<arith::SubFOp>(loc, refs[0], step), m, v};
+        Value step = arith::DivFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, lrT, num),
+            arith::AddFOp::create(b, loc, math::SqrtOp::create(b, loc, v),
+                                  eps));
+        return {arith::SubFOp::create(b, loc, refs[0], step), m, v};
       });
 }
 

@@ -24,8 +24,7 @@ using namespace kiln;
 
 namespace {
 
-struct RtFrameBuffersPass
-    : kiln::impl::RtFrameBuffersBase<RtFrameBuffersPass> {
+struct RtFrameBuffersPass : kiln::impl::RtFrameBuffersBase<RtFrameBuffersPass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
     if (fn.isExternal() || fn.getNumArguments() == 0 ||
@@ -43,8 +42,7 @@ struct RtFrameBuffersPass
     fn.walk([&](memref::AllocOp a) { allocs.push_back(a); });
     OpBuilder b(&getContext());
     for (memref::AllocOp a : allocs) {
-      if (!a.getType().getLayout().isIdentity() ||
-          a.getType().getMemorySpace())
+      if (!a.getType().getLayout().isIdentity() || a.getType().getMemorySpace())
         continue;
       b.setInsertionPoint(a);
       auto buffer = rt::AllocOp::create(b, a.getLoc(), a.getType(), frame,

@@ -62,8 +62,7 @@ const AbiFunction kAbi[] = {
 
 } // namespace
 
-LLVM::LLVMFunctionType kiln::abiFunctionType(MLIRContext *ctx,
-                                             StringRef name) {
+LLVM::LLVMFunctionType kiln::abiFunctionType(MLIRContext *ctx, StringRef name) {
   for (const AbiFunction &f : kAbi)
     if (name == f.name)
       return f.type(ctx);
@@ -132,17 +131,19 @@ struct RtPattern : public ConvertOpToLLVMPattern<OpTy> {
       body = body->getParentOp()->getParentRegion();
     r.setInsertionPointToStart(&body->front());
     Location loc = op->getLoc();
-    auto arrayType = LLVM::LLVMArrayType::get(i64Type(), std::max<int64_t>(n, 1));
-    return LLVM::AllocaOp::create(r, loc, LLVM::LLVMPointerType::get(
-                                              this->getContext()),
-                                  arrayType, i64(r, loc, 1));
+    auto arrayType =
+        LLVM::LLVMArrayType::get(i64Type(), std::max<int64_t>(n, 1));
+    return LLVM::AllocaOp::create(
+        r, loc, LLVM::LLVMPointerType::get(this->getContext()), arrayType,
+        i64(r, loc, 1));
   }
   Value element(OpBuilder &b, Location loc, Value array, int64_t n,
                 int64_t i) const {
-    auto arrayType = LLVM::LLVMArrayType::get(i64Type(), std::max<int64_t>(n, 1));
-    return LLVM::GEPOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
-                               arrayType, array,
-                               ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+    auto arrayType =
+        LLVM::LLVMArrayType::get(i64Type(), std::max<int64_t>(n, 1));
+    return LLVM::GEPOp::create(
+        b, loc, LLVM::LLVMPointerType::get(b.getContext()), arrayType, array,
+        ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
   }
   Value address(OpBuilder &b, Location loc, Value ptr) const {
     return LLVM::PtrToIntOp::create(b, loc, i64Type(), ptr);
@@ -188,10 +189,9 @@ struct RtPattern : public ConvertOpToLLVMPattern<OpTy> {
           r, loc,
           i64(r, loc, memType.isDynamicDim(d) ? -1 : memType.getDimSize(d)),
           element(r, loc, dims, rank, d));
-    FailureOr<Value> addr =
-        call(r, op, "kiln_rt_view",
-             {frame, idx, i64(r, loc, rank), address(r, loc, dims),
-              i64(r, loc, slot)});
+    FailureOr<Value> addr = call(r, op, "kiln_rt_view",
+                                 {frame, idx, i64(r, loc, rank),
+                                  address(r, loc, dims), i64(r, loc, slot)});
     if (failed(addr))
       return failure();
     auto ptrType = LLVM::LLVMPointerType::get(this->getContext());
@@ -262,11 +262,11 @@ struct RtPattern : public ConvertOpToLLVMPattern<OpTy> {
 
 struct FeedLowering : RtPattern<FeedOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(FeedOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
-    FailureOr<Value> idx = call(r, op, "kiln_rt_feed",
-                                {a.getFrame(), i64(r, op.getLoc(), op.getIndex())});
+  LogicalResult matchAndRewrite(FeedOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    FailureOr<Value> idx =
+        call(r, op, "kiln_rt_feed",
+             {a.getFrame(), i64(r, op.getLoc(), op.getIndex())});
     if (failed(idx))
       return failure();
     return importResults(r, op, a.getFrame(), *idx, -1);
@@ -275,9 +275,8 @@ struct FeedLowering : RtPattern<FeedOp> {
 
 struct FetchLowering : RtPattern<FetchOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(FetchOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(FetchOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     if (failed(push(r, op, a.getFrame(), op.getValue(), a.getValue(),
                     op.getDtype())))
       return failure();
@@ -289,11 +288,11 @@ struct FetchLowering : RtPattern<FetchOp> {
 
 struct ReadLowering : RtPattern<ReadOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(ReadOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
-    FailureOr<Value> idx = call(r, op, "kiln_rt_read",
-                                {a.getFrame(), i64(r, op.getLoc(), op.getSlot())});
+  LogicalResult matchAndRewrite(ReadOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    FailureOr<Value> idx =
+        call(r, op, "kiln_rt_read",
+             {a.getFrame(), i64(r, op.getLoc(), op.getSlot())});
     if (failed(idx))
       return failure();
     return importResults(r, op, a.getFrame(), *idx, op.getSlot());
@@ -302,9 +301,8 @@ struct ReadLowering : RtPattern<ReadOp> {
 
 struct AssignLowering : RtPattern<AssignOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(AssignOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(AssignOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     if (failed(push(r, op, a.getFrame(), op.getValue(), a.getValue(),
                     op.getDtype())))
@@ -319,35 +317,31 @@ struct AssignLowering : RtPattern<AssignOp> {
 
 struct EnqueueLowering : RtPattern<EnqueueOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(EnqueueOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(EnqueueOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     if (failed(pushAll(r, op, a.getFrame(), op.getValues(), a.getValues(),
                        op.getDtypes())))
       return failure();
-    return done(
-        r, op,
-        call(r, op, "kiln_rt_enqueue",
-             {a.getFrame(), i64(r, loc, op.getSlot()),
-              i64(r, loc, static_cast<int64_t>(op.getValues().size())),
-              i32(r, loc, op.getMany() ? 1 : 0),
-              i64(r, loc, op.getTimeoutMs())}));
+    return done(r, op,
+                call(r, op, "kiln_rt_enqueue",
+                     {a.getFrame(), i64(r, loc, op.getSlot()),
+                      i64(r, loc, static_cast<int64_t>(op.getValues().size())),
+                      i32(r, loc, op.getMany() ? 1 : 0),
+                      i64(r, loc, op.getTimeoutMs())}));
   }
 };
 
 struct DequeueLowering : RtPattern<DequeueOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(DequeueOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(DequeueOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     Value count = a.getCount() ? a.getCount() : i64(r, loc, 0);
-    FailureOr<Value> first =
-        call(r, op, "kiln_rt_dequeue",
-             {a.getFrame(), i64(r, loc, op.getSlot()),
-              i32(r, loc, op.getMode()), count,
-              i64(r, loc, op.getTimeoutMs())});
+    FailureOr<Value> first = call(r, op, "kiln_rt_dequeue",
+                                  {a.getFrame(), i64(r, loc, op.getSlot()),
+                                   i32(r, loc, op.getMode()), count,
+                                   i64(r, loc, op.getTimeoutMs())});
     if (failed(first))
       return failure();
     return importResults(r, op, a.getFrame(), *first, op.getSlot());
@@ -357,11 +351,11 @@ struct DequeueLowering : RtPattern<DequeueOp> {
 /// queue_size / queue_is_closed / queue_close: one call on the slot.
 struct QueueSizeLowering : RtPattern<QueueSizeOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(QueueSizeOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
-    FailureOr<Value> v = call(r, op, "kiln_rt_queue_size",
-                              {a.getFrame(), i64(r, op.getLoc(), op.getSlot())});
+  LogicalResult matchAndRewrite(QueueSizeOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    FailureOr<Value> v =
+        call(r, op, "kiln_rt_queue_size",
+             {a.getFrame(), i64(r, op.getLoc(), op.getSlot())});
     if (failed(v))
       return failure();
     r.replaceOp(op, *v);
@@ -371,9 +365,8 @@ struct QueueSizeLowering : RtPattern<QueueSizeOp> {
 
 struct QueueIsClosedLowering : RtPattern<QueueIsClosedOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(QueueIsClosedOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(QueueIsClosedOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     FailureOr<Value> v = call(r, op, "kiln_rt_queue_is_closed",
                               {a.getFrame(), i64(r, loc, op.getSlot())});
@@ -387,9 +380,8 @@ struct QueueIsClosedLowering : RtPattern<QueueIsClosedOp> {
 
 struct QueueCloseLowering : RtPattern<QueueCloseOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(QueueCloseOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(QueueCloseOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     return done(r, op,
                 call(r, op, "kiln_rt_queue_close",
@@ -400,9 +392,8 @@ struct QueueCloseLowering : RtPattern<QueueCloseOp> {
 
 struct RandomLowering : RtPattern<RandomOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(RandomOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(RandomOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     if (failed(push(r, op, a.getFrame(), op.getShape(), a.getShape(),
                     op.getShapeDtype())))
@@ -438,8 +429,7 @@ Value constantBytes(ConversionPatternRewriter &r, Operation *op,
     OpBuilder::InsertionGuard g(r);
     r.setInsertionPointToStart(module.getBody());
     LLVM::GlobalOp::create(r, op->getLoc(), arrayType, /*isConstant=*/true,
-                           LLVM::Linkage::Private, name,
-                           r.getStringAttr(data));
+                           LLVM::Linkage::Private, name, r.getStringAttr(data));
   }
   Value ptr = LLVM::AddressOfOp::create(r, op->getLoc(),
                                         LLVM::LLVMPointerType::get(ctx), name);
@@ -449,9 +439,8 @@ Value constantBytes(ConversionPatternRewriter &r, Operation *op,
 
 struct StringConstLowering : RtPattern<StringConstOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(StringConstOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(StringConstOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     StringRef bytes = op.getBytes();
     Value data = constantBytes(r, op, "kiln_string_const", bytes);
@@ -461,11 +450,10 @@ struct StringConstLowering : RtPattern<StringConstOp> {
     for (int64_t d = 0; d < rank; ++d)
       LLVM::StoreOp::create(r, loc, i64(r, loc, shape[d]),
                             element(r, loc, dims, rank, d));
-    FailureOr<Value> idx =
-        call(r, op, "kiln_rt_string_const",
-             {a.getFrame(), data,
-              i64(r, loc, static_cast<int64_t>(bytes.size())),
-              i64(r, loc, rank), address(r, loc, dims)});
+    FailureOr<Value> idx = call(
+        r, op, "kiln_rt_string_const",
+        {a.getFrame(), data, i64(r, loc, static_cast<int64_t>(bytes.size())),
+         i64(r, loc, rank), address(r, loc, dims)});
     if (failed(idx))
       return failure();
     r.replaceOp(op, *idx);
@@ -475,9 +463,8 @@ struct StringConstLowering : RtPattern<StringConstOp> {
 
 struct SummaryLowering : RtPattern<SummaryOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(SummaryOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(SummaryOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     if (failed(pushAll(r, op, a.getFrame(), {op.getTags(), op.getValues()},
                        {a.getTags(), a.getValues()}, op.getDtypes())))
       return failure();
@@ -493,16 +480,15 @@ struct SummaryLowering : RtPattern<SummaryOp> {
 
 struct MergeSummaryLowering : RtPattern<MergeSummaryOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(MergeSummaryOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(MergeSummaryOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     if (failed(pushAll(r, op, a.getFrame(), op.getInputs(), a.getInputs(),
                        op.getDtypes())))
       return failure();
-    FailureOr<Value> idx = call(
-        r, op, "kiln_rt_merge_summary",
-        {a.getFrame(),
-         i64(r, op.getLoc(), static_cast<int64_t>(op.getInputs().size()))});
+    FailureOr<Value> idx =
+        call(r, op, "kiln_rt_merge_summary",
+             {a.getFrame(), i64(r, op.getLoc(),
+                                static_cast<int64_t>(op.getInputs().size()))});
     if (failed(idx))
       return failure();
     r.replaceOp(op, *idx);
@@ -512,9 +498,8 @@ struct MergeSummaryLowering : RtPattern<MergeSummaryOp> {
 
 struct KernelLowering : RtPattern<KernelOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(KernelOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(KernelOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     Value frame = a.getFrame();
     unsigned next = 0;
@@ -524,19 +509,19 @@ struct KernelLowering : RtPattern<KernelOp> {
           return failure();
         continue;
       }
-      if (failed(push(r, op, frame, op.getInputs()[next],
-                      a.getInputs()[next], op.getDtypes()[next])))
+      if (failed(push(r, op, frame, op.getInputs()[next], a.getInputs()[next],
+                      op.getDtypes()[next])))
         return failure();
       ++next;
     }
     StringRef nodeDef = op.getNodeDef();
     Value bytes = constantBytes(r, op, "kiln_node_def", nodeDef);
-    FailureOr<Value> first = call(
-        r, op, "kiln_rt_kernel",
-        {frame, bytes, i64(r, loc, static_cast<int64_t>(nodeDef.size())),
-         i64(r, loc, static_cast<int64_t>(op.getInputSlots().size())),
-         i64(r, loc, static_cast<int64_t>(op.getNumResults())),
-         i64(r, loc, op.getOwnSlot())});
+    FailureOr<Value> first =
+        call(r, op, "kiln_rt_kernel",
+             {frame, bytes, i64(r, loc, static_cast<int64_t>(nodeDef.size())),
+              i64(r, loc, static_cast<int64_t>(op.getInputSlots().size())),
+              i64(r, loc, static_cast<int64_t>(op.getNumResults())),
+              i64(r, loc, op.getOwnSlot())});
     if (failed(first))
       return failure();
     return importResults(r, op, frame, *first, -1);
@@ -545,9 +530,8 @@ struct KernelLowering : RtPattern<KernelOp> {
 
 struct CheckLabelsLowering : RtPattern<CheckLabelsOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(CheckLabelsOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(CheckLabelsOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     if (failed(push(r, op, a.getFrame(), op.getLabels(), a.getLabels(),
                     op.getDtype())))
       return failure();
@@ -559,38 +543,36 @@ struct CheckLabelsLowering : RtPattern<CheckLabelsOp> {
 
 struct CheckDivisorLowering : RtPattern<CheckDivisorOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(CheckDivisorOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
-    Value flag = LLVM::ZExtOp::create(r, op.getLoc(), i32Type(), a.getNonzero());
+  LogicalResult matchAndRewrite(CheckDivisorOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    Value flag =
+        LLVM::ZExtOp::create(r, op.getLoc(), i32Type(), a.getNonzero());
     return done(r, op,
                 call(r, op, "kiln_rt_check_divisor", {a.getFrame(), flag}));
   }
 };
 
 /// check_reshape / check_dims: two index values.
-template <typename OpTy>
-struct CheckPairLowering : RtPattern<OpTy> {
+template <typename OpTy> struct CheckPairLowering : RtPattern<OpTy> {
   CheckPairLowering(const LLVMTypeConverter &c, StringRef fn)
       : RtPattern<OpTy>(c), fn(fn) {}
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     auto asI64 = [&](Value v) -> Value {
       unsigned width = v.getType().getIntOrFloatBitWidth();
       if (width == 64)
         return v;
-      return width < 64 ? LLVM::SExtOp::create(r, loc, this->i64Type(), v)
-                              .getResult()
-                        : LLVM::TruncOp::create(r, loc, this->i64Type(), v)
-                              .getResult();
+      return width < 64
+                 ? LLVM::SExtOp::create(r, loc, this->i64Type(), v).getResult()
+                 : LLVM::TruncOp::create(r, loc, this->i64Type(), v)
+                       .getResult();
     };
     SmallVector<Value> operands = a.getOperands();
-    return this->done(r, op,
-                      this->call(r, op, fn,
-                                 {a.getFrame(), asI64(operands[1]),
-                                  asI64(operands[2])}));
+    return this->done(
+        r, op,
+        this->call(r, op, fn,
+                   {a.getFrame(), asI64(operands[1]), asI64(operands[2])}));
   }
   std::string fn;
 };
@@ -599,9 +581,8 @@ struct CheckPairLowering : RtPattern<OpTy> {
 /// descriptor (identity layout) around the address the runtime returns.
 struct AllocLowering : RtPattern<AllocOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(AllocOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(AllocOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
     auto type = cast<MemRefType>(op.getBuffer().getType());
     Type elem = type.getElementType();
@@ -623,8 +604,8 @@ struct AllocLowering : RtPattern<AllocOp> {
       return failure();
     auto ptrType = LLVM::LLVMPointerType::get(getContext());
     Value ptr = LLVM::IntToPtrOp::create(r, loc, ptrType, *addr);
-    auto desc = MemRefDescriptor::poison(
-        r, loc, getTypeConverter()->convertType(type));
+    auto desc =
+        MemRefDescriptor::poison(r, loc, getTypeConverter()->convertType(type));
     desc.setAllocatedPtr(r, loc, ptr);
     desc.setAlignedPtr(r, loc, ptr);
     desc.setConstantOffset(r, loc, 0);
@@ -642,9 +623,8 @@ struct AllocLowering : RtPattern<AllocOp> {
 
 struct FreeLowering : RtPattern<FreeOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(FreeOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(FreeOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     MemRefDescriptor desc(a.getBuffer());
     Value addr = address(r, op.getLoc(), desc.allocatedPtr(r, op.getLoc()));
     return done(r, op, call(r, op, "kiln_rt_free", {a.getFrame(), addr}));
@@ -653,9 +633,8 @@ struct FreeLowering : RtPattern<FreeOp> {
 
 struct OkLowering : RtPattern<OkOp> {
   using RtPattern::RtPattern;
-  LogicalResult
-  matchAndRewrite(OkOp op, OpAdaptor a,
-                  ConversionPatternRewriter &r) const override {
+  LogicalResult matchAndRewrite(OkOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
     FailureOr<Value> v = call(r, op, "kiln_rt_ok", {a.getFrame()});
     if (failed(v))
       return failure();
@@ -671,9 +650,8 @@ void kiln::populateRtToLLVMTypeConversions(LLVMTypeConverter &converter) {
   converter.addConversion([](FrameType t) -> Type {
     return LLVM::LLVMPointerType::get(t.getContext());
   });
-  converter.addConversion([](ValueType t) -> Type {
-    return IntegerType::get(t.getContext(), 64);
-  });
+  converter.addConversion(
+      [](ValueType t) -> Type { return IntegerType::get(t.getContext(), 64); });
 }
 
 void kiln::populateRtToLLVMConversionPatterns(LLVMTypeConverter &converter,

@@ -53,16 +53,15 @@ LogicalResult pack(OpBuilder &b, linalg::MatmulOp mm) {
     return failure();
   if (bTransposed) {
     auto t = cast<RankedTensorType>(bv.getType());
-    auto packedType = RankedTensorType::get(
-        {t.getDimSize(1), t.getDimSize(0)}, t.getElementType());
+    auto packedType = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
+                                            t.getElementType());
     SmallVector<Value> dyn;
     if (packedType.isDynamicDim(0))
       dyn.push_back(tensor::DimOp::create(b, loc, bv, 1));
     if (packedType.isDynamicDim(1))
       dyn.push_back(tensor::DimOp::create(b, loc, bv, 0));
     Value empty = tensor::EmptyOp::create(b, loc, packedType, dyn);
-    bv = linalg::TransposeOp::create(b, loc, bv, empty,
-                                     ArrayRef<int64_t>{1, 0})
+    bv = linalg::TransposeOp::create(b, loc, bv, empty, ArrayRef<int64_t>{1, 0})
              .getResult()[0];
   }
   // Loops (i, k, j) = dims (0, 1, 2).
@@ -70,8 +69,9 @@ LogicalResult pack(OpBuilder &b, linalg::MatmulOp mm) {
   AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
              j = getAffineDimExpr(2, ctx);
   SmallVector<AffineMap> newMaps{
-      AffineMap::get(3, 0, aTransposed ? ArrayRef<AffineExpr>{k, i}
-                                       : ArrayRef<AffineExpr>{i, k},
+      AffineMap::get(3, 0,
+                     aTransposed ? ArrayRef<AffineExpr>{k, i}
+                                 : ArrayRef<AffineExpr>{i, k},
                      ctx),
       AffineMap::get(3, 0, {k, j}, ctx), AffineMap::get(3, 0, {i, j}, ctx)};
   SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
@@ -81,10 +81,10 @@ LogicalResult pack(OpBuilder &b, linalg::MatmulOp mm) {
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{cType}, ValueRange{a, bv}, ValueRange{init}, newMaps,
       iters, [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value p = isFloat ? arith::MulFOp::create(nb, l, args[0], args[1])
-                                .getResult()
-                          : arith::MulIOp::create(nb, l, args[0], args[1])
-                                .getResult();
+        Value p =
+            isFloat
+                ? arith::MulFOp::create(nb, l, args[0], args[1]).getResult()
+                : arith::MulIOp::create(nb, l, args[0], args[1]).getResult();
         Value s = isFloat
                       ? arith::AddFOp::create(nb, l, args[2], p).getResult()
                       : arith::AddIOp::create(nb, l, args[2], p).getResult();
@@ -95,8 +95,7 @@ LogicalResult pack(OpBuilder &b, linalg::MatmulOp mm) {
   return success();
 }
 
-struct CpuPackMatmulsPass
-    : kiln::impl::CpuPackMatmulsBase<CpuPackMatmulsPass> {
+struct CpuPackMatmulsPass : kiln::impl::CpuPackMatmulsBase<CpuPackMatmulsPass> {
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp mm) { matmuls.push_back(mm); });

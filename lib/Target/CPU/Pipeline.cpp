@@ -84,8 +84,9 @@ void kiln::registerCpuPipelines() {
        "CPU stage: bufferization, run exits after runtime ops that failed, "
        "deallocation",
        buildCpuBufferizeStage},
-      {"kiln-cpu-loops", "CPU stage: linalg to loops, structured control "
-                         "flow to a CFG",
+      {"kiln-cpu-loops",
+       "CPU stage: linalg to loops, structured control "
+       "flow to a CFG",
        buildCpuLoopsStage},
       {"kiln-cpu-lowering", "CPU stage: math, then everything else to LLVM",
        buildCpuLoweringStage},
@@ -95,8 +96,6 @@ void kiln::registerCpuPipelines() {
       {"kiln-lower-to-llvm", "Alias of kiln-cpu-pipeline", buildCpuPipeline},
   };
   for (const Stage &s : stages)
-    PassPipelineRegistration<>(s.name, s.summary,
-                               [build = s.build](OpPassManager &pm) {
-                                 build(pm);
-                               });
+    PassPipelineRegistration<>(
+        s.name, s.summary, [build = s.build](OpPassManager &pm) { build(pm); });
 }
