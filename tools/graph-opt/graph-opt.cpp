@@ -3,10 +3,13 @@
 //
 // mlir-opt with Kiln's dialects and passes: reads `graph` dialect IR (e.g. from
 // `graph-translate --graphdef-to-mlir`), runs passes, prints the result.
+// Unlike mlir-opt, errors do not dump the op they are on (the whole graph,
+// for a pass on graph.graph) unless --mlir-print-op-on-diagnostic asks.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Conversion/GraphToLinalg.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
+#include "kiln/Tools/DiagnosticDefaults.h"
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,6 +18,7 @@
 #include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
+  kiln::setKilnDiagnosticDefaults();
   mlir::registerTransformsPasses();
   kiln::registerKilnTransformsPasses();
   kiln::registerKilnConversionPasses();
