@@ -21,6 +21,7 @@ config.kiln_tf_fixtures = (os.environ.get("KILN_TF_FIXTURES") or
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%tf_fixtures", config.kiln_tf_fixtures))
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
+config.substitutions.append(("%kiln_obj", config.kiln_obj_root))
 config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP",
