@@ -1,8 +1,9 @@
 //===- jit_bench.cpp - JIT compile time and per-run overhead --------------===//
 //
 // 1. Compile time of the S1 model pruned to its prediction (Placeholder ->
-//    three MatMul/Relu layers with dropout -> ArgMax), from the TF-written
-//    .meta, through Kiln's whole pipeline to native code.
+//    three MatMul/Relu layers with dropout -> ArgMax), from the S1 .meta
+//    given (bench/jit/run.sh: examples/mnist_mlp's), through Kiln's whole
+//    pipeline to native code.
 // 2. Steady-state overhead of one Session.run of a one-op graph (a scalar
 //    add of two feeds) against a direct C++ call of the same add, both in
 //    calls per second.

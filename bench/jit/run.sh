@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# JIT benchmarks: compile time of the S1 predict graph (TF-written .meta from
-# ../shared/fixtures), and the per-run overhead of a one-op graph against a
-# direct C++ call (goal: under 1 us per run).
+# JIT benchmarks: compile time of the S1 predict graph (the project's own S1,
+# examples/mnist_mlp/model.meta.pbtxt, so it runs without the TF fixtures),
+# and the per-run overhead of a one-op graph against a direct C++ call (goal:
+# under 1 us per run).
 set -euo pipefail
 BUILD_DIR=${BUILD_DIR:-build}
 bin="$BUILD_DIR/bin/jit_bench"
@@ -11,4 +12,4 @@ fi
 root=${KILN_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-"$bin" "$root/../shared/fixtures/tf/ZhianYang-mnist-save/ckpt_dir/model.ckpt-95.meta" "$scratch"
+"$bin" "$root/examples/mnist_mlp/model.meta.pbtxt" "$scratch"

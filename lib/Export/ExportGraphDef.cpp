@@ -15,6 +15,7 @@
 #include "llvm/ADT/APFloat.h"
 #include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 
@@ -267,6 +268,27 @@ LogicalResult exportAttr(Attribute attr, tensorflow::AttrValue &out,
   return success();
 }
 
+/// Parses text format into `msg`; on failure `why` holds the parser's first
+/// complaint as "line:column: message" (and protobuf logs nothing).
+bool parseText(StringRef text, google::protobuf::Message *msg,
+               std::string &why) {
+  class Collector : public google::protobuf::io::ErrorCollector {
+  public:
+    explicit Collector(std::string &first) : first(first) {}
+    void AddError(int line, int column, const std::string &message) override {
+      if (first.empty())
+        first = std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+                ": " + message;
+    }
+    std::string &first;
+  } collector(why);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&collector);
+  google::protobuf::io::ArrayInputStream in(text.data(),
+                                            static_cast<int>(text.size()));
+  return parser.Parse(&in, msg);
+}
+
 std::string inputName(Value v, std::string &error) {
   Operation *def = v.getDefiningOp();
   if (!def || !isNode(def)) {
@@ -287,6 +309,28 @@ LogicalResult exportNodeDef(Operation *op, tensorflow::NodeDef &node,
   node.set_name(getNodeName(op).str());
   node.set_op(getNodeOpType(op).str());
   node.set_device(getNodeDevice(op).str());
+  // TF 2.x NodeDef fields, kept as text (see kExperimentalTypeAttrName).
+  auto parseField =
+      [&](StringRef attrName,
+          function_ref<google::protobuf::Message *()> field) -> LogicalResult {
+    Attribute attr = op->getAttr(attrName);
+    if (!attr)
+      return success();
+    auto text = dyn_cast<StringAttr>(attr);
+    std::string why;
+    if (!text)
+      why = "not a string";
+    else if (parseText(text.getValue(), field(), why))
+      return success();
+    error = "node '" + node.name() + "' (" + node.op() + "): malformed " +
+            attrName.str() + " attribute: " + why;
+    return failure();
+  };
+  if (failed(parseField(kExperimentalDebugInfoAttrName,
+                        [&] { return node.mutable_experimental_debug_info(); })) ||
+      failed(parseField(kExperimentalTypeAttrName,
+                        [&] { return node.mutable_experimental_type(); })))
+    return failure();
   if (withInputs)
     for (Value v : op->getOperands()) {
       std::string in = inputName(v, error);
@@ -331,6 +375,12 @@ LogicalResult exportGraphDef(GraphOp graph, tensorflow::GraphDef &out,
     if (!google::protobuf::TextFormat::ParseFromString(lib->str(),
                                                        out.mutable_library())) {
       error = "malformed function library attribute";
+      return failure();
+    }
+  if (auto debugInfo = graph.getDebugInfo())
+    if (!google::protobuf::TextFormat::ParseFromString(
+            debugInfo->str(), out.mutable_debug_info())) {
+      error = "malformed debug_info attribute";
       return failure();
     }
   for (Operation &op : graph.getBlock()) {

@@ -147,6 +147,18 @@ std::string firstTextField(const std::string &bytes) {
   return "";
 }
 
+/// A sub-message of a NodeDef as one line of text format (readable in the
+/// IR, and parsed back by export).
+std::string singleLineText(const google::protobuf::Message &msg) {
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetSingleLineMode(true);
+  std::string text;
+  printer.PrintToString(msg, &text);
+  while (!text.empty() && text.back() == ' ')
+    text.pop_back();
+  return text;
+}
+
 class GraphImporter {
 public:
   GraphImporter(MLIRContext *ctx, const std::string &fileName,
@@ -339,6 +351,15 @@ LogicalResult GraphImporter::createOp(NodeSpec &n) {
     state.addAttribute("device", builder.getStringAttr(node.device()));
   if (!n.def)
     state.addAttribute("op_type", builder.getStringAttr(node.op()));
+  // Present even when empty: export then writes the field back as it was.
+  if (node.has_experimental_debug_info())
+    state.addAttribute(
+        kExperimentalDebugInfoAttrName,
+        builder.getStringAttr(singleLineText(node.experimental_debug_info())));
+  if (node.has_experimental_type())
+    state.addAttribute(
+        kExperimentalTypeAttrName,
+        builder.getStringAttr(singleLineText(node.experimental_type())));
 
   // Attrs in name order, so the IR does not depend on protobuf map order.
   std::vector<std::string> names;
@@ -583,6 +604,11 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
     std::string text;
     printer.PrintToString(graph.library(), &text);
     graphOp.setLibraryAttr(builder.getStringAttr(text));
+  }
+  if (graph.has_debug_info()) {
+    std::string text;
+    printer.PrintToString(graph.debug_info(), &text);
+    graphOp.setDebugInfoAttr(builder.getStringAttr(text));
   }
   if (meta) {
     tensorflow::MetaGraphDef rest = *meta;

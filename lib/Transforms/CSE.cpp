@@ -22,7 +22,10 @@ using namespace kiln::graph;
 namespace {
 
 bool ignoredForEquality(StringRef name) {
-  return name == "name" || name == "_output_shapes" || name == "_class";
+  // Which nodes a node came from (TF 2.x debug info) does not change what it
+  // computes.
+  return name == "name" || name == "_output_shapes" || name == "_class" ||
+         name == kExperimentalDebugInfoAttrName;
 }
 
 SmallVector<NamedAttribute> keyAttrs(Operation *op) {

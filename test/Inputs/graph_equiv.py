@@ -5,8 +5,9 @@
 
 Both may be GraphDef, MetaGraphDef or SavedModel, binary or text. Same
 nodes in the same order, ops, inputs in order, devices, attrs (tensors
-compared by value: tensor_content and typed fields are equivalent),
-library, versions, and for MetaGraphDefs everything else. Prints the first
+compared by value: tensor_content and typed fields are equivalent), the
+TF 2.x experimental_debug_info and experimental_type of each node, library,
+versions, debug_info, and for MetaGraphDefs everything else. Prints the first
 difference and exits 1. Uses Kiln's .proto files through protoc, so it needs
 no TensorFlow.
 """
@@ -127,10 +128,19 @@ def compare_graphs(a, b, where):
         for k in x.attr:
             if attr_key(x.attr[k]) != attr_key(y.attr[k]):
                 return f"{where}: node {x.name}: attr {k}: {x.attr[k]} vs {y.attr[k]}"
+        for f in ("experimental_debug_info", "experimental_type"):
+            if x.HasField(f) != y.HasField(f) or \
+                    getattr(x, f).SerializeToString(deterministic=True) != \
+                    getattr(y, f).SerializeToString(deterministic=True):
+                return f"{where}: node {x.name}: {f} {getattr(x, f)} vs {getattr(y, f)}"
     if a.library.SerializeToString(deterministic=True) != b.library.SerializeToString(deterministic=True):
         return f"{where}: function library differs"
     if a.versions != b.versions or a.version != b.version:
         return f"{where}: versions differ"
+    if a.HasField("debug_info") != b.HasField("debug_info") or \
+            a.debug_info.SerializeToString(deterministic=True) != \
+            b.debug_info.SerializeToString(deterministic=True):
+        return f"{where}: debug_info differs"
     return None
 
 

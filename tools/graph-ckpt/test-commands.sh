@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # graph-ckpt print / diff / verify / errors on copies of TF-written
-# checkpoints. Usage: test-commands.sh GRAPH_CKPT FIXTURES_DIR. Exit 77 = skipped.
+# checkpoints. Usage: test-commands.sh GRAPH_CKPT FIXTURES_DIR. Exit 77 = skipped
+# (exit 1 under CI=true, where the fixtures must be there).
 set -uo pipefail
 tool=$1
 src=$2/tensorflow/python/feature_column/testdata/embedding.ckpt
 if [ ! -f "$src.index" ]; then
+  ci=${CI:-}
+  case ${ci,,} in
+  true | 1) echo "FAIL: TF fixtures not found at $2 (CI=true requires them)"; exit 1 ;;
+  esac
   echo "SKIP: TF fixtures not found at $2"
   exit 77
 fi

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # graph-ckpt list on the ZhianYang S1 checkpoint index written by TF 1.2.0
 # (index only: its .data files are not part of the fixtures).
-# Usage: test-list-fixture.sh GRAPH_CKPT FIXTURES_DIR. Exit 77 = skipped.
+# Usage: test-list-fixture.sh GRAPH_CKPT FIXTURES_DIR. Exit 77 = skipped
+# (exit 1 under CI=true, where the fixtures must be there).
 set -euo pipefail
 tool=$1
 dir=$2/ZhianYang-mnist-save/ckpt_dir
 if [ ! -d "$dir" ]; then
+  ci=${CI:-}
+  case ${ci,,} in
+  true | 1) echo "FAIL: TF fixtures not found at $2 (CI=true requires them)"; exit 1 ;;
+  esac
   echo "SKIP: TF fixtures not found at $2"
   exit 77
 fi

@@ -4,13 +4,16 @@
 // from `graph-translate --graphdef-to-mlir`), runs passes - Kiln's graph
 // passes, the lowering, each stage of the CPU pipeline, upstream passes -
 // and prints the result. `--print-op-rules` lists what Kiln knows about
-// each op type instead.
+// each op type instead. Unlike mlir-opt, errors do not dump the op they are
+// on (the whole graph, for a pass on graph.graph) unless
+// --mlir-print-op-on-diagnostic asks.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Conversion/GraphToLinalg.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/Dialect/Rt/RtDialect.h"
 #include "kiln/Target/CPU/CPUPipeline.h"
+#include "kiln/Tools/DiagnosticDefaults.h"
 #include "kiln/Transforms/OpRules.h"
 #include "kiln/Transforms/Passes.h"
 
@@ -52,6 +55,7 @@ static void printRules() {
 }
 
 int main(int argc, char **argv) {
+  kiln::setKilnDiagnosticDefaults();
   mlir::registerAllPasses();
   kiln::registerKilnTransformsPasses();
   kiln::registerCpuPipelines();

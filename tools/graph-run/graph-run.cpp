@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/Execution/GraphJit.h"
 #include "kiln/runtime/BundleReader.h"
+#include "kiln/runtime/CheckpointFile.h"
 #include "kiln/runtime/CheckpointState.h"
 #include "kiln/runtime/Coordinator.h"
 #include "kiln/runtime/Summary.h"
@@ -48,7 +49,8 @@ Options (applied in command-line order, between runs):
   --restore PREFIX       load every variable found in checkpoint PREFIX (or
                          the latest one of a directory with a `checkpoint`)
   --output-dir DIR       from here on, also write each fetched tensor to
-                         DIR/NAME.npy (NAME with '/' and ':' as '_')
+                         DIR/NAME.npy (NAME with '/' and ':' as '_'); DIR
+                         and its parents are created when missing
   --summary-dir DIR      from here on, add each fetched Summary (a string
                          scalar, e.g. of MergeSummary) to a TensorBoard event
                          file in DIR, the step counting the runs from 1
@@ -559,6 +561,16 @@ int main(int argc, char **argv) {
       continue;
     }
     if (action.kind == Action::kOutputDir) {
+      // Like TF's writers (FileWriter, Saver), make the folder rather than
+      // fail at the first tensor written into it.
+      Status st = checkpoint::createDirs(action.text);
+      if (!st.ok()) {
+        printError(Status(st.code(), "--output-dir " + action.text +
+                                         ": cannot create the folder: " +
+                                         st.message()));
+        failedAny = true;
+        continue;
+      }
       outputDir = action.text;
       continue;
     }

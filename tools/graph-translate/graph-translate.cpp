@@ -6,6 +6,7 @@
 #include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/Export/ExportGraphDef.h"
 #include "kiln/Import/ImportGraphDef.h"
+#include "kiln/Tools/DiagnosticDefaults.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -70,6 +71,7 @@ static int fail(const std::string &msg) {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  kiln::setKilnDiagnosticDefaults();
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(
       argc, argv,

@@ -127,7 +127,9 @@ void setControlOperands(Operation *op, ValueRange ctls) {
 
 bool isReservedAttrName(StringRef name) {
   return name == "name" || name == "device" || name == "op_type" ||
-         name == "operandSegmentSizes" || name == "resultSegmentSizes";
+         name == "operandSegmentSizes" || name == "resultSegmentSizes" ||
+         name == kExperimentalDebugInfoAttrName ||
+         name == kExperimentalTypeAttrName;
 }
 
 } // namespace graph

@@ -7,6 +7,8 @@
 #ifndef KILN_TEST_CHECKPOINTTESTUTIL_H
 #define KILN_TEST_CHECKPOINTTESTUTIL_H
 
+#include "../TfFixtures.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -19,20 +21,8 @@
 namespace kiln {
 namespace testing {
 
-/// The TF fixture folder, or "" when it is absent (tests then skip).
-inline std::string fixturesDir() {
-  const char *env = std::getenv("KILN_TF_FIXTURES");
-  std::string dir = env && *env ? env : KILN_TF_FIXTURES;
-  struct stat st;
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return "";
-  return dir;
-}
-
-#define KILN_REQUIRE_FIXTURES(dirVar)                                          \
-  std::string dirVar = ::kiln::testing::fixturesDir();                         \
-  if (dirVar.empty())                                                          \
-    GTEST_SKIP() << "TF fixtures folder not found (set KILN_TF_FIXTURES)";
+/// The TF fixture folder, or "" when it is absent (see TfFixtures.h).
+inline std::string fixturesDir() { return tfFixturesDir(); }
 
 /// A fresh directory under $TMPDIR, removed (recursively) on destruction.
 class TempDir {

@@ -63,7 +63,7 @@ TEST(Tensor, NumpyStylePrinting) {
   EXPECT_EQ(Tensor::vector<float>({0.3f, 1.1f, 1.2f}).debugString(),
             "[0.3 1.1 1.2]");
   EXPECT_EQ(Tensor::vector<int16_t>({6, 3, 5}).debugString(), "[6 3 5]");
-  EXPECT_EQ(Tensor::scalar<float>(2.0f).debugString(), "2.");
+  EXPECT_EQ(Tensor::scalar<float>(2.0f).debugString(), "2.0"); // a NumPy scalar
   Tensor s(DType::kString, TensorShape{2});
   s.data<std::string>()[0] = "a";
   EXPECT_EQ(s.debugString(), "[b'a' b'']");

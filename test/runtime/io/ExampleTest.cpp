@@ -72,7 +72,7 @@ TEST(ExampleBuilder, EncodesLikeProtobuf) {
 TEST(ExampleFixtures, TutorialRecordsDecodeToTheReadmeValues) {
   std::string dir = fixturesDir();
   if (dir.empty())
-    GTEST_SKIP() << "TF fixtures not found (set KILN_TF_FIXTURES)";
+    KILN_MISSING_FIXTURE("TF fixtures not found");
   auto recs =
       readAllRecords(dir + "/maomao1994-TensorFlow-Tutorials/test.tfrecords");
   ASSERT_TRUE(recs.ok()) << recs.status();

@@ -2,6 +2,8 @@
 #ifndef KILN_TEST_RUNTIME_IO_IOTESTUTIL_H
 #define KILN_TEST_RUNTIME_IO_IOTESTUTIL_H
 
+#include "../TfFixtures.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,14 +16,9 @@
 namespace kiln {
 namespace testutil {
 
-/// The TF fixture folder: $KILN_TF_FIXTURES, else the configured path, or ""
-/// when neither exists (tests then GTEST_SKIP).
-inline std::string fixturesDir() {
-  const char *env = std::getenv("KILN_TF_FIXTURES");
-  std::string dir = env && *env ? env : KILN_TF_FIXTURES;
-  struct stat st;
-  return ::stat(dir.c_str(), &st) == 0 ? dir : std::string();
-}
+/// The TF fixture folder, or "" when it is absent (see TfFixtures.h: tests
+/// then end with KILN_MISSING_FIXTURE).
+inline std::string fixturesDir() { return ::kiln::testing::tfFixturesDir(); }
 
 inline bool exists(const std::string &path) {
   struct stat st;

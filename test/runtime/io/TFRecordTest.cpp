@@ -356,7 +356,7 @@ TEST_F(TFRecordCorruption, RandomDamageNeverCrashes) {
 TEST(TFRecordFixtures, TutorialTestRecords) {
   std::string dir = fixturesDir();
   if (dir.empty())
-    GTEST_SKIP() << "TF fixtures not found (set KILN_TF_FIXTURES)";
+    KILN_MISSING_FIXTURE("TF fixtures not found");
   std::string path = dir + "/maomao1994-TensorFlow-Tutorials/test.tfrecords";
   auto r = RecordReader::open(path);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -372,7 +372,7 @@ TEST(TFRecordFixtures, TutorialTestRecords) {
 TEST(TFRecordFixtures, WarriorsVocabularyGzip) {
   std::string dir = fixturesDir();
   if (dir.empty())
-    GTEST_SKIP() << "TF fixtures not found (set KILN_TF_FIXTURES)";
+    KILN_MISSING_FIXTURE("TF fixtures not found");
   std::string base = dir + "/tensorflow/python/feature_column/testdata/";
   auto recs =
       readAllRecords(base + "warriors_vocabulary.tfrecord.gz",

@@ -1,6 +1,8 @@
 //===- TensorProtoTest.cpp - TensorProto and QueueRunnerDef conversions ---===//
 #include "kiln/runtime/TensorProto.h"
 
+#include "../TfFixtures.h"
+
 #include "kiln/proto/meta_graph.pb.h"
 #include "kiln/proto/tensor.pb.h"
 
@@ -169,11 +171,11 @@ TEST(TensorProto, QueueRunnerDef) {
 
 // Every Const in a TF-written .meta decodes, with the values TF wrote.
 TEST(TensorProto, DecodesTfWrittenMetaGraphConstants) {
-  std::string path = std::string(KILN_TF_FIXTURES) +
+  std::string path = ::kiln::testing::tfFixturesDir() +
                      "/ZhianYang-mnist-save/ckpt_dir/model.ckpt-95.meta";
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    GTEST_SKIP() << "fixture missing: " << path;
+    KILN_MISSING_FIXTURE("fixture missing: " << path);
   tensorflow::MetaGraphDef meta;
   ASSERT_TRUE(meta.ParseFromIstream(&in));
   int consts = 0;

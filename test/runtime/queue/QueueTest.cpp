@@ -350,8 +350,9 @@ TEST(Queue, PaddingFifoPadsUnknownDims) {
   Tuple b;
   ASSERT_TRUE(q->dequeueMany(2, &b).ok());
   EXPECT_EQ(b[0].shape(), (TensorShape{2, 3, 2}));
+  // NumPy separates the 2-D blocks of a 3-D array by a blank line.
   EXPECT_EQ(b[0].debugString(),
-            "[[[1 2]\n  [0 0]\n  [0 0]]\n [[3 4]\n  [5 6]\n  [7 8]]]");
+            "[[[1 2]\n  [0 0]\n  [0 0]]\n\n [[3 4]\n  [5 6]\n  [7 8]]]");
   ASSERT_TRUE(q->close().ok());
   // Single ops use FIFOQueue's wording, DequeueMany its own (as in TF).
   EXPECT_EQ(q->dequeue(&b).message(),

@@ -140,8 +140,10 @@ public:
     return buffer_ && buffer_ == o.buffer_;
   }
 
-  /// Values in numpy's print style, e.g. "[0.1 0.2]" (elides past maxElements).
-  std::string debugString(int64_t maxElements = 1000) const;
+  /// What NumPy's print() shows for this value, e.g. "[0.1 0.2]": rows
+  /// wrapped at 75 columns, and past `threshold` elements only the first
+  /// and last 3 along each axis (runtime/lib/core/TensorFormat.cpp).
+  std::string debugString(int64_t threshold = 1000) const;
 
   /// Element-wise equality of dtype, shape and data.
   bool equals(const Tensor &o) const;

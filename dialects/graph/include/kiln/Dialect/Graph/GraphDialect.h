@@ -101,6 +101,15 @@ void setControlOperands(mlir::Operation *op, mlir::ValueRange ctls);
 /// Attr names that are not TF attrs of the node.
 bool isReservedAttrName(llvm::StringRef name);
 
+/// NodeDef fields of TF 2.x beside the attrs, kept on a node op as the text
+/// form of their message (NodeDef.ExperimentalDebugInfo, FullTypeDef) so
+/// that export writes them back. The dot keeps them apart from TF attr
+/// names, which cannot hold one.
+constexpr llvm::StringLiteral kExperimentalDebugInfoAttrName =
+    "graph.experimental_debug_info";
+constexpr llvm::StringLiteral kExperimentalTypeAttrName =
+    "graph.experimental_type";
+
 //===----------------------------------------------------------------------===//
 // TF dtypes <-> MLIR element types
 //===----------------------------------------------------------------------===//

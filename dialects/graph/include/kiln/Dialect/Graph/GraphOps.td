@@ -15,16 +15,18 @@ def Graph_GraphOp : Graph_Op<"graph", [NoTerminator, SingleBlock,
   let description = [{
     Holds one op per node in a graph region: operands may refer to ops
     defined later, and TF1 while loops form cycles through NextIteration.
-    The GraphDef's `versions`, its function library and, for a
-    MetaGraphDef, everything but the graph (SaverDef, collections,
-    signatures, meta info) are kept as attributes so export loses nothing.
+    The GraphDef's `versions`, its function library, its stack traces
+    (`debug_info`, TF 2.x) and, for a MetaGraphDef, everything but the graph
+    (SaverDef, collections, signatures, meta info) are kept as attributes so
+    export loses nothing.
   }];
   let arguments = (ins OptionalAttr<I32Attr>:$producer,
                        OptionalAttr<I32Attr>:$min_consumer,
                        OptionalAttr<DenseI32ArrayAttr>:$bad_consumers,
                        OptionalAttr<I32Attr>:$version,
                        OptionalAttr<StrAttr>:$library,
-                       OptionalAttr<StrAttr>:$meta_graph);
+                       OptionalAttr<StrAttr>:$meta_graph,
+                       OptionalAttr<StrAttr>:$debug_info);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "attr-dict-with-keyword $body";
   let extraClassDeclaration = [{
