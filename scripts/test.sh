@@ -9,8 +9,8 @@ bash scripts/install-deps.sh
 export PATH=/usr/lib/llvm-22/bin:$PATH
 JOBS=${JOBS:-$(nproc)}
 
-echo "== build + test (build/)"
-BUILD_DIR=build bash scripts/build.sh
+echo "== build + test (build/, warnings are errors)"
+BUILD_DIR=build KILN_WERROR=${KILN_WERROR:-ON} bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$JOBS"
 
 if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then

@@ -369,8 +369,12 @@ LogicalResult exportGraphDef(GraphOp graph, tensorflow::GraphDef &out,
   if (auto bad = graph.getBadConsumers())
     for (int32_t b : *bad)
       out.mutable_versions()->add_bad_consumers(b);
+  // GraphDef.version is deprecated in TF, but old graphs carry it: kept.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (auto v = graph.getVersion())
     out.set_version(*v);
+#pragma GCC diagnostic pop
   if (auto lib = graph.getLibrary())
     if (!google::protobuf::TextFormat::ParseFromString(lib->str(),
                                                        out.mutable_library())) {

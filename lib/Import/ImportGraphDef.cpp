@@ -219,8 +219,8 @@ FailureOr<Type> GraphImporter::argElementType(NodeSpec &n, const ArgSpec &arg,
     auto it = attrs.find(attrName);
     if (it != attrs.end()) {
       if (it->second.value_case() != tensorflow::AttrValue::kType) {
-        failNode(n, "attr '" + attrName + "' must be a type, got " +
-                        attrValueKind(it->second));
+        (void)failNode(n, "attr '" + attrName + "' must be a type, got " +
+                              attrValueKind(it->second));
         return failure();
       }
       return int(it->second.type());
@@ -236,7 +236,7 @@ FailureOr<Type> GraphImporter::argElementType(NodeSpec &n, const ArgSpec &arg,
         if (a.name() == attrName && a.has_default_value() &&
             a.default_value().value_case() == tensorflow::AttrValue::kType)
           return int(a.default_value().type());
-    failNode(n, "missing attr '" + attrName + "'");
+    (void)failNode(n, "missing attr '" + attrName + "'");
     return failure();
   };
   auto push = [&](int dtype) -> LogicalResult {
@@ -252,8 +252,9 @@ FailureOr<Type> GraphImporter::argElementType(NodeSpec &n, const ArgSpec &arg,
     if (it == attrs.end())
       return Type(); // empty list
     if (it->second.value_case() != tensorflow::AttrValue::kList) {
-      failNode(n, "attr '" + arg.typeListAttr + "' must be a list(type), got " +
-                      attrValueKind(it->second));
+      (void)failNode(n, "attr '" + arg.typeListAttr +
+                            "' must be a list(type), got " +
+                            attrValueKind(it->second));
       return failure();
     }
     for (int d : it->second.list().type())
@@ -266,12 +267,12 @@ FailureOr<Type> GraphImporter::argElementType(NodeSpec &n, const ArgSpec &arg,
     auto it = attrs.find(arg.numberAttr);
     if (it == attrs.end() ||
         it->second.value_case() != tensorflow::AttrValue::kI) {
-      failNode(n, "attr '" + arg.numberAttr + "' must be an int");
+      (void)failNode(n, "attr '" + arg.numberAttr + "' must be an int");
       return failure();
     }
     count = it->second.i();
     if (count < 0) {
-      failNode(n, "attr '" + arg.numberAttr + "' is negative");
+      (void)failNode(n, "attr '" + arg.numberAttr + "' is negative");
       return failure();
     }
   }
@@ -324,7 +325,7 @@ GraphImporter::convertAttr(NodeSpec &n, const std::string &attrName,
   std::string why;
   Attribute attr = importAttrValue(v, ctx, why);
   if (!attr) {
-    failNode(n, "attr '" + attrName + "': " + why);
+    (void)failNode(n, "attr '" + attrName + "': " + why);
     return failure();
   }
   if (n.def)
@@ -333,8 +334,8 @@ GraphImporter::convertAttr(NodeSpec &n, const std::string &attrName,
       bool emptyList =
           kind == "list()" && StringRef(a->kind).starts_with("list(");
       if (!emptyList && !attrMatchesKind(a->kind, attr)) {
-        failNode(n, "attr '" + attrName + "' has kind " + kind + ", expected " +
-                        a->kind);
+        (void)failNode(n, "attr '" + attrName + "' has kind " + kind +
+                              ", expected " + a->kind);
         return failure();
       }
     }
@@ -550,15 +551,17 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
     NodeSpec &n = nodes[i];
     n.node = &graph.node(i);
     if (n.node->name().empty())
-      return (fail("node " + std::to_string(i) + " has no name"), nullptr);
+      return ((void)fail("node " + std::to_string(i) + " has no name"),
+              nullptr);
     if (n.node->op().empty())
-      return (fail("node '" + n.node->name() + "' has no op type"), nullptr);
+      return ((void)fail("node '" + n.node->name() + "' has no op type"),
+              nullptr);
     n.name = prefixed(n.node->name());
     auto [it, inserted] = byName.try_emplace(n.name, i);
     if (!inserted)
-      return (fail("duplicate node name '" + n.node->name() + "' (nodes " +
-                   std::to_string(it->second) + " and " + std::to_string(i) +
-                   ")"),
+      return ((void)fail("duplicate node name '" + n.node->name() +
+                         "' (nodes " + std::to_string(it->second) + " and " +
+                         std::to_string(i) + ")"),
               nullptr);
     n.def = lookupOpDef(n.node->op());
     if (!n.def) {
@@ -597,8 +600,12 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
           SmallVector<int32_t>(graph.versions().bad_consumers().begin(),
                                graph.versions().bad_consumers().end())));
   }
+  // GraphDef.version is deprecated in TF, but old graphs carry it: kept.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   if (graph.version())
     graphOp.setVersionAttr(builder.getI32IntegerAttr(graph.version()));
+#pragma GCC diagnostic pop
   google::protobuf::TextFormat::Printer printer;
   if (graph.has_library()) {
     std::string text;
@@ -636,8 +643,9 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
     return success();
   });
   if (failed(verify(*module)))
-    return (fail(firstDiag.empty() ? "graph failed to verify" : firstDiag),
-            nullptr);
+    return (
+        (void)fail(firstDiag.empty() ? "graph failed to verify" : firstDiag),
+        nullptr);
   return module;
 }
 

@@ -126,7 +126,7 @@ inline void fixStringLengthCrcs(BundleReader &reader, std::string &data) {
       continue;
     std::string_view in(data.data() + e->offset, data.size() - e->offset);
     uint32_t crc = 0;
-    uint64_t len;
+    uint64_t len = 0;
     for (uint64_t i = 0; i < n && ok; ++i) {
       ok = wire::getVarint64(in, &len);
       crc = extendCrcWithStringLength(crc, len);

@@ -45,7 +45,7 @@ LogicalResult AllocOp::verify() {
   if (!type.getLayout().isIdentity())
     return emitOpError() << "allocates contiguous buffers only";
   if (static_cast<int64_t>(getDynamicSizes().size()) !=
-      type.getNumDynamicDims())
+      static_cast<int64_t>(type.getNumDynamicDims()))
     return emitOpError() << "needs one size per dynamic dim ("
                          << type.getNumDynamicDims() << "), has "
                          << getDynamicSizes().size();

@@ -194,29 +194,35 @@ struct RtPattern : public ConvertOpToLLVMPattern<OpTy> {
                                   address(r, loc, dims), i64(r, loc, slot)});
     if (failed(addr))
       return failure();
-    auto ptrType = LLVM::LLVMPointerType::get(this->getContext());
-    Value ptr = LLVM::IntToPtrOp::create(r, loc, ptrType, *addr);
-    Type descType = this->getTypeConverter()->convertType(memType);
-    auto desc = MemRefDescriptor::poison(r, loc, descType);
-    desc.setAllocatedPtr(r, loc, ptr);
-    desc.setAlignedPtr(r, loc, ptr);
-    desc.setConstantOffset(r, loc, 0);
     SmallVector<Value> sizes(rank);
-    for (int64_t d = 0; d < rank; ++d) {
+    for (int64_t d = 0; d < rank; ++d)
       sizes[d] = memType.isDynamicDim(d)
                      ? LLVM::LoadOp::create(r, loc, i64Type(),
                                             element(r, loc, dims, rank, d))
                            .getResult()
                      : i64(r, loc, memType.getDimSize(d));
-      desc.setSize(r, loc, d, sizes[d]);
-    }
+    return rowMajor(r, loc, memType, *addr, sizes);
+  }
+
+  /// The descriptor of a contiguous, row-major `type` at address `addr`
+  /// (i64) with `sizes` (i64).
+  Value rowMajor(OpBuilder &r, Location loc, MemRefType type, Value addr,
+                 ArrayRef<Value> sizes) const {
+    auto ptrType = LLVM::LLVMPointerType::get(this->getContext());
+    Value ptr = LLVM::IntToPtrOp::create(r, loc, ptrType, addr);
+    auto desc = MemRefDescriptor::poison(
+        r, loc, this->getTypeConverter()->convertType(type));
+    desc.setAllocatedPtr(r, loc, ptr);
+    desc.setAlignedPtr(r, loc, ptr);
+    desc.setConstantOffset(r, loc, 0);
     Value stride = i64(r, loc, 1);
-    for (int64_t d = rank - 1; d >= 0; --d) {
+    for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+      desc.setSize(r, loc, d, sizes[d]);
       desc.setStride(r, loc, d, stride);
       if (d > 0)
         stride = LLVM::MulOp::create(r, loc, stride, sizes[d]);
     }
-    return Value(desc);
+    return desc;
   }
 
   /// Results of `op` from the consecutive frame values from `first`.
@@ -602,21 +608,7 @@ struct AllocLowering : RtPattern<AllocOp> {
     FailureOr<Value> addr = call(r, op, "kiln_rt_alloc", {a.getFrame(), bytes});
     if (failed(addr))
       return failure();
-    auto ptrType = LLVM::LLVMPointerType::get(getContext());
-    Value ptr = LLVM::IntToPtrOp::create(r, loc, ptrType, *addr);
-    auto desc =
-        MemRefDescriptor::poison(r, loc, getTypeConverter()->convertType(type));
-    desc.setAllocatedPtr(r, loc, ptr);
-    desc.setAlignedPtr(r, loc, ptr);
-    desc.setConstantOffset(r, loc, 0);
-    Value stride = i64(r, loc, 1);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      desc.setSize(r, loc, d, sizes[d]);
-      desc.setStride(r, loc, d, stride);
-      if (d > 0)
-        stride = LLVM::MulOp::create(r, loc, stride, sizes[d]);
-    }
-    r.replaceOp(op, Value(desc));
+    r.replaceOp(op, rowMajor(r, loc, type, *addr, sizes));
     return success();
   }
 };

@@ -140,8 +140,9 @@ TEST_P(TableRoundTrip, ManyBlocks) {
   EXPECT_EQ((*tbl)->get("zzz", &v).code(), Code::kNotFound);
   // Snappy really compressed something (the long 'v' runs): the file is
   // smaller than the uncompressed one would be.
-  if (GetParam() == table::kSnappyCompression)
+  if (GetParam() == table::kSnappyCompression) {
     EXPECT_LT(file->size(), 200000u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Compression, TableRoundTrip,

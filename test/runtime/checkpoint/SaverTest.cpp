@@ -332,5 +332,5 @@ TEST(Saver, ShardedSaveMergesDeviceShards) {
 TEST(Saver, MetaGraphFilename) {
   EXPECT_EQ(metaGraphFilename("m.ckpt-12"), "m.ckpt-12.meta");
   EXPECT_EQ(metaGraphFilename("m.ckpt-00000-of-00002"), "m.ckpt.meta");
-  EXPECT_EQ(metaGraphFilename("m.ckpt-?????-of-00002", "mg"), "m.ckpt.mg");
+  EXPECT_EQ(metaGraphFilename("m.ckpt-?\?\?\?\?-of-00002", "mg"), "m.ckpt.mg");
 }

@@ -97,10 +97,11 @@ TEST(Crc32c, ExtendUsesTheBestSupportedImplementation) {
   Impl best = crc32c::bestImpl();
   EXPECT_TRUE(crc32c::supports(best));
   EXPECT_TRUE(crc32c::supports(Impl::kPortable));
-  if (crc32c::supports(Impl::kVpclmul))
+  if (crc32c::supports(Impl::kVpclmul)) {
     EXPECT_EQ(best, Impl::kVpclmul);
-  else if (crc32c::supports(Impl::kSse42))
+  } else if (crc32c::supports(Impl::kSse42)) {
     EXPECT_EQ(best, Impl::kSse42);
+  }
   EXPECT_EQ(crc32c::usesHardware(), best != Impl::kPortable);
   std::vector<uint8_t> b = randomBytes(5000, 3);
   for (size_t n : {0, 1, 8, 255, 256, 1000, 5000})

@@ -98,8 +98,9 @@ TEST(ExampleFixtures, TutorialRecordsDecodeToTheReadmeValues) {
                             .addBytes("c", {raw})
                             .addFloat("a", {0.618f + i})
                             .serialize();
-    if (i == 0)
+    if (i == 0) {
       EXPECT_EQ(hex(again), hex((*recs)[i]));
+    }
   }
   // ParseExample over the whole file at once.
   std::vector<std::string_view> views(recs->begin(), recs->end());
@@ -338,8 +339,9 @@ TEST(ExampleErrors, RandomDamageNeverCrashes) {
     if (rng() % 4 == 0)
       ex.resize(rng() % ex.size());
     auto p = parseSingleExample(ex, c);
-    if (!p.ok())
+    if (!p.ok()) {
       ASSERT_EQ(p.status().code(), Code::kInvalidArgument);
+    }
   }
 }
 

@@ -23,8 +23,9 @@ std::shared_ptr<FIFOQueue> filenameQueue(const std::vector<std::string> &names,
   EXPECT_TRUE(queue.ok());
   for (const std::string &n : names)
     EXPECT_TRUE((*queue)->enqueue({Tensor::scalar<std::string>(n)}).ok());
-  if (close)
+  if (close) {
     EXPECT_TRUE((*queue)->close().ok());
+  }
   return *queue;
 }
 

@@ -698,8 +698,9 @@ TEST(TFRecordReadAhead, StoppingEarlyJoinsTheThread) {
     std::string_view v;
     for (int k = 0; k < i * 97; ++k)
       ASSERT_TRUE((*r)->readRecord(&v).ok());
-    if (i > 0)
+    if (i > 0) {
       EXPECT_TRUE((*r)->readingAhead());
+    }
   }
 }
 

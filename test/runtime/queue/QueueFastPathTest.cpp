@@ -446,8 +446,9 @@ TEST(QueueFastPath, CancelWhileSpinning) {
   SpinTime longSpin(10s);
   auto q = scalarFifo(1);
   for (bool enqueue : {false, true}) {
-    if (enqueue)
+    if (enqueue) {
       ASSERT_TRUE(q->enqueue({Tensor::scalar<float>(1)}).ok());
+    }
     RunContext ctx;
     Tuple t;
     Status s;
