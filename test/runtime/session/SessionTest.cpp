@@ -147,6 +147,19 @@ void randomFn(KilnCall *call) {
   kiln_rt_fetch(call, 0);
 }
 
+// buffers: the run's buffers come from its frame; one is given back, one
+// is left for the frame to free when the run ends (as after a failed op).
+void buffersFn(KilnCall *call) {
+  auto *a = reinterpret_cast<float *>(kiln_rt_alloc(call, 1000 * 4));
+  auto *b = reinterpret_cast<float *>(kiln_rt_alloc(call, 3));
+  for (int i = 0; i < 1000; ++i)
+    a[i] = static_cast<float>(i);
+  b[0] = a[999];
+  kiln_rt_free(call, reinterpret_cast<int64_t>(a));
+  pushFloats(call, b, {});
+  kiln_rt_fetch(call, 0);
+}
+
 struct Fixture : ::testing::Test {
   void SetUp() override {
     provider.add("init", initFn);
@@ -162,6 +175,7 @@ struct Fixture : ::testing::Test {
     x.dims = {-1};
     provider.add("double", doubleFn, {x}, {"double"});
     provider.add("random", randomFn, {}, {"random"});
+    provider.add("buffers", buffersFn, {}, {"buffers"});
     auto s = Session::create(resources(), &provider);
     ASSERT_TRUE(s.ok()) << s.status().toString();
     session = std::move(*s);
@@ -188,6 +202,13 @@ TEST_F(Fixture, UninitializedReadIsFailedPrecondition) {
   Status st = session->run({}, {"read"}, {}, &out);
   EXPECT_EQ(st.code(), Code::kFailedPrecondition);
   EXPECT_EQ(st.message(), "Attempting to use uninitialized value counter");
+}
+
+TEST_F(Fixture, BuffersComeFromTheFrameAndAreReused) {
+  // Under ASan, a buffer the frame did not free would be a leak and a use
+  // of a freed one an error; the second run takes the cached buffers.
+  for (int run = 0; run < 3; ++run)
+    EXPECT_EQ(fetchFloat("buffers"), 999.0f);
 }
 
 TEST_F(Fixture, AssignAndAssignAdd) {
