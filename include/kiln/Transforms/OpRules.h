@@ -199,6 +199,12 @@ void populateKernelOpRules(OpRuleTable &table);
 /// graph-infer-shapes and graph-constant-fold use.
 const OpRuleTable &defaultOpRules();
 
+/// Reduction axes of a rank-`rank` tensor normalized (negative ones
+/// counted from the end), sorted and deduplicated; nullopt if one is out of
+/// range. Shared by folding and lowering.
+std::optional<llvm::SmallVector<int64_t>>
+normalizeAxes(llvm::ArrayRef<int64_t> axes, int64_t rank);
+
 } // namespace kiln
 
 #endif // KILN_TRANSFORMS_OPRULES_H

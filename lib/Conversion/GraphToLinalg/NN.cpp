@@ -1,6 +1,8 @@
 //===- NN.cpp - MatMul, reductions, ArgMax, Softmax to linalg -------------===//
 #include "Lowering.h"
 
+#include "kiln/Transforms/OpRules.h"
+
 #include "mlir/IR/AffineMap.h"
 
 #include <limits>
@@ -63,15 +65,7 @@ std::optional<SmallVector<int64_t>> reductionAxes(NodeLowering &l,
   std::optional<SmallVector<int64_t>> axes = l.constInts(op, 1);
   if (!axes)
     return std::nullopt;
-  SmallVector<int64_t> out;
-  for (int64_t a : *axes) {
-    if (a < -rank || a >= rank)
-      return std::nullopt;
-    out.push_back(a < 0 ? a + rank : a);
-  }
-  llvm::sort(out);
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return normalizeAxes(*axes, rank);
 }
 
 /// The identity of Max (lowest value) or Min (highest) for `elem`.

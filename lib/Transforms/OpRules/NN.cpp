@@ -14,6 +14,19 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::rules;
 
+std::optional<SmallVector<int64_t>> kiln::normalizeAxes(ArrayRef<int64_t> axes,
+                                                      int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    out.push_back(a < 0 ? a + rank : a);
+  }
+  llvm::sort(out);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -72,27 +85,12 @@ ShapeResult argMaxShape(const ShapeContext &ctx) {
 // Folders
 //===----------------------------------------------------------------------===//
 
-/// Normalized, deduplicated axes of a rank-`rank` tensor; nullopt if out
-/// of range.
-std::optional<SmallVector<int64_t>> normAxes(ArrayRef<int64_t> axes,
-                                             int64_t rank) {
-  SmallVector<int64_t> out;
-  for (int64_t a : axes) {
-    if (a < -rank || a >= rank)
-      return std::nullopt;
-    out.push_back(a < 0 ? a + rank : a);
-  }
-  llvm::sort(out);
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 /// Sum/Prod/Max/Min of `in` over `axes`.
 std::optional<ConstTensor> reduceConst(const ConstTensor &in,
                                        ArrayRef<int64_t> axes, bool keepDims,
                                        StringRef kind) {
   std::optional<SmallVector<int64_t>> ax =
-      normAxes(axes, static_cast<int64_t>(in.shape.size()));
+      kiln::normalizeAxes(axes, static_cast<int64_t>(in.shape.size()));
   if (!ax)
     return std::nullopt;
   SmallVector<int64_t> outShape, keptShape;
