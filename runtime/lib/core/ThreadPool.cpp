@@ -3,10 +3,26 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace kiln {
+
+namespace {
+constexpr int kSpinMicros = 50;
+inline void spinPause() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+} // namespace
 
 ThreadPool::ThreadPool(int numThreads) : numThreads_(std::max(1, numThreads)) {
   workers_.reserve(numThreads_ - 1);
@@ -25,16 +41,31 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::workerLoop() {
+  using Clock = std::chrono::steady_clock;
   while (true) {
+    // Compiled code calls parallelFor many times in a row (one step is a
+    // string of GEMMs and loops): a worker that has just finished spins a
+    // little before it sleeps, so the next region does not pay for a
+    // wake-up. The spin is short, so an idle pool does not keep a core
+    // from queue-runner threads.
+    auto spinUntil = Clock::now() + std::chrono::microseconds(kSpinMicros);
+    for (int i = 0; queued_.load(std::memory_order_acquire) == 0; ++i) {
+      if ((i & 63) == 63 && Clock::now() > spinUntil)
+        break;
+      spinPause();
+    }
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      ++sleepers_;
       cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      --sleepers_;
       // Drain queued work before exiting so no scheduled task is dropped.
       if (tasks_.empty())
         return;
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
     }
     task();
   }
@@ -45,11 +76,16 @@ void ThreadPool::schedule(std::function<void()> fn) {
     fn();
     return;
   }
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     tasks_.push_back(std::move(fn));
+    queued_.fetch_add(1, std::memory_order_release);
+    // A worker that is still spinning takes the task without a wake-up.
+    wake = sleepers_ > 0;
   }
-  cv_.notify_one();
+  if (wake)
+    cv_.notify_one();
 }
 
 namespace {

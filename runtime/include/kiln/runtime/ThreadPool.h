@@ -9,6 +9,7 @@
 #ifndef KILN_RUNTIME_THREADPOOL_H
 #define KILN_RUNTIME_THREADPOOL_H
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -56,6 +57,8 @@ private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
+  std::atomic<int> queued_{0}; ///< tasks_.size(), read without the lock
+  int sleepers_ = 0;           ///< workers waiting on cv_ (under mu_)
   bool stopping_ = false;
 };
 

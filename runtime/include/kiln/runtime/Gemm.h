@@ -1,0 +1,58 @@
+//===- Gemm.h - Single-precision matrix products for compiled code -*- C++ -*-===//
+//
+// C = op(A) . op(B) (+ C) on row-major float matrices: the kernel compiled
+// code calls for the matmuls the compiler hands to the runtime
+// (`kiln_rt.matmul`, ABI `kiln_rt_matmul`). Both operands are packed into
+// panels that a register-tiled micro-kernel (AVX-512, AVX2 or portable,
+// chosen from the CPU at first use) streams through; the work is split over
+// the intra-op thread pool when it is big enough to pay for the hand-off.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_GEMM_H
+#define KILN_RUNTIME_GEMM_H
+
+#include <cstdint>
+
+namespace kiln {
+
+class ThreadPool;
+
+struct GemmArgs {
+  bool transA = false; ///< A is stored [K, M] (read transposed)
+  bool transB = false; ///< B is stored [N, K] (read transposed)
+  bool accumulate = false; ///< C += op(A) op(B); else C = op(A) op(B)
+  int64_t m = 0, n = 0, k = 0;
+  const float *a = nullptr;
+  int64_t lda = 0; ///< elements between rows of A as stored
+  const float *b = nullptr;
+  int64_t ldb = 0;
+  float *c = nullptr;
+  int64_t ldc = 0;
+};
+
+/// Runs the product on `pool` (nullptr: the calling thread only).
+void sgemm(const GemmArgs &args, ThreadPool *pool);
+
+/// The micro-kernel family this CPU uses: "avx512", "avx2" or "portable".
+/// KILN_GEMM_ISA=avx2|portable forces a narrower one (for tests and
+/// comparisons); a wider one than the CPU has is refused (the default is
+/// kept).
+const char *sgemmIsa();
+
+namespace detail {
+/// One ISA's implementation: computes rows [m0, m1) x columns [n0, n1) of C.
+using GemmBlockFn = void (*)(const GemmArgs &, int64_t m0, int64_t m1,
+                             int64_t n0, int64_t n1);
+struct GemmIsa {
+  const char *name;
+  GemmBlockFn block;
+  int mr, nr; ///< the main micro-tile, for splitting work between threads
+};
+GemmIsa gemmAvx512();
+GemmIsa gemmAvx2();
+GemmIsa gemmPortable();
+} // namespace detail
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_GEMM_H
