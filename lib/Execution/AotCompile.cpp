@@ -450,6 +450,7 @@ Status kiln::compileGraphAot(const std::string &graphPath,
   }
   TargetOptions targetOptions;
   targetOptions.cpu = options.targetCpu;
+  targetOptions.gemm = options.gemm;
   StatusOr<std::vector<CompiledSessionInfo>> compiled =
       compileSessions(*module, symbolSpecs, targetOptions);
   if (!compiled.ok())

@@ -26,7 +26,6 @@ DType dtypeOfType(Type t) {
 StatusOr<std::vector<CompiledSessionInfo>>
 kiln::compileSessions(ModuleOp module, const std::vector<SignatureSpec> &specs,
                       const TargetOptions &target) {
-  (void)target; // One target (the host CPU's code) for now.
   ErrorCollector errors(module.getContext());
   GraphOp graph;
   for (auto g : module.getOps<GraphOp>()) {
@@ -61,7 +60,9 @@ kiln::compileSessions(ModuleOp module, const std::vector<SignatureSpec> &specs,
   if (failed(lowerSessionFunctions(module, defaultNodeLowerings())))
     return errors.status("lowering failed");
   PassManager pm(module.getContext());
-  buildCpuPipeline(pm);
+  CpuPipelineOptions cpuOptions;
+  cpuOptions.gemm = target.gemm;
+  buildCpuPipeline(pm, cpuOptions);
   if (failed(pm.run(module)))
     return errors.status("lowering to LLVM failed");
   return out;

@@ -312,7 +312,11 @@ GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
               : std::vector<int64_t>(static_cast<size_t>(t.shape().rank()),
                                      -1));
   StatusOr<std::vector<CompiledSessionInfo>> infos =
-      compileSessions(*module, {spec}, TargetOptions());
+      compileSessions(*module, {spec}, [&] {
+        TargetOptions target;
+        target.gemm = options_.gemm;
+        return target;
+      }());
   if (!infos.ok())
     return infos.status();
   std::vector<FeedSpec> feedSpecs = std::move((*infos)[0].feeds);

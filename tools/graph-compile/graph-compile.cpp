@@ -41,6 +41,10 @@ Options:
   --static-lib          also write PREFIX.a, a static library of PREFIX.o
   --target CPU          CPU to compile for: native (default), x86-64-v3,
                         x86-64-v4, or any LLVM CPU name
+  --gemm MODE           matmuls on the runtime's GEMM kernel: auto (f32
+                        products big enough to pay for a call; default),
+                        kernel (every f32 matmul) or codegen (generated
+                        loops only)
   --no-meta-signatures  do not add the MetaGraphDef's init and queue-runner
                         signatures
   --prefix NAME         import with node names prefixed by NAME/
@@ -105,6 +109,16 @@ int main(int argc, char **argv) {
       options.outputPrefix = value();
     } else if (a == "--target") {
       options.targetCpu = value();
+    } else if (a == "--gemm") {
+      options.gemm = value();
+      if (options.gemm != "auto" && options.gemm != "kernel" &&
+          options.gemm != "codegen") {
+        std::fprintf(stderr,
+                     "graph-compile: --gemm takes auto, kernel or codegen, "
+                     "not '%s'\n",
+                     options.gemm.c_str());
+        return 2;
+      }
     } else if (a == "--static-lib") {
       options.staticLibrary = true;
     } else if (a == "--no-meta-signatures") {

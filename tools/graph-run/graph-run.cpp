@@ -58,6 +58,10 @@ Options (applied in command-line order, between runs):
   --tags a,b             SavedModel tag set
   --keep-going           continue after a failed run (exit code stays 1)
   --verbose              say what is compiled and how long it took
+  --gemm MODE            matmuls on the runtime's GEMM kernel: auto (f32
+                         products big enough to pay for a call; default),
+                         kernel (every f32 matmul) or codegen (generated
+                         loops only)
   --no-specialize        compile each run once for the shapes the graph
                          declares (open dims, e.g. the batch, stay open)
                          instead of once per fed shape
@@ -485,6 +489,16 @@ int main(int argc, char **argv) {
       keepGoing = true;
     } else if (a == "--verbose") {
       options.verbose = true;
+    } else if (a == "--gemm") {
+      options.gemm = value("--gemm");
+      if (options.gemm != "auto" && options.gemm != "kernel" &&
+          options.gemm != "codegen") {
+        std::fprintf(stderr,
+                     "graph-run: --gemm takes auto, kernel or codegen, not "
+                     "'%s'\n",
+                     options.gemm.c_str());
+        return 2;
+      }
     } else if (a == "--no-specialize") {
       options.specializeFeeds = false;
     } else if (a == "--op-library") {

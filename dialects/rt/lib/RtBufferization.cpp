@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/DialectRegistry.h"
 
@@ -22,6 +23,68 @@ using namespace mlir::bufferization;
 using namespace kiln::rt;
 
 namespace {
+
+/// `buffer`, or a contiguous row-major copy of it when it is a strided view.
+FailureOr<Value> contiguous(RewriterBase &rewriter, Location loc, Value buffer,
+                            const BufferizationOptions &options) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || type.getLayout().isIdentity())
+    return buffer;
+  auto contiguousType = MemRefType::get(type.getShape(), type.getElementType());
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(memref::DimOp::create(rewriter, loc, buffer, d));
+  FailureOr<Value> copy =
+      options.createAlloc(rewriter, loc, contiguousType, sizes);
+  if (failed(copy) ||
+      failed(options.createMemCpy(rewriter, loc, buffer, *copy)))
+    return failure();
+  return *copy;
+}
+
+/// kiln_rt.matmul: destination style. `a` and `b` are read (copied first
+/// when strided), `init` is written in place, and read only when the
+/// product accumulates into it.
+struct MatmulOpModel
+    : public DstBufferizableOpInterfaceExternalModel<MatmulOpModel, MatmulOp> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const AnalysisState &) const {
+    auto mm = cast<MatmulOp>(op);
+    return &operand != &mm.getInitMutable() || mm.getAccumulate();
+  }
+
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const BufferizationOptions &options,
+                          BufferizationState &state) const {
+    auto mm = cast<MatmulOp>(op);
+    Location loc = op->getLoc();
+    SmallVector<Value> ins;
+    for (Value v : {mm.getA(), mm.getB()}) {
+      FailureOr<Value> buffer = getBuffer(rewriter, v, options, state);
+      if (failed(buffer))
+        return failure();
+      buffer = contiguous(rewriter, loc, *buffer, options);
+      if (failed(buffer))
+        return failure();
+      ins.push_back(*buffer);
+    }
+    FailureOr<Value> init = getBuffer(rewriter, mm.getInit(), options, state);
+    if (failed(init))
+      return failure();
+    auto initType = cast<MemRefType>(init->getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(initType.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1)
+      return op->emitError("kiln_rt.matmul writes rows with unit stride only");
+    MatmulOp::create(rewriter, loc, TypeRange{}, mm.getFrame(), ins[0], ins[1],
+                     *init, mm.getTransposeA(), mm.getTransposeB(),
+                     mm.getAccumulate());
+    replaceOpWithBufferizedValues(rewriter, op, *init);
+    return success();
+  }
+};
 
 template <typename OpTy>
 struct RuntimeOpModel
@@ -65,22 +128,9 @@ struct RuntimeOpModel
         return failure();
       // The runtime takes contiguous, row-major arrays: a strided view
       // (e.g. a slice) is copied first.
-      auto type = dyn_cast<MemRefType>(buffer->getType());
-      if (type && !type.getLayout().isIdentity()) {
-        auto contiguous =
-            MemRefType::get(type.getShape(), type.getElementType());
-        SmallVector<Value> sizes;
-        for (int64_t d = 0; d < type.getRank(); ++d)
-          if (type.isDynamicDim(d))
-            sizes.push_back(
-                memref::DimOp::create(rewriter, op->getLoc(), *buffer, d));
-        FailureOr<Value> copy =
-            options.createAlloc(rewriter, op->getLoc(), contiguous, sizes);
-        if (failed(copy) || failed(options.createMemCpy(rewriter, op->getLoc(),
-                                                        *buffer, *copy)))
-          return failure();
-        buffer = *copy;
-      }
+      buffer = contiguous(rewriter, op->getLoc(), *buffer, options);
+      if (failed(buffer))
+        return failure();
       operands.push_back(*buffer);
     }
     SmallVector<Type> resultTypes;
@@ -99,7 +149,10 @@ struct RuntimeOpModel
 
 template <typename Op> void attachOne(MLIRContext *ctx) {
   // alloc and free exist on buffers only (after bufferization).
-  if constexpr (!std::is_same_v<Op, AllocOp> && !std::is_same_v<Op, FreeOp>)
+  if constexpr (std::is_same_v<Op, MatmulOp>)
+    Op::template attachInterface<MatmulOpModel>(*ctx);
+  else if constexpr (!std::is_same_v<Op, AllocOp> &&
+                     !std::is_same_v<Op, FreeOp>)
     Op::template attachInterface<RuntimeOpModel<Op>>(*ctx);
 }
 

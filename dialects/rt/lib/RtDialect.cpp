@@ -51,3 +51,55 @@ LogicalResult AllocOp::verify() {
                          << getDynamicSizes().size();
   return success();
 }
+
+LogicalResult MatmulOp::verify() {
+  auto a = cast<ShapedType>(getA().getType());
+  auto b = cast<ShapedType>(getB().getType());
+  auto c = cast<ShapedType>(getInit().getType());
+  for (ShapedType t : {a, b, c}) {
+    if (!t.getElementType().isF32())
+      return emitOpError() << "multiplies f32 only, not " << t;
+    if (t.getRank() != 2)
+      return emitOpError() << "needs matrices, not " << t;
+  }
+  bool tensors = isa<TensorType>(c);
+  if (tensors != isa<TensorType>(a) || tensors != isa<TensorType>(b))
+    return emitOpError() << "mixes tensors and buffers";
+  if (tensors ? getResult().size() != 1 || getResult()[0].getType() != c
+              : !getResult().empty())
+    return emitOpError()
+           << "has one result of the init's type on tensors, none on buffers";
+  auto dim = [](ShapedType t, int64_t d, bool transposed) {
+    return t.getDimSize(transposed ? 1 - d : d);
+  };
+  auto agree = [](int64_t x, int64_t y) {
+    return ShapedType::isDynamic(x) || ShapedType::isDynamic(y) || x == y;
+  };
+  int64_t m = dim(a, 0, getTransposeA()), k = dim(a, 1, getTransposeA());
+  int64_t kb = dim(b, 0, getTransposeB()), n = dim(b, 1, getTransposeB());
+  if (!agree(k, kb) || !agree(m, c.getDimSize(0)) ||
+      !agree(n, c.getDimSize(1)))
+    return emitOpError() << "shapes do not agree: " << a << " . " << b
+                         << " into " << c;
+  return success();
+}
+
+MutableOperandRange MatmulOp::getDpsInitsMutable() { return getInitMutable(); }
+
+void MatmulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On buffers: reads a and b (and init when accumulating), writes init.
+  // On tensors: none, a pure value.
+  if (!isa<MemRefType>(getInit().getType()))
+    return;
+  effects.emplace_back(MemoryEffects::Read::get(), &getAMutable(),
+                       SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Read::get(), &getBMutable(),
+                       SideEffects::DefaultResource::get());
+  if (getAccumulate())
+    effects.emplace_back(MemoryEffects::Read::get(), &getInitMutable(),
+                         SideEffects::DefaultResource::get());
+  effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
+                       SideEffects::DefaultResource::get());
+}

@@ -29,6 +29,9 @@ struct AotOptions {
   /// CPU to compile for: "" = this machine; "x86-64-v3"/"x86-64-v4" or any
   /// LLVM CPU name for portable builds.
   std::string targetCpu;
+  /// Matmuls on the runtime's GEMM: "auto", "kernel" or "codegen"
+  /// (TargetOptions::gemm).
+  std::string gemm = "auto";
   std::vector<SignatureSpec> signatures;
   /// SavedModel SignatureDef keys to compile as signatures (named after the
   /// key, non-identifier characters as '_').

@@ -26,6 +26,9 @@ namespace kiln {
 struct TargetOptions {
   /// LLVM CPU name ("" or "native": the host's).
   std::string cpu;
+  /// Matmuls on the runtime's GEMM kernel: "auto" (f32 products big enough
+  /// to pay for a call), "kernel" (every f32 matmul) or "codegen" (none).
+  std::string gemm = "auto";
 };
 
 /// One signature as compiled: its function symbol and the feeds it takes

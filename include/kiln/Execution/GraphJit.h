@@ -46,6 +46,9 @@ struct JitOptions {
   /// leaves open stay open, e.g. any batch size) instead of once per fed
   /// shape.
   bool specializeFeeds = true;
+  /// Matmuls on the runtime's GEMM: "auto", "kernel" or "codegen"
+  /// (TargetOptions::gemm).
+  std::string gemm = "auto";
 };
 
 class GraphJit : public SignatureProvider {

@@ -623,6 +623,49 @@ struct FreeLowering : RtPattern<FreeOp> {
   }
 };
 
+/// kiln_rt.matmul on buffers: the kiln_rt_matmul call with each matrix's
+/// address (offset applied), dims and row stride.
+struct MatmulLowering : RtPattern<MatmulOp> {
+  using RtPattern::RtPattern;
+  struct Matrix {
+    Value addr, rows, cols, ld;
+  };
+  FailureOr<Matrix> matrix(ConversionPatternRewriter &r, Operation *op,
+                           Value original, Value lowered) const {
+    auto type = cast<MemRefType>(original.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) || strides[1] != 1)
+      return r.notifyMatchFailure(op, "matrix rows must have unit stride");
+    Location loc = op->getLoc();
+    MemRefDescriptor d(lowered);
+    auto ptrType = LLVM::LLVMPointerType::get(r.getContext());
+    Value ptr = LLVM::GEPOp::create(r, loc, ptrType, type.getElementType(),
+                                    d.alignedPtr(r, loc), d.offset(r, loc));
+    return Matrix{address(r, loc, ptr), d.size(r, loc, 0), d.size(r, loc, 1),
+                  d.stride(r, loc, 0)};
+  }
+  LogicalResult matchAndRewrite(MatmulOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    if (!op.getResult().empty())
+      return r.notifyMatchFailure(op, "not bufferized");
+    FailureOr<Matrix> ma = matrix(r, op, op.getA(), a.getA());
+    FailureOr<Matrix> mb = matrix(r, op, op.getB(), a.getB());
+    FailureOr<Matrix> mc = matrix(r, op, op.getInit(), a.getInit());
+    if (failed(ma) || failed(mb) || failed(mc))
+      return failure();
+    Location loc = op.getLoc();
+    Value m = op.getTransposeA() ? ma->cols : ma->rows;
+    Value k = op.getTransposeA() ? ma->rows : ma->cols;
+    int32_t flags = (op.getTransposeA() ? 1 : 0) |
+                    (op.getTransposeB() ? 2 : 0) | (op.getAccumulate() ? 4 : 0);
+    return done(r, op,
+                call(r, op, "kiln_rt_matmul",
+                     {a.getFrame(), ma->addr, mb->addr, mc->addr, m, mc->cols,
+                      k, ma->ld, mb->ld, mc->ld, i32(r, loc, flags)}));
+  }
+};
+
 struct OkLowering : RtPattern<OkOp> {
   using RtPattern::RtPattern;
   LogicalResult matchAndRewrite(OkOp op, OpAdaptor a,
@@ -653,7 +696,8 @@ void kiln::populateRtToLLVMConversionPatterns(LLVMTypeConverter &converter,
                QueueIsClosedLowering, QueueCloseLowering, RandomLowering,
                StringConstLowering, SummaryLowering, MergeSummaryLowering,
                KernelLowering, CheckLabelsLowering, CheckDivisorLowering,
-               AllocLowering, FreeLowering, OkLowering>(converter);
+               AllocLowering, FreeLowering, OkLowering, MatmulLowering>(
+      converter);
   patterns.add<CheckPairLowering<CheckReshapeOp>>(converter,
                                                   "kiln_rt_check_reshape");
   patterns.add<CheckPairLowering<CheckDimsOp>>(converter, "kiln_rt_check_dims");

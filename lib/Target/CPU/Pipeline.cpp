@@ -3,11 +3,22 @@
 
 #include "kiln/Conversion/GraphToLinalg.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 
 using namespace mlir;
 
 namespace {
+
+/// graph-opt's options of the packing stage and the whole pipeline.
+struct PipelineCliOptions : PassPipelineOptions<PipelineCliOptions> {
+  Option<std::string> gemm{
+      *this, "gemm",
+      llvm::cl::desc("Matmuls on the runtime's GEMM: auto (f32, big enough), "
+                     "kernel (every f32 matmul) or codegen (none)"),
+      llvm::cl::init("auto")};
+  kiln::CpuPipelineOptions get() const { return {gemm}; }
+};
 
 void addText(OpPassManager &pm, StringRef stage, StringRef text) {
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
@@ -23,7 +34,11 @@ void kiln::buildCpuFusionStage(OpPassManager &pm) {
   addText(pm, "fusion", "linalg-fuse-elementwise-ops,canonicalize,cse");
 }
 
-void kiln::buildCpuPackingStage(OpPassManager &pm) {
+void kiln::buildCpuPackingStage(OpPassManager &pm,
+                                const CpuPipelineOptions &options) {
+  // The runtime's GEMM takes the matmuls worth a call; loops for the rest.
+  pm.addNestedPass<func::FuncOp>(
+      createCpuSelectGemm(CpuSelectGemmOptions{options.gemm}));
   addText(pm, "packing", "func.func(kiln-cpu-pack-matmuls),canonicalize");
 }
 
@@ -53,9 +68,10 @@ void kiln::buildCpuLoweringStage(OpPassManager &pm) {
           "kiln-cpu-to-llvm,reconcile-unrealized-casts");
 }
 
-void kiln::buildCpuPipeline(OpPassManager &pm) {
+void kiln::buildCpuPipeline(OpPassManager &pm,
+                            const CpuPipelineOptions &options) {
   buildCpuFusionStage(pm);
-  buildCpuPackingStage(pm);
+  buildCpuPackingStage(pm, options);
   buildCpuBufferizeStage(pm);
   buildCpuLoopsStage(pm);
   buildCpuLoweringStage(pm);
@@ -77,9 +93,6 @@ void kiln::registerCpuPipelines() {
   static const Stage stages[] = {
       {"kiln-cpu-fusion", "CPU stage: elementwise fusion on tensors",
        buildCpuFusionStage},
-      {"kiln-cpu-packing",
-       "CPU stage: matmul operand layout and loop order on tensors",
-       buildCpuPackingStage},
       {"kiln-cpu-bufferize",
        "CPU stage: bufferization, run exits after runtime ops that failed, "
        "deallocation",
@@ -90,12 +103,29 @@ void kiln::registerCpuPipelines() {
        buildCpuLoopsStage},
       {"kiln-cpu-lowering", "CPU stage: math, then everything else to LLVM",
        buildCpuLoweringStage},
+  };
+  for (const Stage &s : stages)
+    PassPipelineRegistration<>(
+        s.name, s.summary, [build = s.build](OpPassManager &pm) { build(pm); });
+  using WithOptions = void (*)(OpPassManager &, const CpuPipelineOptions &);
+  struct StageWithOptions {
+    const char *name, *summary;
+    WithOptions build;
+  };
+  static const StageWithOptions withOptions[] = {
+      {"kiln-cpu-packing",
+       "CPU stage: per matmul the runtime's GEMM or loops; the loops' operand "
+       "layout and order, on tensors",
+       buildCpuPackingStage},
       {"kiln-cpu-pipeline",
        "The whole CPU pipeline: lowered session functions to LLVM",
        buildCpuPipeline},
       {"kiln-lower-to-llvm", "Alias of kiln-cpu-pipeline", buildCpuPipeline},
   };
-  for (const Stage &s : stages)
-    PassPipelineRegistration<>(
-        s.name, s.summary, [build = s.build](OpPassManager &pm) { build(pm); });
+  for (const StageWithOptions &s : withOptions)
+    PassPipelineRegistration<PipelineCliOptions>(
+        s.name, s.summary,
+        [build = s.build](OpPassManager &pm, const PipelineCliOptions &o) {
+          build(pm, o.get());
+        });
 }

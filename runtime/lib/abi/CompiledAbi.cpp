@@ -1,8 +1,10 @@
 //===- CompiledAbi.cpp - What compiled graph code calls -------------------===//
 #include "kiln/runtime/CompiledAbi.h"
+#include "kiln/runtime/Gemm.h"
 #include "kiln/runtime/HostKernel.h"
 #include "kiln/runtime/Session.h"
 #include "kiln/runtime/Summary.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -472,6 +474,25 @@ int32_t kiln_rt_check_dims(KilnCall *call, int64_t a, int64_t b) {
   fail(call,
        errors::InvalidArgument("Incompatible shapes: [", a, "] vs. [", b, "]"));
   return 0;
+}
+
+void kiln_rt_matmul(KilnCall *, int64_t a, int64_t b, int64_t c, int64_t m,
+                    int64_t n, int64_t k, int64_t lda, int64_t ldb,
+                    int64_t ldc, int32_t flags) {
+  GemmArgs g;
+  g.transA = flags & 1;
+  g.transB = flags & 2;
+  g.accumulate = flags & 4;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = reinterpret_cast<const float *>(a);
+  g.lda = lda;
+  g.b = reinterpret_cast<const float *>(b);
+  g.ldb = ldb;
+  g.c = reinterpret_cast<float *>(c);
+  g.ldc = ldc;
+  sgemm(g, &ThreadPool::intraOp());
 }
 
 } // extern "C"

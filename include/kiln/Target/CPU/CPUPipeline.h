@@ -5,14 +5,16 @@
 // in named stages, each a pass pipeline of its own in graph-opt:
 //
 //   kiln-cpu-fusion      elementwise fusion on tensors
-//   kiln-cpu-packing     matmul operand layout and loop order (tensors)
+//   kiln-cpu-packing     per matmul: the runtime's GEMM kernel or loops;
+//                        the loops' operand layout and order (tensors)
 //   kiln-cpu-bufferize   one-shot bufferization, run exits, deallocation
 //   kiln-cpu-loops       linalg to loops, to a CFG
 //   kiln-cpu-lowering    math, then everything else (kiln_rt incl.) to LLVM
 //
 // `kiln-cpu-pipeline` (alias `kiln-lower-to-llvm`) runs them all.
-// Vectorization is LLVM's loop vectorizer for now (the inner loops are
-// parallel and contiguous after packing).
+// Matmuls of any size run on the runtime's register-tiled GEMM
+// (kiln_rt.matmul); the other loops are vectorized by LLVM (their inner
+// loops are parallel and contiguous after packing).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TARGET_CPU_CPUPIPELINE_H
@@ -21,18 +23,28 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace kiln {
 
 #define GEN_PASS_DECL
 #include "kiln/Target/CPU/Passes.h.inc"
 
+/// Options of the whole pipeline (and of graph-compile/graph-run's --gemm).
+struct CpuPipelineOptions {
+  /// kiln-cpu-select-gemm's mode: "auto", "kernel" or "codegen".
+  std::string gemm = "auto";
+};
+
 void buildCpuFusionStage(mlir::OpPassManager &pm);
-void buildCpuPackingStage(mlir::OpPassManager &pm);
+void buildCpuPackingStage(mlir::OpPassManager &pm,
+                          const CpuPipelineOptions &options = {});
 void buildCpuBufferizeStage(mlir::OpPassManager &pm);
 void buildCpuLoopsStage(mlir::OpPassManager &pm);
 void buildCpuLoweringStage(mlir::OpPassManager &pm);
 /// Every stage, in order: lowered session functions to the LLVM dialect.
-void buildCpuPipeline(mlir::OpPassManager &pm);
+void buildCpuPipeline(mlir::OpPassManager &pm,
+                      const CpuPipelineOptions &options = {});
 
 /// Registers the CPU passes and each stage (and the whole pipeline) as a
 /// pass pipeline for graph-opt.

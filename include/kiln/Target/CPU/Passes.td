@@ -4,6 +4,29 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CpuSelectGemm : Pass<"kiln-cpu-select-gemm", "::mlir::func::FuncOp"> {
+  let summary = "Choose, per matmul, the runtime's GEMM kernel or generated loops";
+  let description = [{
+    Runs first in the packing stage, on tensors. Each f32 `linalg.matmul`
+    (plain or with transposed operands) that is big enough to pay for a call
+    becomes `kiln_rt.matmul`: the runtime's GEMM, with packed panels,
+    register-tiled AVX-512/AVX2 micro-kernels chosen from the CPU at run
+    time, and both cores. A matmul into a zero fill writes its result
+    instead of accumulating (the fill goes away). The others (small, or not
+    f32) keep generated loops (`kiln-cpu-pack-matmuls`).
+
+    `mode`: `auto` (the rule above: f32 and a dynamic dim or
+    M*N*K >= 4096), `kernel` (every f32 matmul), `codegen` (none). The
+    choice is in the IR: `kiln_rt.matmul` or `linalg.matmul`.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",
+           "auto, kernel (every f32 matmul) or codegen (none)">
+  ];
+  let dependentDialects = ["::kiln::rt::RtDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def CpuPackMatmuls : Pass<"kiln-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Lay out each matmul's operands for the CPU's loops";
   let description = [{

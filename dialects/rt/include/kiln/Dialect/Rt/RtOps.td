@@ -20,6 +20,7 @@
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/DialectBase.td"
 include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Rt_Dialect : Dialect {
@@ -297,6 +298,38 @@ def Rt_FreeOp : Op<Rt_Dialect, "free"> {
   let arguments = (ins Rt_FrameType:$frame,
                        Arg<AnyMemRef, "", [MemFree]>:$buffer);
   let assemblyFormat = "$frame `,` $buffer attr-dict `:` type($buffer)";
+}
+
+//===----------------------------------------------------------------------===//
+// Compute kernels
+//===----------------------------------------------------------------------===//
+
+def Rt_MatmulOp : Op<Rt_Dialect, "matmul",
+    [DeclareOpInterfaceMethods<DestinationStyleOpInterface>,
+     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "init (+)= op(a) . op(b) by the runtime's GEMM kernel";
+  let description = [{
+    A single-precision matrix product that `kiln-cpu-select-gemm` hands to
+    the runtime's register-tiled GEMM (kiln/runtime/Gemm.h: packed panels,
+    AVX-512/AVX2 micro-kernels, both cores) instead of generating loops for
+    it. `a` is [M, K] ([K, M] with `transpose_a`), `b` is [K, N] ([N, K]
+    with `transpose_b`), `init` is [M, N]. With `accumulate` the product is
+    added to `init`, else `init` is only written (it may be
+    `tensor.empty`).
+
+    Destination style, like linalg: on tensors it has one result, tied to
+    `init`; on buffers none. Operands must be row-major with unit inner
+    stride after bufferization (a strided view is copied first).
+  }];
+  let arguments = (ins Rt_FrameType:$frame, Rt_Array:$a, Rt_Array:$b,
+                       Rt_Array:$init, BoolAttr:$transpose_a,
+                       BoolAttr:$transpose_b, BoolAttr:$accumulate);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    $frame `(` $a `,` $b `)` `into` $init attr-dict `:` type($a) `,` type($b)
+    `,` type($init) (`->` type($result)^)?
+  }];
+  let hasVerifier = 1;
 }
 
 def Rt_OkOp : Rt_Op<"ok"> {
