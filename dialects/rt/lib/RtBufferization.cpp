@@ -43,6 +43,14 @@ FailureOr<Value> contiguous(RewriterBase &rewriter, Location loc, Value buffer,
   return *copy;
 }
 
+bool hasUnitInnerStride(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return memref && succeeded(memref.getStridesAndOffset(strides, offset)) &&
+         (strides.empty() || strides.back() == 1);
+}
+
 /// kiln_rt.matmul: destination style. `a` and `b` are read (copied first
 /// when strided), `init` is written in place, and read only when the
 /// product accumulates into it.
@@ -64,7 +72,10 @@ struct MatmulOpModel
       FailureOr<Value> buffer = getBuffer(rewriter, v, options, state);
       if (failed(buffer))
         return failure();
-      buffer = contiguous(rewriter, loc, *buffer, options);
+      // Rows may be apart (a slice is read in place, its row stride is
+      // the matrix's leading dimension); elements of a row may not.
+      if (!hasUnitInnerStride(buffer->getType()))
+        buffer = contiguous(rewriter, loc, *buffer, options);
       if (failed(buffer))
         return failure();
       ins.push_back(*buffer);
@@ -72,11 +83,7 @@ struct MatmulOpModel
     FailureOr<Value> init = getBuffer(rewriter, mm.getInit(), options, state);
     if (failed(init))
       return failure();
-    auto initType = cast<MemRefType>(init->getType());
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(initType.getStridesAndOffset(strides, offset)) ||
-        strides.back() != 1)
+    if (!hasUnitInnerStride(init->getType()))
       return op->emitError("kiln_rt.matmul writes rows with unit stride only");
     MatmulOp::create(rewriter, loc, TypeRange{}, mm.getFrame(), ins[0], ins[1],
                      *init, mm.getTransposeA(), mm.getTransposeB(),

@@ -88,6 +88,10 @@ Value extremeValue(OpBuilder &b, Location loc, Type elem, bool lowest,
 Value kiln::reduceTensor(
     NodeLowering &l, Value x, ArrayRef<int64_t> axes, Value initScalar,
     function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  // Over no axes every reduction is the input itself (the gradients of
+  // broadcasts sum over BroadcastGradientArgs' axes, often none).
+  if (axes.empty())
+    return x;
   auto t = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape;
   SmallVector<Value> dyn;

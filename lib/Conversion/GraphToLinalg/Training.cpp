@@ -11,6 +11,7 @@
 
 #include "kiln/runtime/CompiledAbi.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/AffineMap.h"
 
 #include <limits>
@@ -295,12 +296,20 @@ lowerApply(NodeLowering &l, Operation *op, unsigned numRefs,
       return l.unsupported(op, "hyperparameters must be scalars and the "
                                "gradient of the variable's shape");
   }
-  SmallVector<Value> inits;
+  // TF updates the refs in place: the generic writes each ref's next value
+  // straight into the buffer the runtime gives it (kiln_rt.writable; the
+  // inputs are the snapshots read before, in buffers of their own), so a
+  // step neither allocates nor copies its variables.
+  SmallVector<Value> inits, buffers;
   SmallVector<Type> outTypes;
   for (unsigned i = 0; i < numRefs; ++i) {
     auto t = cast<RankedTensorType>(ins[i].getType());
-    inits.push_back(
-        tensor::EmptyOp::create(l.b, l.loc(), t, l.dynamicSizes(t, ins[i])));
+    auto bufferType = MemRefType::get(t.getShape(), t.getElementType());
+    Value buffer =
+        rt::WritableOp::create(l.b, l.loc(), bufferType, l.frame, slots[i]);
+    buffers.push_back(buffer);
+    inits.push_back(bufferization::ToTensorOp::create(
+        l.b, l.loc(), t, buffer, /*restrict=*/true, /*writable=*/true));
     outTypes.push_back(t);
     maps.push_back(l.b.getMultiDimIdentityMap(rank));
   }
@@ -313,14 +322,10 @@ lowerApply(NodeLowering &l, Operation *op, unsigned numRefs,
             b, loc,
             update(b, loc, all.take_front(numRefs), all.drop_front(numRefs)));
       });
-  // Write back in TF's order: the accumulators first, the variable last.
-  for (unsigned i = 1; i <= numRefs; ++i) {
-    unsigned k = i % numRefs; // 1..numRefs-1, then 0
-    rt::AssignOp::create(
-        l.b, l.loc(), l.frame, l.toRuntime(generic.getResult(k)), slots[k],
-        static_cast<int32_t>(AssignMode::kAssign), /*validate_shape=*/true,
-        dtypeNumber(NodeLowering::graphElementType(getDataOperands(op)[k])));
-  }
+  for (unsigned i = 0; i < numRefs; ++i)
+    bufferization::MaterializeInDestinationOp::create(
+        l.b, l.loc(), TypeRange{}, generic.getResult(i), buffers[i],
+        /*restrict=*/true, /*writable=*/true);
   l.setSlot(op, 0, slots[0]);
   return success();
 }

@@ -305,6 +305,40 @@ struct ReadLowering : RtPattern<ReadOp> {
   }
 };
 
+/// Like import(): the dims array in and out, the descriptor around the
+/// address the runtime returns.
+struct WritableLowering : RtPattern<WritableOp> {
+  using RtPattern::RtPattern;
+  LogicalResult matchAndRewrite(WritableOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    auto type = cast<MemRefType>(op.getBuffer().getType());
+    if (!type.getLayout().isIdentity())
+      return r.notifyMatchFailure(op, "variables are contiguous");
+    int64_t rank = type.getRank();
+    Value dims = stackArray(r, op, rank);
+    for (int64_t d = 0; d < rank; ++d)
+      LLVM::StoreOp::create(
+          r, loc, i64(r, loc, type.isDynamicDim(d) ? -1 : type.getDimSize(d)),
+          element(r, loc, dims, rank, d));
+    FailureOr<Value> addr =
+        call(r, op, "kiln_rt_writable",
+             {a.getFrame(), i64(r, loc, op.getSlot()), i64(r, loc, rank),
+              address(r, loc, dims)});
+    if (failed(addr))
+      return failure();
+    SmallVector<Value> sizes(rank);
+    for (int64_t d = 0; d < rank; ++d)
+      sizes[d] = type.isDynamicDim(d)
+                     ? LLVM::LoadOp::create(r, loc, i64Type(),
+                                            element(r, loc, dims, rank, d))
+                           .getResult()
+                     : i64(r, loc, type.getDimSize(d));
+    r.replaceOp(op, rowMajor(r, loc, type, *addr, sizes));
+    return success();
+  }
+};
+
 struct AssignLowering : RtPattern<AssignOp> {
   using RtPattern::RtPattern;
   LogicalResult matchAndRewrite(AssignOp op, OpAdaptor a,
@@ -696,7 +730,8 @@ void kiln::populateRtToLLVMConversionPatterns(LLVMTypeConverter &converter,
                QueueIsClosedLowering, QueueCloseLowering, RandomLowering,
                StringConstLowering, SummaryLowering, MergeSummaryLowering,
                KernelLowering, CheckLabelsLowering, CheckDivisorLowering,
-               AllocLowering, FreeLowering, OkLowering, MatmulLowering>(
+               AllocLowering, FreeLowering, OkLowering, MatmulLowering,
+               WritableLowering>(
       converter);
   patterns.add<CheckPairLowering<CheckReshapeOp>>(converter,
                                                   "kiln_rt_check_reshape");

@@ -47,8 +47,11 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
   // the frame frees the rest when a run ends early. Constant globals get
   // names and an order that do not depend on the compiler's run
   // (reproducible objects).
+  // Empty tensors whose values end up in a destination (a variable's next
+  // value, kiln_rt.writable) become that destination first, so training
+  // ops write variables in place.
   addText(pm, "bufferize",
-          "one-shot-bufferize{bufferize-function-boundaries "
+          "eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map "
           "unknown-type-conversion=identity-layout-map},"
           "kiln-order-constant-globals,canonicalize,cse,"

@@ -110,6 +110,9 @@ struct CpuSelectGemmPass : kiln::impl::CpuSelectGemmBase<CpuSelectGemmPass> {
           bTransposed, accumulate);
       mm.getResult(0).replaceAllUsesWith(call.getResult()[0]);
       mm.erase();
+      if (auto fill = init.getDefiningOp<linalg::FillOp>();
+          fill && !accumulate && fill->use_empty())
+        fill.erase();
     }
   }
 };

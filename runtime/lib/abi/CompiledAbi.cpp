@@ -248,6 +248,16 @@ int64_t kiln_rt_read(KilnCall *call, int64_t slot) {
   return addValue(call, std::move(*t));
 }
 
+int64_t kiln_rt_writable(KilnCall *call, int64_t slot, int64_t rank,
+                         int64_t dims) {
+  StatusOr<Tensor> t = slotAs<Variable>(call, slot)->nextValue();
+  if (!t.ok()) {
+    fail(call, t.status());
+    return 0;
+  }
+  return kiln_rt_view(call, addValue(call, std::move(*t)), rank, dims, slot);
+}
+
 int32_t kiln_rt_assign(KilnCall *call, int64_t slot, int32_t mode,
                        int32_t validateShape) {
   Variable *var = slotAs<Variable>(call, slot);

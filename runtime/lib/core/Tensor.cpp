@@ -116,7 +116,8 @@ StatusOr<Tensor> Tensor::reshaped(TensorShape shape) const {
 Tensor Tensor::deepCopy() const {
   if (!isValid())
     return Tensor();
-  Tensor t(dtype_, shape_);
+  // Every element is written below: no zero fill first.
+  Tensor t = uninitialized(dtype_, shape_);
   t.copyElements(0, *this, 0, numElements());
   return t;
 }

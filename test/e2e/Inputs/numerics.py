@@ -16,6 +16,11 @@ import sys
 import numpy as np
 
 LIST_ONLY = sys.argv[1:] == ["--list-ops"]
+# Extra graph-run flags for every case (numerics.test runs the matmul cases
+# once more with `--gemm codegen`): NUMERICS_FLAGS="--gemm codegen".
+GRAPH_RUN_FLAGS = os.environ.get("NUMERICS_FLAGS", "").split()
+# Only the cases whose name starts with NUMERICS_ONLY, when set.
+ONLY = os.environ.get("NUMERICS_ONLY")
 if LIST_ONLY:
     GRAPH_RUN = TMP = None
 else:
@@ -100,12 +105,13 @@ count = 0
 
 
 def check(name, op, inputs, expected, attrs=None, consts="", fetch="out",
-          args=None, covers=(), xfail=None):
+          args=None, covers=(), xfail=None, atol=1e-6):
     """inputs: list of arrays fed as x0, x1, ...; `consts` adds Const nodes the
     op's input list names after the placeholders (`args`: the op's inputs in
     another order); `fetch` the output checked; `covers`: other op types the
     case computes with; `xfail`: why the case is known to fail (it must, and
-    does not count as the op's case: when it passes, drop the mark)."""
+    does not count as the op's case: when it passes, drop the mark); `atol`:
+    the absolute tolerance (sums of many float32 terms need more)."""
     if not xfail:
         covered.update((op,) + tuple(covers))
     if LIST_ONLY:
@@ -121,16 +127,19 @@ def check(name, op, inputs, expected, attrs=None, consts="", fetch="out",
     graph += 'node { name: "out" op: "%s"%s%s }\n' % (op, inputs_text,
                                                      attr_text(attrs or {}))
     feeds = [("x%d" % i, a) for i, a in enumerate(inputs)]
-    run_graph(name, graph, [], feeds, fetch, expected, xfail)
+    run_graph(name, graph, [], feeds, fetch, expected, xfail, atol)
 
 
-def run_graph(name, graph, setup, feeds, fetch, expected, xfail=None):
+def run_graph(name, graph, setup, feeds, fetch, expected, xfail=None,
+              atol=1e-6):
     """Runs `graph`: the `setup` runs ((feeds, targets) each) first, then one
     that feeds `feeds` and fetches `fetch`, whose value must be `expected`
     (unless `xfail`)."""
     global failures, count
+    if ONLY and not name.startswith(ONLY):
+        return
     count += 1
-    failed = compare(name, graph, setup, feeds, fetch, expected)
+    failed = compare(name, graph, setup, feeds, fetch, expected, atol)
     if xfail and failed:
         print("xfail %s (%s): %s" % (name, xfail, failed))
     elif xfail:
@@ -143,7 +152,7 @@ def run_graph(name, graph, setup, feeds, fetch, expected, xfail=None):
         print("ok %s" % name)
 
 
-def compare(name, graph, setup, feeds, fetch, expected):
+def compare(name, graph, setup, feeds, fetch, expected, atol=1e-6):
     """What is wrong with the fetched value, or None."""
     gpath = os.path.join(TMP, name + ".pbtxt")
     open(gpath, "w").write(graph)
@@ -156,7 +165,7 @@ def compare(name, graph, setup, feeds, fetch, expected):
             parts.append("feed=%s=@%s" % (n, p))
         return " ".join(parts + [last])
 
-    argv = [GRAPH_RUN, gpath]
+    argv = [GRAPH_RUN, gpath] + GRAPH_RUN_FLAGS
     for setup_feeds, targets in setup:
         argv += ["--run", run_text(setup_feeds, "target=" + ",".join(targets))]
     argv += ["--run", run_text(feeds, "fetch=" + fetch)]
@@ -167,7 +176,7 @@ def compare(name, graph, setup, feeds, fetch, expected):
     got = np.array(parse(r.stdout.strip()), dtype=np.float64)
     want = np.asarray(expected, dtype=np.float64).reshape(-1)
     if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5,
-                                                  atol=1e-6, equal_nan=True):
+                                                  atol=atol, equal_nan=True):
         return "got %s want %s" % (got[:8], want[:8])
     return None
 
@@ -216,6 +225,22 @@ check("matmul_ta", "MatMul", [m1.T.copy(), m2], m1 @ m2,
       dict(T, transpose_a=True))
 check("matmul_tb", "MatMul", [m1, m2.T.copy()], m1 @ m2,
       dict(T, transpose_b=True))
+# Big enough for the runtime's GEMM (kiln-cpu-select-gemm, --gemm auto;
+# outputs of at most 1000 elements: graph-run prints them whole):
+# every transpose combination, edges in every dim (no dim a multiple of
+# the micro-tile), K over one cache block, a narrow C (10 columns), one
+# and a few rows (the unpacked path), and no rows at all.
+for mm, kk, nn in [(31, 300, 29), (45, 1000, 10), (1, 300, 70), (3, 64, 50),
+                   (0, 30, 20), (130, 40, 7)]:
+    ga, gb = f32(mm, kk), f32(kk, nn)
+    for ta in (False, True):
+        for tb in (False, True):
+            check("matmul_gemm_%dx%dx%d%s%s" % (mm, kk, nn, "_ta" * ta, "_tb" * tb),
+                  "MatMul", [ga.T.copy() if ta else ga, gb.T.copy() if tb else gb],
+                  (ga.astype(np.float64) @ gb.astype(np.float64)).astype(np.float32),
+                  dict(T, transpose_a=ta, transpose_b=tb),
+                  # float32 sums of kk terms of size ~1 (not 1e-6 near 0)
+                  atol=1e-6 * kk)
 r = f32(3, 4, 5)
 ax = const_ints("axes", [1])
 check("sum_axis1", "Sum", [r], r.sum(1), dict(T, Tidx=np.int32, keep_dims=False), ax)

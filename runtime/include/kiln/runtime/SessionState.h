@@ -57,6 +57,15 @@ public:
   /// that updates in place). FailedPrecondition when uninitialized.
   /// The update works on a fresh copy (snapshots never change).
   Status update(const std::function<Status(Tensor &)> &fn);
+  /// For compiled training ops (ApplyRMSProp, ...), which compute the new
+  /// value from snapshots of the old one: a buffer of the value's shape,
+  /// installed as the value right away, for the caller to write the whole
+  /// of it (TF updates such variables in place, where a concurrent reader
+  /// sees the update as it happens). Snapshots taken before keep the old
+  /// buffer. The buffer is the one of the value before the old one when
+  /// nobody holds that any more, so a training loop allocates nothing in
+  /// its steady state. FailedPrecondition when uninitialized.
+  StatusOr<Tensor> nextValue();
 
 private:
   Status applyDelta(const Tensor &delta, bool add);
@@ -69,6 +78,7 @@ private:
   TensorShape shape_;
   mutable std::mutex mu_;
   Tensor value_;
+  Tensor spare_; ///< the value before value_ (nextValue), while kept
 };
 
 /// State of a random op's generator: TF's GuardedPhiloxRandom. A Session

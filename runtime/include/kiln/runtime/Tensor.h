@@ -139,6 +139,10 @@ public:
   bool sharesBufferWith(const Tensor &o) const {
     return buffer_ && buffer_ == o.buffer_;
   }
+  /// Whether this tensor is the only holder of its buffer. Only meaningful
+  /// for a tensor nobody else can copy meanwhile (e.g. one kept under a
+  /// lock): then nobody else can be reading the buffer either.
+  bool holdsBufferAlone() const { return buffer_ && buffer_.use_count() == 1; }
 
   /// What NumPy's print() shows for this value, e.g. "[0.1 0.2]": rows
   /// wrapped at 75 columns, and past `threshold` elements only the first

@@ -1,6 +1,7 @@
 //===- SessionState.cpp - Variables, queues and readers of a session ------===//
 #include "kiln/runtime/SessionState.h"
 
+#include <atomic>
 #include <complex>
 
 namespace kiln {
@@ -24,6 +25,25 @@ StatusOr<Tensor> Variable::snapshot() const {
     return errors::FailedPrecondition("Attempting to use uninitialized value ",
                                       name_);
   return value_;
+}
+
+StatusOr<Tensor> Variable::nextValue() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!value_.isValid())
+    return errors::FailedPrecondition("Attempting to use uninitialized value ",
+                                      name_);
+  Tensor next;
+  // spare_ is only copied under mu_: alone, nobody can be reading it.
+  if (spare_.holdsBufferAlone() && spare_.dtype() == value_.dtype() &&
+      spare_.shape() == value_.shape()) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    next = std::move(spare_);
+  } else {
+    next = Tensor::uninitialized(value_.dtype(), value_.shape());
+  }
+  spare_ = std::move(value_);
+  value_ = next;
+  return next;
 }
 
 void Variable::makeExclusiveLocked() {

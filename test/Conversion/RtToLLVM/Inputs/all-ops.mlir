@@ -24,6 +24,7 @@ func.func @all(%f: !kiln_rt.frame, %n: i64, %i: index, %b: i1) {
   %buf = kiln_rt.alloc %f(%i) : memref<?x4xf32>
   kiln_rt.free %f, %buf : memref<?x4xf32>
   %ok = kiln_rt.ok %f
+  %next = kiln_rt.writable %f[3] : memref<784x625xf32>
   %wt = memref.alloc() : memref<625x784xf32>
   %mm = kiln_rt.alloc %f(%i) : memref<?x625xf32>
   kiln_rt.matmul %f(%x, %wt) into %mm {accumulate = true, transpose_a = false, transpose_b = true} : memref<?x784xf32>, memref<625x784xf32>, memref<?x625xf32>

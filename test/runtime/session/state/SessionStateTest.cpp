@@ -96,3 +96,41 @@ TEST(SessionState, CloseAllQueuesCancelsBlockedEnqueues) {
   EXPECT_EQ(s.code(), Code::kCancelled);
   EXPECT_EQ(s.message(), "Enqueue operation was cancelled");
 }
+
+TEST(SessionState, NextValueRecyclesTheBufferNobodyHolds) {
+  SessionState state;
+  Variable *w = *state.createVariable("w_next", DType::kFloat, TensorShape{3});
+  EXPECT_EQ(w->nextValue().status().message(),
+            "Attempting to use uninitialized value w_next");
+  ASSERT_TRUE(w->assign(Tensor::vector<float>({1, 2, 3})).ok());
+  const void *first = w->snapshot()->raw();
+  // A training step: snapshot, then write the next value whole.
+  auto step = [&](float scale) -> const void * {
+    Tensor old = *w->snapshot();
+    Tensor next = *w->nextValue();
+    EXPECT_FALSE(next.sharesBufferWith(old));
+    EXPECT_EQ(next.shape(), old.shape());
+    // The variable's value is the new buffer at once.
+    EXPECT_TRUE(w->snapshot()->sharesBufferWith(next));
+    for (int i = 0; i < 3; ++i)
+      next.data<float>()[i] = old.data<float>()[i] * scale;
+    // The snapshot taken before is unchanged.
+    EXPECT_NE(old.data<float>()[0], next.data<float>()[0]);
+    return next.raw();
+  };
+  const void *second = step(2);
+  EXPECT_NE(second, first);
+  // Nobody holds the first buffer any more: the third value reuses it,
+  // and the fourth the second.
+  EXPECT_EQ(step(2), first);
+  EXPECT_EQ(step(2), second);
+  EXPECT_EQ(w->read()->debugString(), "[ 8. 16. 24.]");
+  // A snapshot still held keeps its buffer out of reuse.
+  Tensor held = *w->snapshot(); // the second buffer
+  const void *fifth = step(0.5f);
+  EXPECT_EQ(fifth, first);
+  const void *sixth = step(0.5f);
+  EXPECT_NE(sixth, second);
+  EXPECT_EQ(held.debugString(), "[ 8. 16. 24.]");
+  EXPECT_EQ(w->read()->debugString(), "[2. 4. 6.]");
+}

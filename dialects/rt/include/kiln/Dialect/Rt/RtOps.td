@@ -116,6 +116,24 @@ def Rt_ReadOp : Rt_Op<"read", [Rt_MayFail]> {
   let assemblyFormat = "$frame `[` $slot `]` attr-dict `:` type($result)";
 }
 
+def Rt_WritableOp : Rt_Op<"writable", [Rt_MayFail]> {
+  let summary = "the variable's next value, as a buffer to write in place";
+  let description = [{
+    For training ops (ApplyRMSProp and co.), which TF runs in place: a
+    buffer of the variable's shape that is its value from now on; compiled
+    code writes all of it (the op's inputs are snapshots read before, which
+    keep the old buffer). The runtime recycles the buffer of the value
+    before, so a training step neither allocates nor copies its variables.
+    A buffer only (used through `bufferization.to_tensor` and
+    `bufferization.materialize_in_destination` before bufferization).
+    Fails with FailedPrecondition when the variable is not initialized.
+  }];
+  let arguments = (ins Rt_FrameType:$frame, I64Attr:$slot);
+  let results = (outs Res<AnyMemRef, "",
+                          [MemAlloc<AutomaticAllocationScopeResource>]>:$buffer);
+  let assemblyFormat = "$frame `[` $slot `]` attr-dict `:` type($buffer)";
+}
+
 def Rt_AssignOp : Rt_Op<"assign", [Rt_MayFail]> {
   let summary = "Assign / AssignAdd / AssignSub of `value` to the variable";
   let arguments = (ins Rt_FrameType:$frame, Rt_Data:$value, I64Attr:$slot,
