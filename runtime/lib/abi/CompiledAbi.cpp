@@ -360,7 +360,8 @@ int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
   switch (static_cast<RandomDist>(dist)) {
   case RandomDist::kUniform:
     if (isFloat)
-      fillGroups<float>(out, gen, uniformFloat);
+      fillUniformFloat(gen, out.data<float>(), static_cast<int64_t>(n),
+                       &ThreadPool::intraOp());
     else
       fillGroups<double>(out, gen, uniformDouble);
     break;

@@ -1,10 +1,12 @@
 //===- PhiloxTest.cpp - Philox known answers, seeding and distributions ---===//
 #include "kiln/runtime/Philox.h"
+#include "kiln/runtime/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 using namespace kiln::random;
 
@@ -158,4 +160,33 @@ TEST(Philox, GuardedReservesBlocks) {
   PhiloxRandom fourth = g.reserveSamples128(1);
   expect.skip(2);
   EXPECT_EQ(fourth.counter(), expect.counter());
+}
+
+TEST(Philox, BulkUniformFloatEqualsOneCallAtATime) {
+  kiln::ThreadPool pool(3);
+  // Counters about to carry into the second, third and fourth words.
+  const PhiloxRandom::ResultType starts[] = {
+      {0, 0, 7, 9},
+      {0xFFFFFFF5u, 0, 1, 2},
+      {0xFFFFFFFBu, 0xFFFFFFFFu, 0xFFFFFFFFu, 3}};
+  for (const PhiloxRandom::ResultType &start : starts)
+    for (int64_t n : {1, 3, 4, 5, 63, 64, 65, 4097, 10001, 100003}) {
+      PhiloxRandom gen(start, {0x12345678u, 0x9abcdef0u});
+      std::vector<float> want(static_cast<size_t>(n));
+      PhiloxRandom seq = gen;
+      for (int64_t i = 0; i < n; i += 4) {
+        std::array<float, 4> v = kiln::random::uniformFloat(seq);
+        for (int64_t k = 0; k < 4 && i + k < n; ++k)
+          want[static_cast<size_t>(i + k)] = v[static_cast<size_t>(k)];
+      }
+      for (kiln::ThreadPool *p : {static_cast<kiln::ThreadPool *>(nullptr),
+                                  &pool}) {
+        std::vector<float> got(static_cast<size_t>(n) + 1, -1.0f);
+        kiln::random::fillUniformFloat(gen, got.data(), n, p);
+        EXPECT_EQ(got[static_cast<size_t>(n)], -1.0f) << "wrote past n=" << n;
+        got.pop_back();
+        ASSERT_EQ(got, want) << "n=" << n << " pool=" << (p != nullptr)
+                             << " counter[0]=" << start[0];
+      }
+    }
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 
 namespace kiln {
+class ThreadPool;
 namespace random {
 
 /// Philox4x32-10: a 128-bit counter and a 64-bit key; each call returns four
@@ -69,6 +70,11 @@ void boxMullerDouble(uint32_t x0, uint32_t x1, uint32_t x2, uint32_t x3,
 
 /// One Philox call's worth of samples (TF's fixed-count distributions).
 std::array<float, 4> uniformFloat(PhiloxRandom &gen);
+/// out[0, n) = what n / 4 (rounded up) calls of uniformFloat(gen) give, in
+/// order (the last call's surplus dropped): 16 calls at a time with
+/// AVX-512, split over `pool` when it is big enough.
+void fillUniformFloat(PhiloxRandom gen, float *out, int64_t n,
+                      ThreadPool *pool = nullptr);
 std::array<double, 2> uniformDouble(PhiloxRandom &gen);
 std::array<float, 4> normalFloat(PhiloxRandom &gen);
 std::array<double, 2> normalDouble(PhiloxRandom &gen);
