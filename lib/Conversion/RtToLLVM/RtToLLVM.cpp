@@ -700,6 +700,70 @@ struct MatmulLowering : RtPattern<MatmulOp> {
   }
 };
 
+/// kiln_rt.parallel_for: the captures go into a struct on the stack; a
+/// trampoline `void <callee>_block(ptr ctx, i64 lo, i64 hi)` unpacks them
+/// (memref descriptors into their fields, as func-to-llvm passes them) and
+/// calls the outlined function; the runtime calls the trampoline per block.
+struct ParallelForLowering : RtPattern<ParallelForOp> {
+  using RtPattern::RtPattern;
+  LogicalResult matchAndRewrite(ParallelForOp op, OpAdaptor a,
+                                ConversionPatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    SmallVector<Type> fields;
+    for (Value v : a.getCaptures())
+      fields.push_back(v.getType());
+    auto structType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+    Value context;
+    {
+      OpBuilder::InsertionGuard g(r);
+      Region *body = op->getParentRegion();
+      while (!isa<FunctionOpInterface>(body->getParentOp()))
+        body = body->getParentOp()->getParentRegion();
+      r.setInsertionPointToStart(&body->front());
+      context = LLVM::AllocaOp::create(r, loc, ptrType, structType,
+                                       i64(r, loc, 1));
+    }
+    Value packed = LLVM::PoisonOp::create(r, loc, structType);
+    for (auto [i, v] : llvm::enumerate(a.getCaptures()))
+      packed = LLVM::InsertValueOp::create(r, loc, packed, v, i);
+    LLVM::StoreOp::create(r, loc, packed, context);
+
+    auto module = op->getParentOfType<ModuleOp>();
+    std::string name = (op.getCallee() + "_block").str();
+    if (!module.lookupSymbol(name)) {
+      OpBuilder::InsertionGuard g(r);
+      r.setInsertionPointToStart(module.getBody());
+      auto fnType = LLVM::LLVMFunctionType::get(
+          LLVM::LLVMVoidType::get(ctx), {ptrType, i64Type(), i64Type()});
+      auto fn = LLVM::LLVMFuncOp::create(r, loc, name, fnType,
+                                         LLVM::Linkage::Internal);
+      Block *entry = r.createBlock(&fn.getBody(), {},
+                                   {ptrType, i64Type(), i64Type()},
+                                   {loc, loc, loc});
+      r.setInsertionPointToStart(entry);
+      Value all = LLVM::LoadOp::create(r, loc, structType, entry->getArgument(0));
+      SmallVector<Value> args{entry->getArgument(1), entry->getArgument(2)};
+      for (auto [i, original] : llvm::enumerate(op.getCaptures())) {
+        Value field = LLVM::ExtractValueOp::create(r, loc, all, i);
+        if (auto memref = dyn_cast<MemRefType>(original.getType()))
+          MemRefDescriptor::unpack(r, loc, field, memref, args);
+        else
+          args.push_back(field);
+      }
+      LLVM::CallOp::create(r, loc, TypeRange{}, op.getCallee(), args);
+      LLVM::ReturnOp::create(r, loc, ValueRange{});
+    }
+    Value fnAddr = address(
+        r, loc, LLVM::AddressOfOp::create(r, loc, ptrType, name).getResult());
+    return done(r, op,
+                call(r, op, "kiln_rt_parallel_for",
+                     {a.getFrame(), fnAddr, address(r, loc, context),
+                      a.getTotal(), i64(r, loc, op.getGrain())}));
+  }
+};
+
 struct OkLowering : RtPattern<OkOp> {
   using RtPattern::RtPattern;
   LogicalResult matchAndRewrite(OkOp op, OpAdaptor a,
@@ -731,7 +795,7 @@ void kiln::populateRtToLLVMConversionPatterns(LLVMTypeConverter &converter,
                StringConstLowering, SummaryLowering, MergeSummaryLowering,
                KernelLowering, CheckLabelsLowering, CheckDivisorLowering,
                AllocLowering, FreeLowering, OkLowering, MatmulLowering,
-               WritableLowering>(
+               WritableLowering, ParallelForLowering>(
       converter);
   patterns.add<CheckPairLowering<CheckReshapeOp>>(converter,
                                                   "kiln_rt_check_reshape");

@@ -59,7 +59,10 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
 }
 
 void kiln::buildCpuLoopsStage(OpPassManager &pm) {
+  // Big elementwise loops run on every core (outlined, then the same
+  // lowering as the rest).
   addText(pm, "loops",
+          "kiln-cpu-parallel-loops,"
           "func.func(kiln-cpu-copies-to-linalg),"
           "convert-linalg-to-loops,canonicalize,"
           "expand-strided-metadata,lower-affine,convert-scf-to-cf");

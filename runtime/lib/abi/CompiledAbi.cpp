@@ -506,4 +506,12 @@ void kiln_rt_matmul(KilnCall *, int64_t a, int64_t b, int64_t c, int64_t m,
   sgemm(g, &ThreadPool::intraOp());
 }
 
+void kiln_rt_parallel_for(KilnCall *, int64_t fn, int64_t ctx, int64_t total,
+                          int64_t grain) {
+  auto body = reinterpret_cast<void (*)(void *, int64_t, int64_t)>(fn);
+  void *context = reinterpret_cast<void *>(ctx);
+  ThreadPool::intraOp().parallelFor(
+      total, grain, [&](int64_t lo, int64_t hi) { body(context, lo, hi); });
+}
+
 } // extern "C"

@@ -27,6 +27,29 @@ def CpuSelectGemm : Pass<"kiln-cpu-select-gemm", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CpuParallelLoops : Pass<"kiln-cpu-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Run the big elementwise loops of session functions on every core";
+  let description = [{
+    After bufferization. Each `linalg.generic` of a session function whose
+    loops are all parallel and that covers at least `min-elements`
+    iterations (a dynamic dim counts as 64) is outlined into a function of
+    the range [lo, hi) of its outermost loop, which views every operand's
+    slice of that range (`memref.subview`; operands broadcast along it are
+    passed whole), and replaced by `kiln_rt.parallel_for`: the runtime
+    runs blocks of the range on the intra-op thread pool. Blocks hold at
+    least `grain-elements` iterations.
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", /*default=*/"32768",
+           "Smallest loop (iterations) worth running on several threads">,
+    Option<"grainElements", "grain-elements", "int64_t", /*default=*/"8192",
+           "Fewest iterations of one block">
+  ];
+  let dependentDialects = ["::kiln::rt::RtDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def CpuPackMatmuls : Pass<"kiln-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Lay out each matmul's operands for the CPU's loops";
   let description = [{

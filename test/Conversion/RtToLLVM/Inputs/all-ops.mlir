@@ -25,9 +25,16 @@ func.func @all(%f: !kiln_rt.frame, %n: i64, %i: index, %b: i1) {
   kiln_rt.free %f, %buf : memref<?x4xf32>
   %ok = kiln_rt.ok %f
   %next = kiln_rt.writable %f[3] : memref<784x625xf32>
+  kiln_rt.parallel_for %f @block(%next) total %i grain 16 : memref<784x625xf32>
   %wt = memref.alloc() : memref<625x784xf32>
   %mm = kiln_rt.alloc %f(%i) : memref<?x625xf32>
   kiln_rt.matmul %f(%x, %wt) into %mm {accumulate = true, transpose_a = false, transpose_b = true} : memref<?x784xf32>, memref<625x784xf32>, memref<?x625xf32>
   kiln_rt.fetch %f[0], %x {dtype = 1 : i32} : memref<?x784xf32>
   return
+}
+
+// The outlined loop of parallel_for, as func-to-llvm lowers
+// `(index, index, memref<784x625xf32>)`.
+llvm.func @block(%lo: i64, %hi: i64, %alloc: !llvm.ptr, %aligned: !llvm.ptr, %off: i64, %s0: i64, %s1: i64, %t0: i64, %t1: i64) {
+  llvm.return
 }

@@ -350,6 +350,26 @@ def Rt_MatmulOp : Op<Rt_Dialect, "matmul",
   let hasVerifier = 1;
 }
 
+def Rt_ParallelForOp : Rt_Op<"parallel_for"> {
+  let summary = "runs an outlined loop over [0, total) on the intra-op pool";
+  let description = [{
+    `callee` is a function `(lo: index, hi: index, captures...)` that
+    computes the iterations [lo, hi) of a loop (`kiln-cpu-parallel-loops`
+    outlines the big elementwise loops of a session function so). The
+    runtime splits [0, total) into blocks of at least `grain` iterations
+    and runs them on the intra-op thread pool, the calling thread included;
+    the op returns when all are done. `captures` are passed to every block
+    as they are (buffers are shared; blocks write disjoint parts).
+  }];
+  let arguments = (ins Rt_FrameType:$frame, FlatSymbolRefAttr:$callee,
+                       Index:$total, I64Attr:$grain,
+                       Variadic<AnyType>:$captures);
+  let assemblyFormat = [{
+    $frame $callee `(` $captures `)` `total` $total `grain` $grain attr-dict
+    `:` type($captures)
+  }];
+}
+
 def Rt_OkOp : Rt_Op<"ok"> {
   let summary = "whether the run has not failed so far";
   let arguments = (ins Rt_FrameType:$frame);
