@@ -35,12 +35,28 @@ void philoxUniformFloatAvx512(PhiloxRandom gen, int64_t groups, float *out,
   const __m512 one = _mm512_set1_ps(1.0f);
   alignas(64) uint32_t counters[4][16];
   alignas(64) float values[4][16];
+  const __m512i iota =
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   for (int64_t g0 = 0; g0 < groups; g0 += 16) {
-    for (int j = 0; j < 16; ++j) {
-      const PhiloxRandom::ResultType &c = gen.counter();
-      for (int w = 0; w < 4; ++w)
-        counters[w][j] = c[w];
-      gen.skip(1);
+    const PhiloxRandom::ResultType &first = gen.counter();
+    if (first[0] <= 0xFFFFFFFFu - 15) {
+      // No carry out of the low word within the block (all but one block
+      // in 2^28): lanes count up from the first counter.
+      _mm512_store_si512(counters[0],
+                         _mm512_add_epi32(_mm512_set1_epi32(
+                                              static_cast<int>(first[0])),
+                                          iota));
+      for (int w = 1; w < 4; ++w)
+        _mm512_store_si512(counters[w],
+                           _mm512_set1_epi32(static_cast<int>(first[w])));
+      gen.skip(16);
+    } else {
+      for (int j = 0; j < 16; ++j) {
+        const PhiloxRandom::ResultType &c = gen.counter();
+        for (int w = 0; w < 4; ++w)
+          counters[w][j] = c[w];
+        gen.skip(1);
+      }
     }
     __m512i c0 = _mm512_load_si512(counters[0]);
     __m512i c1 = _mm512_load_si512(counters[1]);
@@ -63,17 +79,44 @@ void philoxUniformFloatAvx512(PhiloxRandom gen, int64_t groups, float *out,
       k1 += kW32B;
     }
     // TF's Uint32ToFloat: the 23 low bits as a mantissa of [1, 2), minus 1.
+    __m512 v[4];
     __m512i words[4] = {c0, c1, c2, c3};
     for (int w = 0; w < 4; ++w)
-      _mm512_store_ps(
-          values[w],
-          _mm512_sub_ps(_mm512_castsi512_ps(_mm512_or_si512(
-                            exponent, _mm512_and_si512(words[w], mantissa))),
-                        one));
+      v[w] = _mm512_sub_ps(
+          _mm512_castsi512_ps(_mm512_or_si512(
+              exponent, _mm512_and_si512(words[w], mantissa))),
+          one);
+    // Lane j's four words go to out[4j .. 4j+3]: a 4 x 16 transpose.
+    __m512 t0 = _mm512_unpacklo_ps(v[0], v[1]), t1 = _mm512_unpackhi_ps(v[0], v[1]);
+    __m512 t2 = _mm512_unpacklo_ps(v[2], v[3]), t3 = _mm512_unpackhi_ps(v[2], v[3]);
+    auto lo = [](__m512 a, __m512 b) {
+      return _mm512_castpd_ps(
+          _mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+    };
+    auto hi = [](__m512 a, __m512 b) {
+      return _mm512_castpd_ps(
+          _mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+    };
+    // u_k holds, per 128-bit block b, the words of lane 4b + k.
+    __m512 u0 = lo(t0, t2), u1 = hi(t0, t2), u2 = lo(t1, t3), u3 = hi(t1, t3);
+    __m512 a = _mm512_shuffle_f32x4(u0, u1, 0x44);
+    __m512 b = _mm512_shuffle_f32x4(u2, u3, 0x44);
+    __m512 c = _mm512_shuffle_f32x4(u0, u1, 0xEE);
+    __m512 d = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+    __m512 o[4] = {_mm512_shuffle_f32x4(a, b, 0x88),
+                   _mm512_shuffle_f32x4(a, b, 0xDD),
+                   _mm512_shuffle_f32x4(c, d, 0x88),
+                   _mm512_shuffle_f32x4(c, d, 0xDD)};
     int64_t base = g0 * 4;
-    int64_t count = n - base < 64 ? n - base : 64;
-    for (int64_t i = 0; i < count; ++i)
-      out[base + i] = values[i % 4][i / 4];
+    if (n - base >= 64) {
+      for (int w = 0; w < 4; ++w)
+        _mm512_storeu_ps(out + base + 16 * w, o[w]);
+    } else {
+      for (int w = 0; w < 4; ++w)
+        _mm512_store_ps(values[w], o[w]);
+      for (int64_t i = 0; i < n - base; ++i)
+        out[base + i] = values[i / 16][i % 16];
+    }
   }
 }
 
