@@ -11,10 +11,11 @@
 //
 // The loop nest is the usual one for CPUs with caches: K is cut into blocks
 // of KC so that a micro-panel of B (KC x NR) stays in L1 while the
-// micro-kernel streams the packed rows of A (MC x KC, in L2) past it. Both
-// operands are packed, which also makes the four transpose combinations one
-// code path: only the packing reads A and B as stored. The micro-kernel
-// keeps an MR x NR tile of C in registers for the whole KC loop.
+// micro-kernel streams the rows of A past it. A is read where it is stored
+// (rows or columns; only a last panel of fewer than MR rows is packed); so
+// is B when stored [K, N], whose rows are contiguous; B stored transposed
+// is packed into panels of NR columns. The micro-kernel keeps an MR x NR
+// tile of C in registers for the whole KC loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -115,10 +116,11 @@ void packB(const GemmArgs &g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
 /// element (r, k) of the panel is ap[r * rs + k * ks]; `RowStrided` says
 /// rs != 1 (rows of A as stored), else rs == 1 (packed panels, or A stored
 /// transposed).
-template <int MR, int NV, bool RowStrided>
+template <int MR, int NV, bool RowStrided, bool PackedB = true>
 inline void microKernel(int64_t kc, const float *__restrict ap, int64_t rs,
                         int64_t ks, const float *__restrict bp, float *c,
-                        int64_t ldc, bool accumulate, int cols) {
+                        int64_t ldc, bool accumulate, int cols,
+                        int64_t ldb = NV * V::L) {
   constexpr int NR = NV * V::L;
   Vec acc[MR][NV];
   for (int r = 0; r < MR; ++r)
@@ -127,14 +129,14 @@ inline void microKernel(int64_t kc, const float *__restrict ap, int64_t rs,
   for (int64_t k = 0; k < kc; ++k) {
     Vec b[NV];
     for (int v = 0; v < NV; ++v)
-      b[v] = V::load(bp + v * V::L);
+      b[v] = PackedB ? V::load(bp + v * V::L) : V::loadu(bp + v * V::L);
     for (int r = 0; r < MR; ++r) {
       Vec a = V::bcast(RowStrided ? ap[r * rs] : ap[r]);
       for (int v = 0; v < NV; ++v)
         acc[r][v] = V::fma(a, b[v], acc[r][v]);
     }
     ap += ks;
-    bp += NR;
+    bp += PackedB ? NR : ldb;
   }
   if (cols == NR) {
     for (int r = 0; r < MR; ++r)
@@ -162,12 +164,14 @@ inline void microKernel(int64_t kc, const float *__restrict ap, int64_t rs,
 
 /// The micro-kernel on a packed A panel cut by the last row of C (`rows`
 /// valid).
-template <int MR, int NV>
+template <int MR, int NV, bool PackedB = true>
 void edgeKernel(int64_t kc, const float *ap, const float *bp, float *c,
-                int64_t ldc, bool accumulate, int64_t rows, int cols) {
+                int64_t ldc, bool accumulate, int64_t rows, int cols,
+                int64_t ldb = NV * V::L) {
   constexpr int NR = NV * V::L;
   alignas(64) float tile[MR * NR];
-  microKernel<MR, NV, false>(kc, ap, 1, MR, bp, tile, NR, false, NR);
+  microKernel<MR, NV, false, PackedB>(kc, ap, 1, MR, bp, tile, NR, false, NR,
+                                      ldb);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j)
       c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NR + j]
@@ -191,17 +195,42 @@ void packedBlock(const GemmArgs &g, int64_t m0, int64_t m1, int64_t n0,
   float *bp = bBuf.get(nPanels * NR * kcBlock);
   float *edge = aBuf.get(MR * kcBlock);
   int64_t fullEnd = m0 + (m1 - m0) / MR * MR;
+  // B stored [K, N] is read where it is (its rows are contiguous; only a
+  // last, partial panel is packed): one copy of B less per call.
+  // KILN_GEMM_PACK_B=1 packs it all (for comparisons).
+  static const bool directB = std::getenv("KILN_GEMM_PACK_B") == nullptr;
   for (int64_t p0 = 0; p0 < g.k; p0 += kcBlock) {
     int64_t kc = minI(kcBlock, g.k - p0);
     bool accumulate = g.accumulate || p0 > 0;
-    packB<NR>(g, p0, kc, n0, nc, bp);
+    if (directB && !g.transB) {
+      // Only the last, partial panel is packed (with zeros).
+      int64_t last = nc / NR * NR;
+      if (last < nc)
+        packB<NR>(g, p0, kc, n0 + last, nc - last, bp + last * kc);
+    } else {
+      packB<NR>(g, p0, kc, n0, nc, bp);
+    }
     if (fullEnd < m1)
       packA<MR>(g, fullEnd, m1 - fullEnd, p0, kc, edge);
     for (int64_t jp = 0; jp < nc; jp += NR) {
       int cols = static_cast<int>(minI(NR, nc - jp));
       const float *bPanel = bp + jp * kc;
       float *cCol = g.c + n0 + jp;
-      if (g.transA) {
+      bool bInPlace = directB && !g.transB && cols == NR;
+      const float *bRows = g.b + p0 * g.ldb + n0 + jp;
+      if (bInPlace) {
+        // B as stored: its rows are the panel's rows, ldb apart.
+        for (int64_t i = m0; i < fullEnd; i += MR) {
+          if (g.transA)
+            microKernel<MR, NV, false, false>(
+                kc, g.a + p0 * g.lda + i, 1, g.lda, bRows, cCol + i * g.ldc,
+                g.ldc, accumulate, cols, g.ldb);
+          else
+            microKernel<MR, NV, true, false>(
+                kc, g.a + i * g.lda + p0, g.lda, 1, bRows, cCol + i * g.ldc,
+                g.ldc, accumulate, cols, g.ldb);
+        }
+      } else if (g.transA) {
         for (int64_t i = m0; i < fullEnd; i += MR)
           microKernel<MR, NV, false>(kc, g.a + p0 * g.lda + i, 1, g.lda,
                                      bPanel, cCol + i * g.ldc, g.ldc,
@@ -212,7 +241,11 @@ void packedBlock(const GemmArgs &g, int64_t m0, int64_t m1, int64_t n0,
                                     bPanel, cCol + i * g.ldc, g.ldc,
                                     accumulate, cols);
       }
-      if (fullEnd < m1)
+      if (fullEnd < m1 && bInPlace)
+        edgeKernel<MR, NV, false>(kc, edge, bRows, cCol + fullEnd * g.ldc,
+                                  g.ldc, accumulate, m1 - fullEnd, cols,
+                                  g.ldb);
+      else if (fullEnd < m1)
         edgeKernel<MR, NV>(kc, edge, bPanel, cCol + fullEnd * g.ldc, g.ldc,
                            accumulate, m1 - fullEnd, cols);
     }
