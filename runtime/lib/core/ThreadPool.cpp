@@ -100,7 +100,7 @@ struct ForState {
   const std::function<void(int64_t, int64_t)> *fn = nullptr;
   std::mutex mu;
   std::condition_variable cv;
-  int64_t blocksDone = 0;
+  std::atomic<int64_t> blocksDone{0};
 
   // Claims and runs blocks until none are left; returns how many it ran.
   void runBlocks() {
@@ -115,10 +115,13 @@ struct ForState {
     }
     if (ran == 0)
       return;
+    if (blocksDone.fetch_add(ran, std::memory_order_acq_rel) + ran !=
+        numBlocks)
+      return;
+    // The last block: wake the caller if it stopped spinning (the lock
+    // orders this with its check of blocksDone before it waits).
     std::lock_guard<std::mutex> lock(mu);
-    blocksDone += ran;
-    if (blocksDone == numBlocks)
-      cv.notify_all();
+    cv.notify_all();
   }
 };
 } // namespace
@@ -148,9 +151,24 @@ void ThreadPool::parallelFor(int64_t total, int64_t minBlockSize,
     schedule([state] { state->runBlocks(); });
   state->runBlocks();
   // `fn` stays valid until every claimed block has finished: late helpers
-  // find no block left and never touch it.
+  // find no block left and never touch it. The helpers' last blocks are
+  // usually a few microseconds away: spin before sleeping (a futex wake-up
+  // costs more than that).
+  auto done = [&] {
+    return state->blocksDone.load(std::memory_order_acquire) ==
+           state->numBlocks;
+  };
+  auto spinUntil = std::chrono::steady_clock::now() +
+                   std::chrono::microseconds(kSpinMicros);
+  for (int i = 0; !done(); ++i) {
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > spinUntil)
+      break;
+    spinPause();
+  }
+  if (done())
+    return;
   std::unique_lock<std::mutex> lock(state->mu);
-  state->cv.wait(lock, [&] { return state->blocksDone == state->numBlocks; });
+  state->cv.wait(lock, done);
 }
 
 int ThreadPool::defaultThreadCount() {
