@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Execution/AotCompile.h"
+#include "kiln/Execution/CompileSessions.h"
 #include "kiln/Execution/GraphJit.h"
 
 #include "llvm/Support/MemoryBuffer.h"
@@ -111,8 +112,7 @@ int main(int argc, char **argv) {
       options.targetCpu = value();
     } else if (a == "--gemm") {
       options.gemm = value();
-      if (options.gemm != "auto" && options.gemm != "kernel" &&
-          options.gemm != "codegen") {
+      if (!isGemmMode(options.gemm)) {
         std::fprintf(stderr,
                      "graph-compile: --gemm takes auto, kernel or codegen, "
                      "not '%s'\n",

@@ -8,6 +8,7 @@
 // message and makes the exit code non-zero.
 //
 //===----------------------------------------------------------------------===//
+#include "kiln/Execution/CompileSessions.h"
 #include "kiln/Execution/GraphJit.h"
 #include "kiln/runtime/BundleReader.h"
 #include "kiln/runtime/CheckpointFile.h"
@@ -491,8 +492,7 @@ int main(int argc, char **argv) {
       options.verbose = true;
     } else if (a == "--gemm") {
       options.gemm = value("--gemm");
-      if (options.gemm != "auto" && options.gemm != "kernel" &&
-          options.gemm != "codegen") {
+      if (!isGemmMode(options.gemm)) {
         std::fprintf(stderr,
                      "graph-run: --gemm takes auto, kernel or codegen, not "
                      "'%s'\n",

@@ -31,6 +31,11 @@ struct TargetOptions {
   std::string gemm = "auto";
 };
 
+/// Whether `mode` is one TargetOptions::gemm takes (auto, kernel, codegen).
+inline bool isGemmMode(const std::string &mode) {
+  return mode == "auto" || mode == "kernel" || mode == "codegen";
+}
+
 /// One signature as compiled: its function symbol and the feeds it takes
 /// (names, dtypes, the shapes it was compiled for), its fetches' dtypes.
 struct CompiledSessionInfo {

@@ -182,26 +182,42 @@ struct RtPattern : public ConvertOpToLLVMPattern<OpTy> {
       return idx;
     Location loc = op->getLoc();
     auto memType = cast<MemRefType>(type);
-    int64_t rank = memType.getRank();
+    Value dims = expectedDims(r, op, memType);
+    FailureOr<Value> addr =
+        call(r, op, "kiln_rt_view",
+             {frame, idx, i64(r, loc, memType.getRank()),
+              address(r, loc, dims), i64(r, loc, slot)});
+    if (failed(addr))
+      return failure();
+    return viewOf(r, op, memType, *addr, dims);
+  }
+
+  /// The dims array kiln_rt_view and kiln_rt_writable take: `type`'s dims,
+  /// -1 for dynamic ones (the runtime writes the actual dims back).
+  Value expectedDims(ConversionPatternRewriter &r, Operation *op,
+                     MemRefType type) const {
+    Location loc = op->getLoc();
+    int64_t rank = type.getRank();
     Value dims = stackArray(r, op, rank);
     for (int64_t d = 0; d < rank; ++d)
       LLVM::StoreOp::create(
-          r, loc,
-          i64(r, loc, memType.isDynamicDim(d) ? -1 : memType.getDimSize(d)),
+          r, loc, i64(r, loc, type.isDynamicDim(d) ? -1 : type.getDimSize(d)),
           element(r, loc, dims, rank, d));
-    FailureOr<Value> addr = call(r, op, "kiln_rt_view",
-                                 {frame, idx, i64(r, loc, rank),
-                                  address(r, loc, dims), i64(r, loc, slot)});
-    if (failed(addr))
-      return failure();
+    return dims;
+  }
+  /// The descriptor of `type` at `addr`, its dynamic dims from `dims`.
+  Value viewOf(ConversionPatternRewriter &r, Operation *op, MemRefType type,
+               Value addr, Value dims) const {
+    Location loc = op->getLoc();
+    int64_t rank = type.getRank();
     SmallVector<Value> sizes(rank);
     for (int64_t d = 0; d < rank; ++d)
-      sizes[d] = memType.isDynamicDim(d)
+      sizes[d] = type.isDynamicDim(d)
                      ? LLVM::LoadOp::create(r, loc, i64Type(),
                                             element(r, loc, dims, rank, d))
                            .getResult()
-                     : i64(r, loc, memType.getDimSize(d));
-    return rowMajor(r, loc, memType, *addr, sizes);
+                     : i64(r, loc, type.getDimSize(d));
+    return rowMajor(r, loc, type, addr, sizes);
   }
 
   /// The descriptor of a contiguous, row-major `type` at address `addr`
@@ -305,7 +321,7 @@ struct ReadLowering : RtPattern<ReadOp> {
   }
 };
 
-/// Like import(): the dims array in and out, the descriptor around the
+/// As import(): the dims array in and out, the descriptor around the
 /// address the runtime returns.
 struct WritableLowering : RtPattern<WritableOp> {
   using RtPattern::RtPattern;
@@ -315,26 +331,14 @@ struct WritableLowering : RtPattern<WritableOp> {
     auto type = cast<MemRefType>(op.getBuffer().getType());
     if (!type.getLayout().isIdentity())
       return r.notifyMatchFailure(op, "variables are contiguous");
-    int64_t rank = type.getRank();
-    Value dims = stackArray(r, op, rank);
-    for (int64_t d = 0; d < rank; ++d)
-      LLVM::StoreOp::create(
-          r, loc, i64(r, loc, type.isDynamicDim(d) ? -1 : type.getDimSize(d)),
-          element(r, loc, dims, rank, d));
+    Value dims = expectedDims(r, op, type);
     FailureOr<Value> addr =
         call(r, op, "kiln_rt_writable",
-             {a.getFrame(), i64(r, loc, op.getSlot()), i64(r, loc, rank),
-              address(r, loc, dims)});
+             {a.getFrame(), i64(r, loc, op.getSlot()),
+              i64(r, loc, type.getRank()), address(r, loc, dims)});
     if (failed(addr))
       return failure();
-    SmallVector<Value> sizes(rank);
-    for (int64_t d = 0; d < rank; ++d)
-      sizes[d] = type.isDynamicDim(d)
-                     ? LLVM::LoadOp::create(r, loc, i64Type(),
-                                            element(r, loc, dims, rank, d))
-                           .getResult()
-                     : i64(r, loc, type.getDimSize(d));
-    r.replaceOp(op, rowMajor(r, loc, type, *addr, sizes));
+    r.replaceOp(op, viewOf(r, op, type, *addr, dims));
     return success();
   }
 };
