@@ -48,6 +48,12 @@ struct V {
       a.x[i] += b.x[i];
     return a;
   }
+  static void transpose8x8(const float *src, int64_t lds, float *dst,
+                           int64_t ldd) {
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 8; ++c)
+        dst[c * ldd + r] = src[r * lds + c];
+  }
 };
 
 #include "GemmImpl.h"

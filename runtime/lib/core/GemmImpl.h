@@ -5,7 +5,8 @@
 //   using T; static constexpr int L (lanes);
 //   zero(), load(p) (64-byte aligned), loadu(p), storeu(p, x),
 //   loadPartial(p, n), storePartial(p, x, n) (the first n lanes),
-//   bcast(float), fma(a, b, c) = a * b + c, add(a, b).
+//   bcast(float), fma(a, b, c) = a * b + c, add(a, b),
+//   transpose8x8(src, lds, dst, ldd) (an 8 x 8 block of floats).
 // Each translation unit is compiled for its ISA, and everything here has
 // internal linkage, so no AVX-512 code can leak into a generic caller.
 //
@@ -95,8 +96,20 @@ void packB(const GemmArgs &g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
             dst[c] = c < cols ? src[c] : 0.0f;
         }
       }
+    } else if (cols == NR) {
+      // Stored [N, K]: column c of the panel is a row of storage. Whole
+      // 8 x 8 blocks go through registers; the last k < 8 one at a time.
+      int64_t k8 = kc / 8 * 8;
+      for (int c = 0; c < NR; c += 8) {
+        const float *src = g.b + (j0 + jp + c) * g.ldb + p0;
+        for (int64_t k = 0; k < k8; k += 8)
+          V::transpose8x8(src + k, g.ldb, panel + k * NR + c, NR);
+        for (int r = 0; r < 8; ++r)
+          for (int64_t k = k8; k < kc; ++k)
+            panel[k * NR + c + r] = src[r * g.ldb + k];
+      }
     } else {
-      // Stored [N, K]: column c of the panel is a row of storage.
+      // The last, partial panel: element by element, zeros past N.
       for (int c = 0; c < NR; ++c) {
         if (c >= cols) {
           for (int64_t k = 0; k < kc; ++k)
