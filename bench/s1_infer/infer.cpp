@@ -63,10 +63,10 @@ int main(int argc, char **argv) {
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < calls; ++i)
       step();
-    t.push_back(std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - t0)
-                    .count() /
-                calls);
+    t.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count() /
+        calls);
   }
   std::sort(t.begin(), t.end());
   std::printf("RESULT kiln infer batch=%lld us_per_call: min %.2f / median "

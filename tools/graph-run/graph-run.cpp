@@ -579,9 +579,9 @@ int main(int argc, char **argv) {
       // fail at the first tensor written into it.
       Status st = checkpoint::createDirs(action.text);
       if (!st.ok()) {
-        printError(Status(st.code(), "--output-dir " + action.text +
-                                         ": cannot create the folder: " +
-                                         st.message()));
+        printError(Status(st.code(),
+                          "--output-dir " + action.text +
+                              ": cannot create the folder: " + st.message()));
         failedAny = true;
         continue;
       }

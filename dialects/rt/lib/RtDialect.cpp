@@ -77,8 +77,7 @@ LogicalResult MatmulOp::verify() {
   };
   int64_t m = dim(a, 0, getTransposeA()), k = dim(a, 1, getTransposeA());
   int64_t kb = dim(b, 0, getTransposeB()), n = dim(b, 1, getTransposeB());
-  if (!agree(k, kb) || !agree(m, c.getDimSize(0)) ||
-      !agree(n, c.getDimSize(1)))
+  if (!agree(k, kb) || !agree(m, c.getDimSize(0)) || !agree(n, c.getDimSize(1)))
     return emitOpError() << "shapes do not agree: " << a << " . " << b
                          << " into " << c;
   return success();

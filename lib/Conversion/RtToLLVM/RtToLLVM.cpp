@@ -183,10 +183,9 @@ struct RtPattern : public ConvertOpToLLVMPattern<OpTy> {
     Location loc = op->getLoc();
     auto memType = cast<MemRefType>(type);
     Value dims = expectedDims(r, op, memType);
-    FailureOr<Value> addr =
-        call(r, op, "kiln_rt_view",
-             {frame, idx, i64(r, loc, memType.getRank()),
-              address(r, loc, dims), i64(r, loc, slot)});
+    FailureOr<Value> addr = call(r, op, "kiln_rt_view",
+                                 {frame, idx, i64(r, loc, memType.getRank()),
+                                  address(r, loc, dims), i64(r, loc, slot)});
     if (failed(addr))
       return failure();
     return viewOf(r, op, memType, *addr, dims);
@@ -726,8 +725,8 @@ struct ParallelForLowering : RtPattern<ParallelForOp> {
       while (!isa<FunctionOpInterface>(body->getParentOp()))
         body = body->getParentOp()->getParentRegion();
       r.setInsertionPointToStart(&body->front());
-      context = LLVM::AllocaOp::create(r, loc, ptrType, structType,
-                                       i64(r, loc, 1));
+      context =
+          LLVM::AllocaOp::create(r, loc, ptrType, structType, i64(r, loc, 1));
     }
     Value packed = LLVM::PoisonOp::create(r, loc, structType);
     for (auto [i, v] : llvm::enumerate(a.getCaptures()))
@@ -743,11 +742,11 @@ struct ParallelForLowering : RtPattern<ParallelForOp> {
           LLVM::LLVMVoidType::get(ctx), {ptrType, i64Type(), i64Type()});
       auto fn = LLVM::LLVMFuncOp::create(r, loc, name, fnType,
                                          LLVM::Linkage::Internal);
-      Block *entry = r.createBlock(&fn.getBody(), {},
-                                   {ptrType, i64Type(), i64Type()},
-                                   {loc, loc, loc});
+      Block *entry = r.createBlock(
+          &fn.getBody(), {}, {ptrType, i64Type(), i64Type()}, {loc, loc, loc});
       r.setInsertionPointToStart(entry);
-      Value all = LLVM::LoadOp::create(r, loc, structType, entry->getArgument(0));
+      Value all =
+          LLVM::LoadOp::create(r, loc, structType, entry->getArgument(0));
       SmallVector<Value> args{entry->getArgument(1), entry->getArgument(2)};
       for (auto [i, original] : llvm::enumerate(op.getCaptures())) {
         Value field = LLVM::ExtractValueOp::create(r, loc, all, i);
@@ -799,8 +798,7 @@ void kiln::populateRtToLLVMConversionPatterns(LLVMTypeConverter &converter,
                StringConstLowering, SummaryLowering, MergeSummaryLowering,
                KernelLowering, CheckLabelsLowering, CheckDivisorLowering,
                AllocLowering, FreeLowering, OkLowering, MatmulLowering,
-               WritableLowering, ParallelForLowering>(
-      converter);
+               WritableLowering, ParallelForLowering>(converter);
   patterns.add<CheckPairLowering<CheckReshapeOp>>(converter,
                                                   "kiln_rt_check_reshape");
   patterns.add<CheckPairLowering<CheckDimsOp>>(converter, "kiln_rt_check_dims");

@@ -56,8 +56,9 @@ bool outlinable(linalg::GenericOp generic, int64_t minElements) {
     return false;
   bool alongLoop0 = false;
   for (AffineMap map : generic.getIndexingMapsArray())
-    alongLoop0 |= map.getResultPosition(
-                      getAffineDimExpr(0, generic.getContext())) .has_value();
+    alongLoop0 |=
+        map.getResultPosition(getAffineDimExpr(0, generic.getContext()))
+            .has_value();
   return alongLoop0 && size(generic).first >= minElements;
 }
 
@@ -115,7 +116,8 @@ struct CpuParallelLoopsPass
     IRMapping mapping;
     for (Operation *c : constants)
       body.clone(*c, mapping);
-    for (auto [v, arg] : llvm::zip(captures, entry->getArguments().drop_front(2)))
+    for (auto [v, arg] :
+         llvm::zip(captures, entry->getArguments().drop_front(2)))
       mapping.map(v, arg);
     // Each operand's slice of [lo, hi) of loop 0.
     Value count = arith::SubIOp::create(body, loc, hi, lo);
@@ -131,13 +133,13 @@ struct CpuParallelLoopsPass
       }
       auto type = cast<MemRefType>(arg.getType());
       SmallVector<OpFoldResult> offsets(type.getRank(), body.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
-                                               body.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes,
+          strides(type.getRank(), body.getIndexAttr(1));
       for (int64_t d = 0; d < type.getRank(); ++d)
         sizes.push_back(
             type.isDynamicDim(d)
-                ? OpFoldResult(memref::DimOp::create(body, loc, arg, d)
-                                   .getResult())
+                ? OpFoldResult(
+                      memref::DimOp::create(body, loc, arg, d).getResult())
                 : OpFoldResult(body.getIndexAttr(type.getDimSize(d))));
       offsets[*pos] = lo;
       sizes[*pos] = count;
@@ -158,10 +160,11 @@ struct CpuParallelLoopsPass
         at, loc, generic->getOperand(firstOperandOfDim0(generic)),
         dimOfDim0(generic));
     int64_t inner = size(generic).second;
-    int64_t grain = std::max<int64_t>(1, grainElements / std::max<int64_t>(1, inner));
-    kiln::rt::ParallelForOp::create(
-        at, loc, parent.getArgument(0), FlatSymbolRefAttr::get(fn), total,
-        at.getI64IntegerAttr(grain), captures);
+    int64_t grain =
+        std::max<int64_t>(1, grainElements / std::max<int64_t>(1, inner));
+    kiln::rt::ParallelForOp::create(at, loc, parent.getArgument(0),
+                                    FlatSymbolRefAttr::get(fn), total,
+                                    at.getI64IntegerAttr(grain), captures);
     generic.erase();
   }
 
@@ -173,8 +176,7 @@ struct CpuParallelLoopsPass
     llvm_unreachable("an all-parallel loop with no operand along loop 0");
   }
   static unsigned dimOfDim0(linalg::GenericOp generic) {
-    AffineMap map =
-        generic.getIndexingMapsArray()[firstOperandOfDim0(generic)];
+    AffineMap map = generic.getIndexingMapsArray()[firstOperandOfDim0(generic)];
     return *map.getResultPosition(getAffineDimExpr(0, generic.getContext()));
   }
 };

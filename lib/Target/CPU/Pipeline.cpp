@@ -55,7 +55,8 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
   // value, kiln_rt.writable) become that destination first, so training
   // ops write variables in place.
   addText(pm, "bufferize",
-          "eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries "
+          "eliminate-empty-tensors,one-shot-bufferize{bufferize-function-"
+          "boundaries "
           "function-boundary-type-conversion=identity-layout-map "
           "unknown-type-conversion=identity-layout-map},"
           "kiln-order-constant-globals,canonicalize,cse,"

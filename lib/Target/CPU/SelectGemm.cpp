@@ -29,7 +29,8 @@ enum class Mode { Auto, Kernel, Codegen };
 
 /// Whether `map` (over i, j, k) is exactly (d`first`, d`second`).
 bool reads(AffineMap map, unsigned first, unsigned second) {
-  return map.getNumResults() == 2 && map.getResult(0) == getAffineDimExpr(first, map.getContext()) &&
+  return map.getNumResults() == 2 &&
+         map.getResult(0) == getAffineDimExpr(first, map.getContext()) &&
          map.getResult(1) == getAffineDimExpr(second, map.getContext());
 }
 
@@ -105,9 +106,9 @@ struct CpuSelectGemmPass : kiln::impl::CpuSelectGemmBase<CpuSelectGemmPass> {
       if (accumulate)
         dest = init;
       b.setInsertionPoint(mm);
-      auto call = kiln::rt::MatmulOp::create(
-          b, mm.getLoc(), TypeRange{cType}, frame, a, bv, dest, aTransposed,
-          bTransposed, accumulate);
+      auto call = kiln::rt::MatmulOp::create(b, mm.getLoc(), TypeRange{cType},
+                                             frame, a, bv, dest, aTransposed,
+                                             bTransposed, accumulate);
       mm.getResult(0).replaceAllUsesWith(call.getResult()[0]);
       mm.erase();
       if (auto fill = init.getDefiningOp<linalg::FillOp>();

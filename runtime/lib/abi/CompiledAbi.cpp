@@ -488,8 +488,8 @@ int32_t kiln_rt_check_dims(KilnCall *call, int64_t a, int64_t b) {
 }
 
 void kiln_rt_matmul(KilnCall *, int64_t a, int64_t b, int64_t c, int64_t m,
-                    int64_t n, int64_t k, int64_t lda, int64_t ldb,
-                    int64_t ldc, int32_t flags) {
+                    int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
+                    int32_t flags) {
   GemmArgs g;
   g.transA = flags & 1;
   g.transB = flags & 2;

@@ -54,7 +54,8 @@ struct V {
       o[3] = _mm256_shuffle_ps(a[1], a[3], 0xEE);
     }
     for (int i = 0; i < 4; ++i) {
-      _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+      _mm256_storeu_ps(dst + i * ldd,
+                       _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
       _mm256_storeu_ps(dst + (i + 4) * ldd,
                        _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
     }
@@ -73,5 +74,7 @@ kiln::detail::GemmIsa kiln::detail::gemmAvx2() {
   return {"avx2", block, kMr, kNv * V::L};
 }
 #else
-kiln::detail::GemmIsa kiln::detail::gemmAvx2() { return {nullptr, nullptr, 0, 0}; }
+kiln::detail::GemmIsa kiln::detail::gemmAvx2() {
+  return {nullptr, nullptr, 0, 0};
+}
 #endif

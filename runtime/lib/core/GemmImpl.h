@@ -1,4 +1,5 @@
-//===- GemmImpl.h - The GEMM loop nest, written once for every ISA -*- C++ -*-===//
+//===- GemmImpl.h - The GEMM loop nest, written once for every ISA -*- C++
+//-*-===//
 //
 // Included by GemmAvx512.cpp, GemmAvx2.cpp and Gemm.cpp inside an anonymous
 // namespace, after each defines `struct V` (one SIMD register of floats):
@@ -167,10 +168,9 @@ inline void microKernel(int64_t kc, const float *__restrict ap, int64_t rs,
       n = V::L;
     for (int r = 0; r < MR; ++r) {
       float *p = c + r * ldc + v * V::L;
-      V::storePartial(p,
-                      accumulate ? V::add(acc[r][v], V::loadPartial(p, n))
-                                 : acc[r][v],
-                      n);
+      V::storePartial(
+          p, accumulate ? V::add(acc[r][v], V::loadPartial(p, n)) : acc[r][v],
+          n);
     }
   }
 }
@@ -187,8 +187,8 @@ void edgeKernel(int64_t kc, const float *ap, const float *bp, float *c,
                                       ldb);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j)
-      c[r * ldc + j] = accumulate ? c[r * ldc + j] + tile[r * NR + j]
-                                  : tile[r * NR + j];
+      c[r * ldc + j] =
+          accumulate ? c[r * ldc + j] + tile[r * NR + j] : tile[r * NR + j];
 }
 
 template <int MR, int NV>
@@ -235,29 +235,26 @@ void packedBlock(const GemmArgs &g, int64_t m0, int64_t m1, int64_t n0,
         // B as stored: its rows are the panel's rows, ldb apart.
         for (int64_t i = m0; i < fullEnd; i += MR) {
           if (g.transA)
-            microKernel<MR, NV, false, false>(
-                kc, g.a + p0 * g.lda + i, 1, g.lda, bRows, cCol + i * g.ldc,
-                g.ldc, accumulate, cols, g.ldb);
+            microKernel<MR, NV, false, false>(kc, g.a + p0 * g.lda + i, 1,
+                                              g.lda, bRows, cCol + i * g.ldc,
+                                              g.ldc, accumulate, cols, g.ldb);
           else
-            microKernel<MR, NV, true, false>(
-                kc, g.a + i * g.lda + p0, g.lda, 1, bRows, cCol + i * g.ldc,
-                g.ldc, accumulate, cols, g.ldb);
+            microKernel<MR, NV, true, false>(kc, g.a + i * g.lda + p0, g.lda, 1,
+                                             bRows, cCol + i * g.ldc, g.ldc,
+                                             accumulate, cols, g.ldb);
         }
       } else if (g.transA) {
         for (int64_t i = m0; i < fullEnd; i += MR)
-          microKernel<MR, NV, false>(kc, g.a + p0 * g.lda + i, 1, g.lda,
-                                     bPanel, cCol + i * g.ldc, g.ldc,
-                                     accumulate, cols);
+          microKernel<MR, NV, false>(kc, g.a + p0 * g.lda + i, 1, g.lda, bPanel,
+                                     cCol + i * g.ldc, g.ldc, accumulate, cols);
       } else {
         for (int64_t i = m0; i < fullEnd; i += MR)
-          microKernel<MR, NV, true>(kc, g.a + i * g.lda + p0, g.lda, 1,
-                                    bPanel, cCol + i * g.ldc, g.ldc,
-                                    accumulate, cols);
+          microKernel<MR, NV, true>(kc, g.a + i * g.lda + p0, g.lda, 1, bPanel,
+                                    cCol + i * g.ldc, g.ldc, accumulate, cols);
       }
       if (fullEnd < m1 && bInPlace)
         edgeKernel<MR, NV, false>(kc, edge, bRows, cCol + fullEnd * g.ldc,
-                                  g.ldc, accumulate, m1 - fullEnd, cols,
-                                  g.ldb);
+                                  g.ldc, accumulate, m1 - fullEnd, cols, g.ldb);
       else if (fullEnd < m1)
         edgeKernel<MR, NV>(kc, edge, bPanel, cCol + fullEnd * g.ldc, g.ldc,
                            accumulate, m1 - fullEnd, cols);
@@ -291,8 +288,7 @@ void directRows(const GemmArgs &g, int64_t i0, int64_t n0, int64_t n1) {
     for (int r = 0; r < R; ++r)
       for (int v = 0; v < NV; ++v) {
         float *p = g.c + (i0 + r) * g.ldc + j + v * V::L;
-        V::storeu(p, g.accumulate ? V::add(acc[r][v], V::loadu(p))
-                                  : acc[r][v]);
+        V::storeu(p, g.accumulate ? V::add(acc[r][v], V::loadu(p)) : acc[r][v]);
       }
   }
   // The last columns, a vector (or part of one) at a time.

@@ -42,10 +42,10 @@ void philoxUniformFloatAvx512(PhiloxRandom gen, int64_t groups, float *out,
     if (first[0] <= 0xFFFFFFFFu - 15) {
       // No carry out of the low word within the block (all but one block
       // in 2^28): lanes count up from the first counter.
-      _mm512_store_si512(counters[0],
-                         _mm512_add_epi32(_mm512_set1_epi32(
-                                              static_cast<int>(first[0])),
-                                          iota));
+      _mm512_store_si512(
+          counters[0],
+          _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first[0])),
+                           iota));
       for (int w = 1; w < 4; ++w)
         _mm512_store_si512(counters[w],
                            _mm512_set1_epi32(static_cast<int>(first[w])));
@@ -67,10 +67,10 @@ void philoxUniformFloatAvx512(PhiloxRandom gen, int64_t groups, float *out,
       __m512i hi0, lo0, hi1, lo1;
       mulHiLo(c0, ma, hi0, lo0);
       mulHiLo(c2, mb, hi1, lo1);
-      __m512i n0 = _mm512_xor_si512(
-          _mm512_xor_si512(hi1, c1), _mm512_set1_epi32(static_cast<int>(k0)));
-      __m512i n2 = _mm512_xor_si512(
-          _mm512_xor_si512(hi0, c3), _mm512_set1_epi32(static_cast<int>(k1)));
+      __m512i n0 = _mm512_xor_si512(_mm512_xor_si512(hi1, c1),
+                                    _mm512_set1_epi32(static_cast<int>(k0)));
+      __m512i n2 = _mm512_xor_si512(_mm512_xor_si512(hi0, c3),
+                                    _mm512_set1_epi32(static_cast<int>(k1)));
       c0 = n0;
       c1 = lo1;
       c2 = n2;
@@ -82,13 +82,14 @@ void philoxUniformFloatAvx512(PhiloxRandom gen, int64_t groups, float *out,
     __m512 v[4];
     __m512i words[4] = {c0, c1, c2, c3};
     for (int w = 0; w < 4; ++w)
-      v[w] = _mm512_sub_ps(
-          _mm512_castsi512_ps(_mm512_or_si512(
-              exponent, _mm512_and_si512(words[w], mantissa))),
-          one);
+      v[w] = _mm512_sub_ps(_mm512_castsi512_ps(_mm512_or_si512(
+                               exponent, _mm512_and_si512(words[w], mantissa))),
+                           one);
     // Lane j's four words go to out[4j .. 4j+3]: a 4 x 16 transpose.
-    __m512 t0 = _mm512_unpacklo_ps(v[0], v[1]), t1 = _mm512_unpackhi_ps(v[0], v[1]);
-    __m512 t2 = _mm512_unpacklo_ps(v[2], v[3]), t3 = _mm512_unpackhi_ps(v[2], v[3]);
+    __m512 t0 = _mm512_unpacklo_ps(v[0], v[1]),
+           t1 = _mm512_unpackhi_ps(v[0], v[1]);
+    __m512 t2 = _mm512_unpacklo_ps(v[2], v[3]),
+           t3 = _mm512_unpackhi_ps(v[2], v[3]);
     auto lo = [](__m512 a, __m512 b) {
       return _mm512_castpd_ps(
           _mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
@@ -103,10 +104,9 @@ void philoxUniformFloatAvx512(PhiloxRandom gen, int64_t groups, float *out,
     __m512 b = _mm512_shuffle_f32x4(u2, u3, 0x44);
     __m512 c = _mm512_shuffle_f32x4(u0, u1, 0xEE);
     __m512 d = _mm512_shuffle_f32x4(u2, u3, 0xEE);
-    __m512 o[4] = {_mm512_shuffle_f32x4(a, b, 0x88),
-                   _mm512_shuffle_f32x4(a, b, 0xDD),
-                   _mm512_shuffle_f32x4(c, d, 0x88),
-                   _mm512_shuffle_f32x4(c, d, 0xDD)};
+    __m512 o[4] = {
+        _mm512_shuffle_f32x4(a, b, 0x88), _mm512_shuffle_f32x4(a, b, 0xDD),
+        _mm512_shuffle_f32x4(c, d, 0x88), _mm512_shuffle_f32x4(c, d, 0xDD)};
     int64_t base = g0 * 4;
     if (n - base >= 64) {
       for (int w = 0; w < 4; ++w)

@@ -115,8 +115,7 @@ struct ForState {
     }
     if (ran == 0)
       return;
-    if (blocksDone.fetch_add(ran, std::memory_order_acq_rel) + ran !=
-        numBlocks)
+    if (blocksDone.fetch_add(ran, std::memory_order_acq_rel) + ran != numBlocks)
       return;
     // The last block: wake the caller if it stopped spinning (the lock
     // orders this with its check of blocksDone before it waits).
@@ -158,8 +157,8 @@ void ThreadPool::parallelFor(int64_t total, int64_t minBlockSize,
     return state->blocksDone.load(std::memory_order_acquire) ==
            state->numBlocks;
   };
-  auto spinUntil = std::chrono::steady_clock::now() +
-                   std::chrono::microseconds(kSpinMicros);
+  auto spinUntil =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
   for (int i = 0; !done(); ++i) {
     if ((i & 63) == 63 && std::chrono::steady_clock::now() > spinUntil)
       break;

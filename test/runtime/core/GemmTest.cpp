@@ -59,8 +59,8 @@ template <typename Run> void check(const Case &c, Run run) {
     for (int64_t j = 0; j < g.ldc; ++j) {
       float got = cv[i * g.ldc + j];
       if (j >= c.n) {
-        ASSERT_EQ(got, before[i * g.ldc + j]) << "padding written at " << i
-                                              << "," << j;
+        ASSERT_EQ(got, before[i * g.ldc + j])
+            << "padding written at " << i << "," << j;
         continue;
       }
       double ref = c.accumulate ? before[i * g.ldc + j] : 0.0, norm = 0;
@@ -78,15 +78,15 @@ std::vector<Case> cases() {
   std::vector<Case> out;
   // Shapes around every blocking edge: micro-tiles (6/8/16 rows, 16/32/48
   // columns), K blocks (up to 512), one row, narrow C, empty K.
-  const int64_t shapes[][3] = {
-      {1, 1, 1},     {1, 625, 784}, {3, 70, 33},   {4, 129, 10},
-      {7, 10, 300},  {8, 32, 64},   {17, 33, 257}, {128, 10, 625},
-      {128, 625, 10}, {129, 65, 700}, {64, 48, 1},  {5, 17, 0},
-      {33, 1, 40},   {200, 31, 129}};
+  const int64_t shapes[][3] = {{1, 1, 1},      {1, 625, 784},  {3, 70, 33},
+                               {4, 129, 10},   {7, 10, 300},   {8, 32, 64},
+                               {17, 33, 257},  {128, 10, 625}, {128, 625, 10},
+                               {129, 65, 700}, {64, 48, 1},    {5, 17, 0},
+                               {33, 1, 40},    {200, 31, 129}};
   for (auto &s : shapes)
     for (int t = 0; t < 8; ++t)
-      out.push_back({s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0,
-                     (t & 4) != 0, (t & 1) ? 3 : 0});
+      out.push_back({s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, (t & 4) != 0,
+                     (t & 1) ? 3 : 0});
   return out;
 }
 
@@ -95,11 +95,10 @@ TEST(Gemm, EveryIsaMatchesTheReference) {
        {detail::gemmAvx512(), detail::gemmAvx2(), detail::gemmPortable()}) {
     if (!isa.block)
       continue;
-    if (std::string(isa.name) == "avx512" &&
-        !__builtin_cpu_supports("avx512f"))
+    if (std::string(isa.name) == "avx512" && !__builtin_cpu_supports("avx512f"))
       continue;
-    if (std::string(isa.name) == "avx2" && !(__builtin_cpu_supports("avx2") &&
-                                             __builtin_cpu_supports("fma")))
+    if (std::string(isa.name) == "avx2" &&
+        !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
       continue;
     SCOPED_TRACE(isa.name);
     for (const Case &c : cases())

@@ -179,8 +179,8 @@ TEST(Philox, BulkUniformFloatEqualsOneCallAtATime) {
         for (int64_t k = 0; k < 4 && i + k < n; ++k)
           want[static_cast<size_t>(i + k)] = v[static_cast<size_t>(k)];
       }
-      for (kiln::ThreadPool *p : {static_cast<kiln::ThreadPool *>(nullptr),
-                                  &pool}) {
+      for (kiln::ThreadPool *p :
+           {static_cast<kiln::ThreadPool *>(nullptr), &pool}) {
         std::vector<float> got(static_cast<size_t>(n) + 1, -1.0f);
         kiln::random::fillUniformFloat(gen, got.data(), n, p);
         EXPECT_EQ(got[static_cast<size_t>(n)], -1.0f) << "wrote past n=" << n;

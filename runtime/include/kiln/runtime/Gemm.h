@@ -1,4 +1,5 @@
-//===- Gemm.h - Single-precision matrix products for compiled code -*- C++ -*-===//
+//===- Gemm.h - Single-precision matrix products for compiled code -*- C++
+//-*-===//
 //
 // C = op(A) . op(B) (+ C) on row-major float matrices: the kernel compiled
 // code calls for the matmuls the compiler hands to the runtime
@@ -18,8 +19,8 @@ namespace kiln {
 class ThreadPool;
 
 struct GemmArgs {
-  bool transA = false; ///< A is stored [K, M] (read transposed)
-  bool transB = false; ///< B is stored [N, K] (read transposed)
+  bool transA = false;     ///< A is stored [K, M] (read transposed)
+  bool transB = false;     ///< B is stored [N, K] (read transposed)
   bool accumulate = false; ///< C += op(A) op(B); else C = op(A) op(B)
   int64_t m = 0, n = 0, k = 0;
   const float *a = nullptr;

@@ -101,8 +101,7 @@ public:
     *t.data<T>() = std::move(value);
     return t;
   }
-  template <typename T>
-  static Tensor vector(std::initializer_list<T> values) {
+  template <typename T> static Tensor vector(std::initializer_list<T> values) {
     return fromVector<T>(std::vector<T>(values));
   }
   template <typename T>
