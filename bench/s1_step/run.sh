@@ -10,6 +10,7 @@
 # Kiln and the peers take turns for ROUNDS rounds (odd rounds Kiln first),
 # so that load from elsewhere hits both; medians are compared:
 #   RATIO s1_step_kiln_vs_onednn | _vs_eigen | _vs_torch_best | _vs_fma_bound
+# and the rate of a whole epoch against the step rate (s1_epoch_vs_steps).
 # Peers are built into $BUILD_DIR/peers from KILN_PEERS_DIR (default
 # ../shared/peers beside the project) with g++ -O3 -march=native, as their
 # run.sh builds them; a peer that cannot be built or run (no libdnnl-dev,
@@ -52,7 +53,10 @@ if ! why=$(build_peer fma_peak "$peers_src/fma_peak.cpp" -pthread); then
   have_peak=0
   echo "PEER s1_step fma_peak unavailable ($why): no FMA-peak bound."
 fi
-if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || [ ! -f "$peers_src/mlp_torch.py" ]; then
+if [ ! -f "$peers_src/mlp_torch.py" ]; then
+  have_torch=0
+  echo "PEER s1_step torch unavailable: no $peers_src/mlp_torch.py. No RATIO against PyTorch."
+elif ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
   have_torch=0
   echo "PEER s1_step torch unavailable: /usr/bin/python3 cannot import torch" \
        "(install python3-torch). No RATIO against PyTorch."
@@ -123,6 +127,12 @@ if [ "$have_torch" -eq 1 ]; then
   echo "BENCH s1_step_torch_best $t steps/s"
   ratio s1_step_kiln_vs_torch_best "$k" "$t"
 fi
+# A whole epoch (mnist.train's 55000 images: 429 steps) against that many
+# steps at the step rate above: the loop around the step costs nothing.
+epoch=$("$bin" --ckpt-dir "$tmp/e/ckpt" --logdir "$tmp/e/logs" --epochs 2 |
+  sed -n 's/^epoch 1: .*, \([0-9.]*\) samples\/s.*/\1/p' | awk '{printf "%.1f", $1 / 128}')
+echo "BENCH s1_epoch_kiln $epoch steps/s (a whole epoch, 429 steps)"
+ratio s1_epoch_vs_steps "$epoch" "$k"
 if [ "$have_peak" -eq 1 ]; then
   "$peers_out/fma_peak" 3 >"$tmp/peak"
   # 2-thread median of the widest FMA the CPU has (16 accumulators).
