@@ -107,12 +107,13 @@ void kiln::sgemm(const GemmArgs &g, ThreadPool *pool) {
   if (g.m <= 0 || g.n <= 0)
     return;
   const detail::GemmIsa &impl = isa();
-  // Below ~1 MFLOP a hand-off to another thread costs more than it saves.
+  // Below ~0.5 MFLOP a hand-off to another thread costs more than it saves.
   double flops = 2.0 * g.m * g.n * (g.k > 0 ? g.k : 1);
   int threads = pool && flops >= 0.5e6 ? pool->numThreads() : 1;
   bool direct = !g.transB && g.m <= 4; // see directRows in GemmImpl.h
-  // Splitting the columns makes every thread pack all of A; splitting the
-  // rows, all of B: duplicate the smaller one.
+  // Splitting the columns makes every thread stream all of A; splitting the
+  // rows, all of B (and pack it, when it is stored transposed): the smaller
+  // one is the one every thread reads.
   bool splitColumns = direct || g.m <= g.n;
   int64_t extent = splitColumns ? g.n : g.m;
   // Rows go in pairs of micro-tiles: the narrow kernel (C of one vector
