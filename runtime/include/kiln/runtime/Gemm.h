@@ -1,12 +1,13 @@
-//===- Gemm.h - Single-precision matrix products for compiled code -*- C++
-//-*-===//
+//===- Gemm.h - Single-precision matrix products -------------*- C++ -*-===//
 //
 // C = op(A) . op(B) (+ C) on row-major float matrices: the kernel compiled
 // code calls for the matmuls the compiler hands to the runtime
-// (`kiln_rt.matmul`, ABI `kiln_rt_matmul`). Both operands are packed into
-// panels that a register-tiled micro-kernel (AVX-512, AVX2 or portable,
-// chosen from the CPU at first use) streams through; the work is split over
-// the intra-op thread pool when it is big enough to pay for the hand-off.
+// (`kiln_rt.matmul`, ABI `kiln_rt_matmul`). A register-tiled micro-kernel
+// (AVX-512, AVX2 or portable, chosen from the CPU at first use) keeps a
+// tile of C in registers for a cache block of K, reading A and B where they
+// are stored (B stored transposed is packed into panels first); the work
+// is split over the intra-op thread pool when it is big enough to pay for
+// the hand-off. runtime/lib/core/GemmImpl.h has the loop nest.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_GEMM_H
