@@ -451,6 +451,7 @@ Status kiln::compileGraphAot(const std::string &graphPath,
   TargetOptions targetOptions;
   targetOptions.cpu = options.targetCpu;
   targetOptions.gemm = options.gemm;
+  targetOptions.vectorBits = options.vectorBits;
   StatusOr<std::vector<CompiledSessionInfo>> compiled =
       compileSessions(*module, symbolSpecs, targetOptions);
   if (!compiled.ok())

@@ -9,6 +9,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+
 using namespace mlir;
 using namespace kiln;
 using namespace kiln::graph;
@@ -19,6 +24,34 @@ DType dtypeOfType(Type t) {
   return static_cast<DType>(
       elementTypeToDtype(stripRef(cast<TensorType>(t).getElementType()))
           .value_or(0));
+}
+
+/// The widest vector registers of `cpu` ("" or "native": this machine's),
+/// for the pipeline's register tiles.
+int64_t vectorBitsOf(const std::string &cpu) {
+  llvm::StringMap<bool> host;
+  std::unique_ptr<llvm::MCSubtargetInfo> sti;
+  bool native = cpu.empty() || cpu == "native";
+  if (native) {
+    host = llvm::sys::getHostCPUFeatures();
+  } else {
+    llvm::InitializeNativeTarget();
+    llvm::Triple triple(llvm::sys::getProcessTriple());
+    std::string error;
+    if (const llvm::Target *t =
+            llvm::TargetRegistry::lookupTarget(triple, error))
+      sti.reset(t->createMCSubtargetInfo(triple, cpu, ""));
+  }
+  auto hasFeature = [&](llvm::StringRef f) {
+    if (native)
+      return host.lookup(f);
+    return sti && sti->checkFeatures(("+" + f).str());
+  };
+  if (hasFeature("avx512f"))
+    return 512;
+  if (hasFeature("avx2") || hasFeature("avx"))
+    return 256;
+  return 128;
 }
 
 } // namespace
@@ -62,6 +95,8 @@ kiln::compileSessions(ModuleOp module, const std::vector<SignatureSpec> &specs,
   PassManager pm(module.getContext());
   CpuPipelineOptions cpuOptions;
   cpuOptions.gemm = target.gemm;
+  cpuOptions.vectorBits =
+      target.vectorBits >= 0 ? target.vectorBits : vectorBitsOf(target.cpu);
   buildCpuPipeline(pm, cpuOptions);
   if (failed(pm.run(module)))
     return errors.status("lowering to LLVM failed");

@@ -315,6 +315,7 @@ GraphJit::compile(const std::string &key, const std::vector<std::string> &feeds,
       compileSessions(*module, {spec}, [&] {
         TargetOptions target;
         target.gemm = options_.gemm;
+        target.vectorBits = options_.vectorBits;
         return target;
       }());
   if (!infos.ok())

@@ -46,6 +46,9 @@ Options:
                         products big enough to pay for a call; default),
                         kernel (every f32 matmul) or codegen (generated
                         loops only)
+  --vector-bits N       width of the vector code generated for the matmuls
+                        not on the GEMM kernel: 512, 256, 128, or 0 (plain
+                        loops); default: the target CPU's widest
   --no-meta-signatures  do not add the MetaGraphDef's init and queue-runner
                         signatures
   --prefix NAME         import with node names prefixed by NAME/
@@ -117,6 +120,16 @@ int main(int argc, char **argv) {
                      "graph-compile: --gemm takes auto, kernel or codegen, "
                      "not '%s'\n",
                      options.gemm.c_str());
+        return 2;
+      }
+    } else if (a == "--vector-bits") {
+      std::string v = value();
+      options.vectorBits = parseVectorBits(v);
+      if (options.vectorBits < 0) {
+        std::fprintf(
+            stderr,
+            "graph-compile: --vector-bits takes 512, 256, 128 or 0, not '%s'\n",
+            v.c_str());
         return 2;
       }
     } else if (a == "--static-lib") {

@@ -63,6 +63,9 @@ Options (applied in command-line order, between runs):
                          products big enough to pay for a call; default),
                          kernel (every f32 matmul) or codegen (generated
                          loops only)
+  --vector-bits N         width of the vector code generated for the
+                         matmuls not on the GEMM kernel: 512, 256, 128, or
+                         0 (plain loops); default: the CPU's widest
   --no-specialize        compile each run once for the shapes the graph
                          declares (open dims, e.g. the batch, stay open)
                          instead of once per fed shape
@@ -497,6 +500,16 @@ int main(int argc, char **argv) {
                      "graph-run: --gemm takes auto, kernel or codegen, not "
                      "'%s'\n",
                      options.gemm.c_str());
+        return 2;
+      }
+    } else if (a == "--vector-bits") {
+      std::string v = value("--vector-bits");
+      options.vectorBits = parseVectorBits(v);
+      if (options.vectorBits < 0) {
+        std::fprintf(
+            stderr,
+            "graph-run: --vector-bits takes 512, 256, 128 or 0, not '%s'\n",
+            v.c_str());
         return 2;
       }
     } else if (a == "--no-specialize") {

@@ -32,6 +32,8 @@ struct AotOptions {
   /// Matmuls on the runtime's GEMM: "auto", "kernel" or "codegen"
   /// (TargetOptions::gemm).
   std::string gemm = "auto";
+  /// Width of the generated matmul tiles (TargetOptions::vectorBits).
+  int vectorBits = -1;
   std::vector<SignatureSpec> signatures;
   /// SavedModel SignatureDef keys to compile as signatures (named after the
   /// key, non-identifier characters as '_').

@@ -29,7 +29,19 @@ struct TargetOptions {
   /// Matmuls on the runtime's GEMM kernel: "auto" (f32 products big enough
   /// to pay for a call), "kernel" (every f32 matmul) or "codegen" (none).
   std::string gemm = "auto";
+  /// Vector register width of the generated matmul tiles in bits (512, 256,
+  /// 128), 0 for none (LLVM's loop vectorizer), -1: the CPU's widest.
+  int vectorBits = -1;
 };
+
+/// The TargetOptions::vectorBits a --vector-bits value names (512, 256,
+/// 128 or 0), or -2 when it names none.
+inline int parseVectorBits(const std::string &value) {
+  for (int bits : {512, 256, 128, 0})
+    if (value == std::to_string(bits))
+      return bits;
+  return -2;
+}
 
 /// Whether `mode` is one TargetOptions::gemm takes (auto, kernel, codegen).
 inline bool isGemmMode(const std::string &mode) {

@@ -49,6 +49,8 @@ struct JitOptions {
   /// Matmuls on the runtime's GEMM: "auto", "kernel" or "codegen"
   /// (TargetOptions::gemm).
   std::string gemm = "auto";
+  /// Width of the generated matmul tiles (TargetOptions::vectorBits).
+  int vectorBits = -1;
 };
 
 class GraphJit : public SignatureProvider {

@@ -1,10 +1,10 @@
-//===- PackMatmuls.cpp - Matmul operand layout and loop order for CPUs ----===//
+//===- PackMatmuls.cpp - Matmul operand layout for the CPU's loops --------===//
 //
-// linalg.matmul's loops are (i, j, k) with the reduction innermost: a dot
-// product down a column of B, which LLVM cannot vectorize without
-// reassociating the sum. Ordered (i, k, j), the inner loop adds a row of B,
-// scaled, to a row of C: parallel and contiguous. That needs B as [K, N];
-// a B read transposed is packed into that layout first.
+// The register tiles of kiln-cpu-vectorize-matmuls (and the (i, k, j) loops
+// it falls back to) read a row of B per k: B must be stored [K, N]. A B read
+// transposed (dX = dY . W^T) is packed into that layout first, once per
+// matmul. An A read transposed needs no copy: a tile reads one element per
+// row of A and k.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/Target/CPU/CPUPipeline.h"
@@ -51,46 +51,31 @@ LogicalResult pack(OpBuilder &b, linalg::MatmulOp mm) {
   if (cast<ShapedType>(a.getType()).getElementType() != elem ||
       cast<ShapedType>(bv.getType()).getElementType() != elem)
     return failure();
-  if (bTransposed) {
-    auto t = cast<RankedTensorType>(bv.getType());
-    auto packedType = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
-                                            t.getElementType());
-    SmallVector<Value> dyn;
-    if (packedType.isDynamicDim(0))
-      dyn.push_back(tensor::DimOp::create(b, loc, bv, 1));
-    if (packedType.isDynamicDim(1))
-      dyn.push_back(tensor::DimOp::create(b, loc, bv, 0));
-    Value empty = tensor::EmptyOp::create(b, loc, packedType, dyn);
-    bv = linalg::TransposeOp::create(b, loc, bv, empty, ArrayRef<int64_t>{1, 0})
-             .getResult()[0];
-  }
-  // Loops (i, k, j) = dims (0, 1, 2).
+  if (!bTransposed)
+    return success();
+  auto t = cast<RankedTensorType>(bv.getType());
+  auto packedType = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
+                                          t.getElementType());
+  SmallVector<Value> dyn;
+  if (packedType.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, bv, 1));
+  if (packedType.isDynamicDim(1))
+    dyn.push_back(tensor::DimOp::create(b, loc, bv, 0));
+  Value empty = tensor::EmptyOp::create(b, loc, packedType, dyn);
+  bv = linalg::TransposeOp::create(b, loc, bv, empty, ArrayRef<int64_t>{1, 0})
+           .getResult()[0];
+  // Same matmul, B now read as [k, j].
   MLIRContext *ctx = b.getContext();
-  AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
-             j = getAffineDimExpr(2, ctx);
-  SmallVector<AffineMap> newMaps{
-      AffineMap::get(3, 0,
-                     aTransposed ? ArrayRef<AffineExpr>{k, i}
-                                 : ArrayRef<AffineExpr>{i, k},
-                     ctx),
-      AffineMap::get(3, 0, {k, j}, ctx), AffineMap::get(3, 0, {i, j}, ctx)};
-  SmallVector<utils::IteratorType> iters{utils::IteratorType::parallel,
-                                         utils::IteratorType::reduction,
-                                         utils::IteratorType::parallel};
-  bool isFloat = isa<FloatType>(elem);
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{cType}, ValueRange{a, bv}, ValueRange{init}, newMaps,
-      iters, [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value p =
-            isFloat
-                ? arith::MulFOp::create(nb, l, args[0], args[1]).getResult()
-                : arith::MulIOp::create(nb, l, args[0], args[1]).getResult();
-        Value s = isFloat
-                      ? arith::AddFOp::create(nb, l, args[2], p).getResult()
-                      : arith::AddIOp::create(nb, l, args[2], p).getResult();
-        linalg::YieldOp::create(nb, l, s);
-      });
-  mm.getResult(0).replaceAllUsesWith(generic.getResult(0));
+  SmallVector<Attribute> newMaps{
+      AffineMapAttr::get(maps[0]),
+      AffineMapAttr::get(AffineMap::get(
+          3, 0, {getAffineDimExpr(2, ctx), getAffineDimExpr(1, ctx)}, ctx)),
+      AffineMapAttr::get(maps[2])};
+  auto packed = linalg::MatmulOp::create(
+      b, loc, TypeRange{cType}, ValueRange{a, bv}, ValueRange{init},
+      ArrayRef<NamedAttribute>{
+          b.getNamedAttr("indexing_maps", b.getArrayAttr(newMaps))});
+  mm.getResult(0).replaceAllUsesWith(packed.getResult(0));
   mm.erase();
   return success();
 }

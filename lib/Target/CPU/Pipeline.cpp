@@ -17,7 +17,13 @@ struct PipelineCliOptions : PassPipelineOptions<PipelineCliOptions> {
       llvm::cl::desc("Matmuls on the runtime's GEMM: auto (f32, big enough), "
                      "kernel (every f32 matmul) or codegen (none)"),
       llvm::cl::init("auto")};
-  kiln::CpuPipelineOptions get() const { return {gemm}; }
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Vector register width of the target in bits: 512 "
+                     "(AVX-512), 256 (AVX2), 128; 0: no vector code of "
+                     "Kiln's own (LLVM's loop vectorizer only)"),
+      llvm::cl::init(512)};
+  kiln::CpuPipelineOptions get() const { return {gemm, vectorBits}; }
 };
 
 void addText(OpPassManager &pm, StringRef stage, StringRef text) {
@@ -46,6 +52,18 @@ void kiln::buildCpuPackingStage(OpPassManager &pm,
   addText(pm, "packing", "func.func(kiln-cpu-pack-matmuls),canonicalize");
 }
 
+void kiln::buildCpuVectorizeStage(OpPassManager &pm,
+                                  const CpuPipelineOptions &options) {
+  // Matmuls left to generated code become register tiles; the C tile
+  // leaves the k loop once loop-invariant code has (the tile's bounds,
+  // masks and slices).
+  pm.addNestedPass<func::FuncOp>(createCpuVectorizeMatmuls(
+      CpuVectorizeMatmulsOptions{options.vectorBits}));
+  addText(pm, "vectorize",
+          "canonicalize,func.func(loop-invariant-code-motion,"
+          "loop-invariant-subset-hoisting),canonicalize,cse");
+}
+
 void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
   // Buffers come from the run's frame and are freed after their last use;
   // the frame frees the rest when a run ends early. Constant globals get
@@ -66,8 +84,11 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
 void kiln::buildCpuLoopsStage(OpPassManager &pm) {
   // Big elementwise loops run on every core (outlined, then the same
   // lowering as the rest).
+  // Vector transfers of more than one dimension become one transfer per
+  // row (masked at the edges) before they meet LLVM.
   addText(pm, "loops",
           "kiln-cpu-parallel-loops,"
+          "func.func(lower-vector-mask,convert-vector-to-scf{full-unroll}),"
           "func.func(kiln-cpu-copies-to-linalg),"
           "convert-linalg-to-loops,canonicalize,"
           "expand-strided-metadata,lower-affine,convert-scf-to-cf");
@@ -76,6 +97,7 @@ void kiln::buildCpuLoopsStage(OpPassManager &pm) {
 void kiln::buildCpuLoweringStage(OpPassManager &pm) {
   addText(pm, "lowering",
           "convert-math-to-funcs,convert-math-to-llvm,convert-math-to-libm,"
+          "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
           "kiln-cpu-to-llvm,reconcile-unrealized-casts");
 }
 
@@ -83,6 +105,7 @@ void kiln::buildCpuPipeline(OpPassManager &pm,
                             const CpuPipelineOptions &options) {
   buildCpuFusionStage(pm);
   buildCpuPackingStage(pm, options);
+  buildCpuVectorizeStage(pm, options);
   buildCpuBufferizeStage(pm);
   buildCpuLoopsStage(pm);
   buildCpuLoweringStage(pm);
@@ -128,6 +151,10 @@ void kiln::registerCpuPipelines() {
        "CPU stage: per matmul the runtime's GEMM or loops; the loops' operand "
        "layout and order, on tensors",
        buildCpuPackingStage},
+      {"kiln-cpu-vectorize",
+       "CPU stage: register-tiled vector code for the matmuls left to "
+       "generated code, on tensors",
+       buildCpuVectorizeStage},
       {"kiln-cpu-pipeline",
        "The whole CPU pipeline: lowered session functions to LLVM",
        buildCpuPipeline},

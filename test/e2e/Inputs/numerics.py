@@ -241,6 +241,18 @@ for mm, kk, nn in [(31, 300, 29), (45, 1000, 10), (1, 300, 70), (3, 64, 50),
                   dict(T, transpose_a=ta, transpose_b=tb),
                   # float32 sums of kk terms of size ~1 (not 1e-6 near 0)
                   atol=1e-6 * kk)
+# Not f32: generated register tiles (kiln-cpu-vectorize-matmuls) in every
+# mode, full tiles and masked edges (13 rows: one full tile of 8 and an
+# edge; 37 columns: a full tile and an edge at any vector width).
+for dt, name in ((np.float64, "f64"), (np.int32, "i32")):
+    da = (rng.standard_normal((13, 9)) * 4).astype(dt)
+    db = (rng.standard_normal((9, 37)) * 4).astype(dt)
+    for ta in (False, True):
+        for tb in (False, True):
+            check("matmul_%s%s%s" % (name, "_ta" * ta, "_tb" * tb), "MatMul",
+                  [da.T.copy() if ta else da, db.T.copy() if tb else db],
+                  da @ db, dict(T=dt, transpose_a=ta, transpose_b=tb),
+                  atol=1e-12 * 9)
 r = f32(3, 4, 5)
 ax = const_ints("axes", [1])
 check("sum_axis1", "Sum", [r], r.sum(1), dict(T, Tidx=np.int32, keep_dims=False), ax)

@@ -7,14 +7,17 @@
 //   kiln-cpu-fusion      elementwise fusion on tensors
 //   kiln-cpu-packing     per matmul: the runtime's GEMM kernel or loops;
 //                        the loops' operand layout and order (tensors)
+//   kiln-cpu-vectorize   register-tiled vector code for the matmuls left
+//                        to generated code (tensors)
 //   kiln-cpu-bufferize   one-shot bufferization, run exits, deallocation
 //   kiln-cpu-loops       linalg to loops, to a CFG
 //   kiln-cpu-lowering    math, then everything else (kiln_rt incl.) to LLVM
 //
 // `kiln-cpu-pipeline` (alias `kiln-lower-to-llvm`) runs them all.
 // Matmuls of any size run on the runtime's register-tiled GEMM
-// (kiln_rt.matmul); the other loops are vectorized by LLVM (their inner
-// loops are parallel and contiguous after packing).
+// (kiln_rt.matmul) unless small or not f32; those get register tiles of
+// vector code. Elementwise loops are vectorized by LLVM (after the big ones
+// are outlined to run on every core).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TARGET_CPU_CPUPIPELINE_H
@@ -34,11 +37,16 @@ namespace kiln {
 struct CpuPipelineOptions {
   /// kiln-cpu-select-gemm's mode: "auto", "kernel" or "codegen".
   std::string gemm = "auto";
+  /// The target's vector register width in bits (512, 256, 128); 0: no
+  /// vector code of the pipeline's own.
+  int64_t vectorBits = 512;
 };
 
 void buildCpuFusionStage(mlir::OpPassManager &pm);
 void buildCpuPackingStage(mlir::OpPassManager &pm,
                           const CpuPipelineOptions &options = {});
+void buildCpuVectorizeStage(mlir::OpPassManager &pm,
+                            const CpuPipelineOptions &options = {});
 void buildCpuBufferizeStage(mlir::OpPassManager &pm);
 void buildCpuLoopsStage(mlir::OpPassManager &pm);
 void buildCpuLoweringStage(mlir::OpPassManager &pm);

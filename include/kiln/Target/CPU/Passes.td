@@ -53,16 +53,43 @@ def CpuParallelLoops : Pass<"kiln-cpu-parallel-loops", "::mlir::ModuleOp"> {
 def CpuPackMatmuls : Pass<"kiln-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Lay out each matmul's operands for the CPU's loops";
   let description = [{
-    The packing stage of the CPU pipeline, on tensors. Each `linalg.matmul`
-    becomes a `linalg.generic` with its loops ordered (i, k, j): the
-    innermost loop is parallel and walks B's rows and C's rows contiguously,
-    so LLVM vectorizes it without reassociating any sum. A B operand read
-    transposed (`transpose_b`) is first packed into a [K, N] copy by a
-    `linalg.transpose`; an A read transposed needs no copy (one element per
-    inner loop).
+    The packing stage of the CPU pipeline, on tensors. The matmuls left to
+    generated code read a row of B per k: a B read transposed
+    (`transpose_b`) is packed into a [K, N] copy by a `linalg.transpose`,
+    and the `linalg.matmul` reads that copy. An A read transposed needs no
+    copy (one element per row and k).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def CpuVectorizeMatmuls : Pass<"kiln-cpu-vectorize-matmuls", "::mlir::func::FuncOp"> {
+  let summary = "Register-tiled vector code for the matmuls left to generated code";
+  let description = [{
+    The vectorization stage of the CPU pipeline, on tensors, after packing.
+    Each `linalg.matmul` (A read as [i, k] or [k, i], B as [k, j], integer or
+    float) is tiled into MR x NR register tiles with a k loop inside
+    (TilingInterface tiling), the i and j loops are peeled so that full
+    tiles have static shapes, and each tile's [MR, NR, 1] matmul is
+    vectorized to `vector.contract` (masked transfers at the edges). The
+    stage then hoists the C tile out of the k loop; lowered, each k step is
+    MR broadcasts, NR/lanes loads and MR*NR/lanes FMAs.
+
+    `vector-bits`: the target's vector width (512 for AVX-512, 256 for AVX2,
+    128 for SSE); MR is 8, 6 or 4 rows and NR two vectors. 0 turns the
+    vector code off: each matmul becomes a `linalg.generic` with loops
+    (i, k, j), whose inner loop LLVM vectorizes.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"512",
+           "Vector register width of the target in bits (0: loops for LLVM)">
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def OrderConstantGlobals : Pass<"kiln-order-constant-globals", "::mlir::ModuleOp"> {
