@@ -71,13 +71,15 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
   // (reproducible objects).
   // Empty tensors whose values end up in a destination (a variable's next
   // value, kiln_rt.writable) become that destination first, so training
-  // ops write variables in place.
+  // ops write variables in place. A register tile written back where it
+  // was read is a copy onto itself once cse has merged the two views: the
+  // second canonicalize drops it.
   addText(pm, "bufferize",
           "eliminate-empty-tensors,one-shot-bufferize{bufferize-function-"
           "boundaries "
           "function-boundary-type-conversion=identity-layout-map "
           "unknown-type-conversion=identity-layout-map},"
-          "kiln-order-constant-globals,canonicalize,cse,"
+          "kiln-order-constant-globals,canonicalize,cse,canonicalize,"
           "func.func(kiln-rt-early-exit,kiln-rt-frame-buffers)");
 }
 

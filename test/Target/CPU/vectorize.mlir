@@ -1,6 +1,7 @@
 // RUN: graph-opt %s --kiln-cpu-vectorize | FileCheck %s
 // RUN: graph-opt %s --kiln-cpu-vectorize="vector-bits=256" | FileCheck %s --check-prefix=AVX2
 // RUN: graph-opt %s --kiln-cpu-vectorize="vector-bits=0" | FileCheck %s --check-prefix=LOOPS
+// RUN: graph-opt %s --kiln-cpu-vectorize --kiln-cpu-bufferize | FileCheck %s --check-prefix=BUF
 // RUN: graph-opt %s --kiln-cpu-vectorize --kiln-cpu-bufferize --kiln-cpu-loops --kiln-cpu-lowering | FileCheck %s --check-prefix=LLVM
 
 // 20 x 40 (K 7) at 512 bits: 8 x 32 register tiles. Rows 0-15 and columns
@@ -27,6 +28,11 @@
 // LOOPS: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]
 // LOOPS: arith.mulf
 // LOOPS: arith.addf
+// Bufferized in place: the tiles write into C's buffer, no copy, no buffer.
+// BUF-LABEL: func.func @f32_static
+// BUF-NOT: memref.alloc
+// BUF-NOT: memref.copy
+// BUF: return
 // LLVM-LABEL: llvm.func @f32_static
 // LLVM: llvm.intr.fmuladd{{.*}} : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
 // LLVM: llvm.intr.masked.store
