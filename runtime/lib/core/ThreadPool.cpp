@@ -22,6 +22,22 @@ inline void spinPause() {
   std::this_thread::yield();
 #endif
 }
+
+/// Spins up to kSpinMicros while `waiting()`. Every 64 pauses it also
+/// yields: where other threads want the core (queue runners reading and
+/// parsing input beside the step), they get it instead of the spin.
+template <typename Waiting> void spinWhile(Waiting waiting) {
+  auto until =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  for (int i = 0; waiting(); ++i) {
+    if ((i & 63) == 63) {
+      if (std::chrono::steady_clock::now() > until)
+        return;
+      std::this_thread::yield();
+    }
+    spinPause();
+  }
+}
 } // namespace
 
 ThreadPool::ThreadPool(int numThreads) : numThreads_(std::max(1, numThreads)) {
@@ -41,19 +57,13 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::workerLoop() {
-  using Clock = std::chrono::steady_clock;
   while (true) {
     // Compiled code calls parallelFor many times in a row (one step is a
     // string of GEMMs and loops): a worker that has just finished spins a
     // little before it sleeps, so the next region does not pay for a
     // wake-up. The spin is short, so an idle pool does not keep a core
     // from queue-runner threads.
-    auto spinUntil = Clock::now() + std::chrono::microseconds(kSpinMicros);
-    for (int i = 0; queued_.load(std::memory_order_acquire) == 0; ++i) {
-      if ((i & 63) == 63 && Clock::now() > spinUntil)
-        break;
-      spinPause();
-    }
+    spinWhile([&] { return queued_.load(std::memory_order_acquire) == 0; });
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -157,13 +167,7 @@ void ThreadPool::parallelFor(int64_t total, int64_t minBlockSize,
     return state->blocksDone.load(std::memory_order_acquire) ==
            state->numBlocks;
   };
-  auto spinUntil =
-      std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-  for (int i = 0; !done(); ++i) {
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() > spinUntil)
-      break;
-    spinPause();
-  }
+  spinWhile([&] { return !done(); });
   if (done())
     return;
   std::unique_lock<std::mutex> lock(state->mu);
