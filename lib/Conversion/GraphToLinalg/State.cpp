@@ -160,8 +160,8 @@ LogicalResult lowerRandom(NodeLowering &l, Operation *op) {
                                                   : RandomDist::kTruncated;
   Type elem = NodeLowering::graphElementType(op->getResult(0));
   Value random = rt::RandomOp::create(
-      l.b, l.loc(), *type, l.frame, *shape, *slot, static_cast<int32_t>(dist),
-      dtypeNumber(elem),
+      l.b, l.loc(), *type, l.frame, *shape, /*skip=*/Value(), *slot,
+      static_cast<int32_t>(dist), dtypeNumber(elem),
       dtypeNumber(NodeLowering::graphElementType(getDataOperands(op)[0])));
   l.setTensor(op, 0, random);
   return success();

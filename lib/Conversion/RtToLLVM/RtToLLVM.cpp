@@ -441,10 +441,14 @@ struct RandomLowering : RtPattern<RandomOp> {
     if (failed(push(r, op, a.getFrame(), op.getShape(), a.getShape(),
                     op.getShapeDtype())))
       return failure();
+    Value skip = a.getSkip()
+                     ? LLVM::ZExtOp::create(r, loc, r.getI32Type(), a.getSkip())
+                           .getResult()
+                     : i32(r, loc, 0);
     FailureOr<Value> idx =
         call(r, op, "kiln_rt_random",
              {a.getFrame(), i64(r, loc, op.getSlot()),
-              i32(r, loc, op.getDist()), i32(r, loc, op.getDtype())});
+              i32(r, loc, op.getDist()), i32(r, loc, op.getDtype()), skip});
     if (failed(idx))
       return failure();
     return importResults(r, op, a.getFrame(), *idx, op.getSlot());

@@ -335,7 +335,7 @@ int32_t kiln_rt_queue_close(KilnCall *call, int64_t slot,
 }
 
 int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
-                       int32_t dtype) {
+                       int32_t dtype, int32_t skip) {
   Tuple shapeArg = popArgs(call, 1);
   const Tensor &s = shapeArg[0];
   std::vector<int64_t> dims;
@@ -357,6 +357,12 @@ int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
   if (!isFloat && out.dtype() != DType::kDouble)
     return fail(call, errors::Unimplemented("random ops of dtype ",
                                             dtypeName(out.dtype())));
+  if (skip) {
+    // No value of this draw can change the run (the generator has advanced
+    // as TF's does): zeros, which lie in every distribution's range.
+    std::memset(out.raw(), 0, n * (isFloat ? sizeof(float) : sizeof(double)));
+    return addValue(call, std::move(out));
+  }
   switch (static_cast<RandomDist>(dist)) {
   case RandomDist::kUniform:
     if (isFloat)

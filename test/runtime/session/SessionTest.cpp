@@ -140,7 +140,7 @@ void randomFn(KilnCall *call) {
   kiln_rt_arg(call, static_cast<int32_t>(DType::kInt32), ptr(shape), 1,
               ptr(dims));
   int64_t v =
-      kiln_rt_random(call, kRandom, 0, static_cast<int32_t>(DType::kFloat));
+      kiln_rt_random(call, kRandom, 0, static_cast<int32_t>(DType::kFloat), 0);
   if (v < 0)
     return;
   kiln_rt_arg_value(call, v);

@@ -50,6 +50,24 @@ def CpuParallelLoops : Pass<"kiln-cpu-parallel-loops", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def CpuSkipUnusedDraws : Pass<"kiln-cpu-skip-unused-draws", "::mlir::func::FuncOp"> {
+  let summary = "Skip random draws whose values cannot change the run";
+  let description = [{
+    At the end of the fusion stage, on tensors. A uniform f32
+    `kiln_rt.random` read by one elementwise `linalg.generic` (other uses only
+    asking for its dims) gets
+    `skip if k == 1.0` when, for a scalar input k of that generic fixed to
+    1.0, no value the generic yields depends on the draw: the body is
+    evaluated over f32 intervals (the draw in [0, 1 - 2^-23], its values'
+    range), and every path from the draw must end in a floor of an interval
+    within one integer step. TF1's dropout `x / keep * floor(keep + u)` at
+    keep_prob 1 is the case: the runtime then advances the generator as
+    TensorFlow does and skips the Philox work.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def CpuPackMatmuls : Pass<"kiln-cpu-pack-matmuls", "::mlir::func::FuncOp"> {
   let summary = "Lay out each matmul's operands for the CPU's loops";
   let description = [{

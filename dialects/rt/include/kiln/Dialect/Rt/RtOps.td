@@ -199,13 +199,19 @@ def Rt_RandomOp : Rt_Op<"random", [Rt_MayFail]> {
     `dist`: 0 uniform [0, 1), 1 standard normal, 2 truncated normal; the
     shape is the values of `shape` (TF's draw order, so the numbers equal
     TensorFlow's for the same seeds).
+
+    With `skip` true at run time, the generator advances as for the draw
+    but the values are not computed: the result is zeros. The compiler sets
+    it where no value of the draw can change what the run computes under a
+    condition (kiln-cpu-skip-unused-draws: dropout at keep_prob 1).
   }];
-  let arguments = (ins Rt_FrameType:$frame, Rt_Array:$shape, I64Attr:$slot,
-                       I32Attr:$dist, I32Attr:$dtype, I32Attr:$shape_dtype);
+  let arguments = (ins Rt_FrameType:$frame, Rt_Array:$shape,
+                       Optional<I1>:$skip, I64Attr:$slot, I32Attr:$dist,
+                       I32Attr:$dtype, I32Attr:$shape_dtype);
   let results = (outs Rt_Result<Rt_Array>:$result);
   let assemblyFormat = [{
-    $frame `[` $slot `]` `,` $shape attr-dict `:` type($shape) `->`
-    type($result)
+    $frame `[` $slot `]` `,` $shape (`skip` `if` $skip^)? attr-dict `:`
+    type($shape) `->` type($result)
   }];
 }
 
