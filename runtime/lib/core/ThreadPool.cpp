@@ -23,17 +23,23 @@ inline void spinPause() {
 #endif
 }
 
-/// Spins up to kSpinMicros while `waiting()`. Every 64 pauses it also
-/// yields: where other threads want the core (queue runners reading and
-/// parsing input beside the step), they get it instead of the spin.
+/// Spins up to kSpinMicros while `waiting()`. After the first
+/// kYieldAfterMicros it also yields every 64 pauses: where other threads
+/// want the core (queue runners reading and parsing input beside the step),
+/// they get it instead of a long spin; the short waits between a step's
+/// parallel regions (a few microseconds) pay no system call.
+constexpr int kYieldAfterMicros = 10;
 template <typename Waiting> void spinWhile(Waiting waiting) {
-  auto until =
-      std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+  auto start = std::chrono::steady_clock::now();
+  auto yieldFrom = start + std::chrono::microseconds(kYieldAfterMicros);
+  auto until = start + std::chrono::microseconds(kSpinMicros);
   for (int i = 0; waiting(); ++i) {
     if ((i & 63) == 63) {
-      if (std::chrono::steady_clock::now() > until)
+      auto now = std::chrono::steady_clock::now();
+      if (now > until)
         return;
-      std::this_thread::yield();
+      if (now > yieldFrom)
+        std::this_thread::yield();
     }
     spinPause();
   }
