@@ -133,3 +133,25 @@ graph.graph {
   // CHECK: graph.ReadVariableOp "read"{{.*}} -> tensor<2x5xf32>
   %r:2 = graph.ReadVariableOp "read"(%h#0) {dtype = f32} : (tensor<*x!graph.resource>) -> tensor<*xf32>
 }
+
+// -----
+
+// Conv2D and pooling: TF's windowed sizes (SAME: ceil(in / stride); VALID:
+// (in - dilated filter + stride) / stride), in either data format; an open
+// batch stays open.
+// CHECK-LABEL: graph.graph
+graph.graph {
+  %x:2 = graph.Placeholder "x"() {dtype = f32, shape = #graph.shape<?x6x7x2>} : () -> tensor<*xf32>
+  %xc:2 = graph.Placeholder "xc"() {dtype = f32, shape = #graph.shape<1x2x9x9>} : () -> tensor<*xf32>
+  %f:2 = graph.Placeholder "f"() {dtype = f32, shape = #graph.shape<3x3x2x5>} : () -> tensor<*xf32>
+  // CHECK: graph.Conv2D "same"{{.*}} -> tensor<?x3x4x5xf32>
+  %s:2 = graph.Conv2D "same"(%x#0, %f#0) {T = f32, strides = [1, 2, 2, 1], padding = "SAME", data_format = "NHWC", dilations = [1, 1, 1, 1], use_cudnn_on_gpu = true} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Conv2D "valid_dilated"{{.*}} -> tensor<?x2x3x5xf32>
+  %v:2 = graph.Conv2D "valid_dilated"(%x#0, %f#0) {T = f32, strides = [1, 1, 1, 1], padding = "VALID", data_format = "NHWC", dilations = [1, 2, 2, 1], use_cudnn_on_gpu = true} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Conv2D "nchw"{{.*}} -> tensor<1x5x4x4xf32>
+  %n:2 = graph.Conv2D "nchw"(%xc#0, %f#0) {T = f32, strides = [1, 1, 2, 2], padding = "VALID", data_format = "NCHW", dilations = [1, 1, 1, 1], use_cudnn_on_gpu = true} : (tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.MaxPool "max"{{.*}} -> tensor<?x3x4x2xf32>
+  %m:2 = graph.MaxPool "max"(%x#0) {T = f32, ksize = [1, 2, 2, 1], strides = [1, 2, 2, 1], padding = "SAME", data_format = "NHWC"} : (tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.AvgPool "avg"{{.*}} -> tensor<?x4x5x2xf32>
+  %a:2 = graph.AvgPool "avg"(%x#0) {T = f32, ksize = [1, 3, 3, 1], strides = [1, 1, 1, 1], padding = "VALID", data_format = "NHWC"} : (tensor<*xf32>) -> tensor<*xf32>
+}

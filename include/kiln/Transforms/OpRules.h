@@ -205,6 +205,35 @@ const OpRuleTable &defaultOpRules();
 std::optional<llvm::SmallVector<int64_t>>
 normalizeAxes(llvm::ArrayRef<int64_t> axes, int64_t rank);
 
+/// The sliding window of a Conv2D or pooling node, as its attrs give it
+/// (`strides`, `dilations`, `ksize` for pools, `padding`, `data_format`),
+/// in (height, width) order whatever the data format.
+struct WindowAttrs {
+  bool nchw = false;
+  bool same = false;
+  int64_t strides[2] = {1, 1};
+  int64_t dilations[2] = {1, 1};
+  int64_t ksize[2] = {1, 1};
+};
+
+/// `op`'s window, or TF's error (InvalidArgument text; `unsupported` set
+/// when TF has the case and Kiln does not: EXPLICIT padding, pooling
+/// across depth).
+std::optional<WindowAttrs> windowAttrs(mlir::Operation *op, bool pool,
+                                       std::string &error, bool &unsupported);
+
+/// One spatial dim of a window: output size and the padding SAME adds
+/// before and after (TF's GetWindowedOutputSize).
+struct WindowDim {
+  int64_t out = -1, padBefore = 0, padAfter = 0;
+};
+
+/// The window over an input dim of size `in` (-1: unknown, then `out` is
+/// -1), or TF's error when the output would be empty.
+std::optional<WindowDim> windowDim(int64_t in, int64_t filter, int64_t stride,
+                                   int64_t dilation, bool same,
+                                   std::string &error);
+
 } // namespace kiln
 
 #endif // KILN_TRANSFORMS_OPRULES_H

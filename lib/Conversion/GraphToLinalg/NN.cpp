@@ -3,6 +3,7 @@
 
 #include "kiln/Transforms/OpRules.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/AffineMap.h"
 
 #include <limits>
@@ -337,6 +338,233 @@ LogicalResult lowerSoftmax(NodeLowering &l, Operation *op) {
   return success();
 }
 
+/// `x` with its dims permuted by `perm` (NCHW <-> NHWC).
+Value permuted(NodeLowering &l, Value x, ArrayRef<int64_t> perm) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dyn;
+  for (int64_t p : perm) {
+    shape.push_back(t.getDimSize(p));
+    if (t.isDynamicDim(p))
+      dyn.push_back(l.dim(x, p));
+  }
+  Value empty = tensor::EmptyOp::create(
+      l.b, l.loc(), RankedTensorType::get(shape, t.getElementType()), dyn);
+  return linalg::TransposeOp::create(l.b, l.loc(), x, empty, perm)
+      .getResult()[0];
+}
+
+constexpr int64_t kToNhwc[] = {0, 2, 3, 1};
+constexpr int64_t kToNchw[] = {0, 3, 1, 2};
+
+/// The geometry of a Conv2D or pooling node over its NHWC input `x`: the
+/// window and, per spatial dim, output size and SAME padding. Spatial dims
+/// must be static (the batch may be open).
+struct Windowed {
+  WindowAttrs w;
+  WindowDim h, wd;
+};
+
+FailureOr<Windowed> windowed(NodeLowering &l, Operation *op, Value x, bool pool,
+                             int64_t kh, int64_t kw) {
+  std::string error;
+  bool unsupported = false;
+  std::optional<WindowAttrs> w = windowAttrs(op, pool, error, unsupported);
+  if (!w) {
+    if (unsupported)
+      return l.unsupported(op, error + " is not supported yet");
+    return op->emitError("InvalidArgument: ") << error;
+  }
+  auto t = cast<RankedTensorType>(x.getType());
+  if (t.isDynamicDim(1) || t.isDynamicDim(2))
+    return l.unsupported(op, "spatial dims must be known when compiling");
+  if (pool)
+    kh = w->ksize[0], kw = w->ksize[1];
+  std::optional<WindowDim> h = windowDim(t.getDimSize(1), kh, w->strides[0],
+                                         w->dilations[0], w->same, error);
+  std::optional<WindowDim> wd =
+      h ? windowDim(t.getDimSize(2), kw, w->strides[1], w->dilations[1],
+                    w->same, error)
+        : std::nullopt;
+  if (!h || !wd)
+    return op->emitError("InvalidArgument: ") << error;
+  return Windowed{*w, *h, *wd};
+}
+
+/// NHWC `x` padded in H and W by SAME's amounts with `value`.
+Value padSpatial(NodeLowering &l, Value x, const Windowed &g, Value value) {
+  if (!g.h.padBefore && !g.h.padAfter && !g.wd.padBefore && !g.wd.padAfter)
+    return x;
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(t.getShape());
+  shape[1] += g.h.padBefore + g.h.padAfter;
+  shape[2] += g.wd.padBefore + g.wd.padAfter;
+  SmallVector<OpFoldResult> low = getAsIndexOpFoldResult(
+      l.b.getContext(), {0, g.h.padBefore, g.wd.padBefore, 0});
+  SmallVector<OpFoldResult> high = getAsIndexOpFoldResult(
+      l.b.getContext(), {0, g.h.padAfter, g.wd.padAfter, 0});
+  return tensor::PadOp::create(l.b, l.loc(),
+                               RankedTensorType::get(shape, t.getElementType()),
+                               x, low, high, value);
+}
+
+/// An NHWC result [N, OH, OW, C] filled with `value` (N as `x`'s).
+Value windowInit(NodeLowering &l, Value x, const Windowed &g, int64_t c,
+                 Value value) {
+  auto t = cast<RankedTensorType>(x.getType());
+  auto type = RankedTensorType::get({t.getDimSize(0), g.h.out, g.wd.out, c},
+                                    t.getElementType());
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(0))
+    dyn.push_back(l.dim(x, 0));
+  Value empty = tensor::EmptyOp::create(l.b, l.loc(), type, dyn);
+  return linalg::FillOp::create(l.b, l.loc(), value, empty).getResult(0);
+}
+
+/// Conv2D: SAME padding as TF pads (the extra row/column after), then
+/// `linalg.conv_2d_nhwc_hwcf` with the strides and dilations; NCHW through
+/// transposes.
+LogicalResult lowerConv2D(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0), f = l.tensor(op, 1);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(x) || failed(f) || failed(out))
+    return failure();
+  auto ft = cast<RankedTensorType>(f->getType());
+  if (ft.getRank() != 4 || ft.isDynamicDim(0) || ft.isDynamicDim(1))
+    return l.unsupported(op, "the filter's size must be known when compiling");
+  bool nchw = false;
+  if (auto fmt = op->getAttrOfType<StringAttr>("data_format"))
+    nchw = fmt.getValue() == "NCHW";
+  Value in = nchw ? permuted(l, *x, kToNhwc) : *x;
+  FailureOr<Windowed> g =
+      windowed(l, op, in, false, ft.getDimSize(0), ft.getDimSize(1));
+  if (failed(g))
+    return failure();
+  auto it = cast<RankedTensorType>(in.getType());
+  if (!it.isDynamicDim(3) && !ft.isDynamicDim(2) &&
+      it.getDimSize(3) != ft.getDimSize(2))
+    return l.unsupported(op, "grouped convolution (input depth " +
+                                 Twine(it.getDimSize(3)) + ", filter depth " +
+                                 Twine(ft.getDimSize(2)) + ")");
+  if (it.isDynamicDim(3) || ft.isDynamicDim(2))
+    rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(in, 3), l.dim(*f, 2));
+  Type elem = out->getElementType();
+  Value zero = constScalar(l.b, l.loc(), elem, 0, 0);
+  Value padded = padSpatial(l, in, *g, zero);
+  Value init = windowInit(l, in, *g, ft.getDimSize(3), zero);
+  auto attr = [&](const int64_t(&v)[2]) {
+    return DenseIntElementsAttr::get(
+        RankedTensorType::get({2}, l.b.getI64Type()), ArrayRef<int64_t>(v));
+  };
+  Value conv =
+      linalg::Conv2DNhwcHwcfOp::create(l.b, l.loc(), TypeRange{init.getType()},
+                                       ValueRange{padded, *f}, ValueRange{init},
+                                       attr(g->w.strides), attr(g->w.dilations))
+          .getResult(0);
+  l.setTensor(op, 0, nchw ? permuted(l, conv, kToNchw) : conv);
+  return success();
+}
+
+/// MaxPool (padding never wins: -inf, or the type's lowest) and AvgPool
+/// (the sum over the window's elements inside the input, divided by their
+/// count, as TF averages at SAME's edges).
+LogicalResult lowerPool(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  if (failed(x))
+    return failure();
+  bool nchw = false;
+  if (auto fmt = op->getAttrOfType<StringAttr>("data_format"))
+    nchw = fmt.getValue() == "NCHW";
+  Value in = nchw ? permuted(l, *x, kToNhwc) : *x;
+  FailureOr<Windowed> g = windowed(l, op, in, true, 0, 0);
+  if (failed(g) || failed(l.resultType(op, 0)))
+    return failure();
+  bool isMax = op->getName().getStringRef().ends_with("MaxPool");
+  auto it = cast<RankedTensorType>(in.getType());
+  Type elem = it.getElementType();
+  if (!isMax && !isa<FloatType>(elem))
+    return l.unsupported(op, "AvgPool of integers");
+  bool isUnsigned =
+      isUnsignedInt(NodeLowering::graphElementType(op->getResult(0)));
+  Value fillValue;
+  if (!isMax || isUnsigned)
+    fillValue = constScalar(l.b, l.loc(), elem, 0, 0);
+  else if (auto ft = dyn_cast<FloatType>(elem))
+    fillValue = arith::ConstantOp::create(
+        l.b, l.loc(), elem,
+        l.b.getFloatAttr(elem, APFloat::getInf(ft.getFloatSemantics(),
+                                               /*Negative=*/true)));
+  else
+    fillValue = arith::ConstantIntOp::create(
+        l.b, l.loc(), elem,
+        APInt::getSignedMinValue(elem.getIntOrFloatBitWidth()).getSExtValue());
+  Value padded = padSpatial(l, in, *g, fillValue);
+  Value init = windowInit(l, in, *g, it.getDimSize(3), fillValue);
+  Value window = tensor::EmptyOp::create(
+      l.b, l.loc(), ArrayRef<int64_t>{g->w.ksize[0], g->w.ksize[1]}, elem);
+  auto attr = [&](const int64_t(&v)[2]) {
+    return DenseIntElementsAttr::get(
+        RankedTensorType::get({2}, l.b.getI64Type()), ArrayRef<int64_t>(v));
+  };
+  SmallVector<Value> ins{padded, window}, outs{init};
+  SmallVector<Type> types{init.getType()};
+  Value pooled =
+      !isMax ? linalg::PoolingNhwcSumOp::create(l.b, l.loc(), types, ins, outs,
+                                                attr(g->w.strides),
+                                                attr(g->w.dilations))
+                   .getResult(0)
+      : isUnsigned
+          ? linalg::PoolingNhwcMaxUnsignedOp::create(l.b, l.loc(), types, ins,
+                                                     outs, attr(g->w.strides),
+                                                     attr(g->w.dilations))
+                .getResult(0)
+          : linalg::PoolingNhwcMaxOp::create(l.b, l.loc(), types, ins, outs,
+                                             attr(g->w.strides),
+                                             attr(g->w.dilations))
+                .getResult(0);
+  if (!isMax) {
+    // How many of each window's elements lie inside the input.
+    int64_t oh = g->h.out, ow = g->wd.out;
+    auto countOf = [](int64_t o, const WindowDim &d, int64_t stride, int64_t k,
+                      int64_t in) {
+      int64_t start = o * stride - d.padBefore;
+      return std::min(start + k, in) - std::max<int64_t>(start, 0);
+    };
+    SmallVector<APFloat> counts;
+    const auto &sem = cast<FloatType>(elem).getFloatSemantics();
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        APFloat c(double(
+            countOf(i, g->h, g->w.strides[0], g->w.ksize[0], it.getDimSize(1)) *
+            countOf(j, g->wd, g->w.strides[1], g->w.ksize[1],
+                    it.getDimSize(2))));
+        bool lost;
+        c.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+        counts.push_back(c);
+      }
+    auto countType = RankedTensorType::get({oh, ow}, elem);
+    Value countT = arith::ConstantOp::create(
+        l.b, l.loc(), DenseElementsAttr::get(countType, counts));
+    MLIRContext *ctx = l.b.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap hw = AffineMap::get(
+        4, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+    SmallVector<utils::IteratorType> par(4, utils::IteratorType::parallel);
+    pooled = linalg::GenericOp::create(
+                 l.b, l.loc(), TypeRange{pooled.getType()},
+                 ValueRange{pooled, countT}, ValueRange{pooled},
+                 ArrayRef<AffineMap>{id, hw, id}, par,
+                 [](OpBuilder &b, Location loc, ValueRange a) {
+                   linalg::YieldOp::create(
+                       b, loc,
+                       arith::DivFOp::create(b, loc, a[0], a[1]).getResult());
+                 })
+                 .getResult(0);
+  }
+  l.setTensor(op, 0, nchw ? permuted(l, pooled, kToNchw) : pooled);
+  return success();
+}
+
 } // namespace
 
 void kiln::populateNNLowerings(NodeLoweringTable &table) {
@@ -347,4 +575,7 @@ void kiln::populateNNLowerings(NodeLoweringTable &table) {
   table["ArgMin"] = lowerArgMax;
   table["Softmax"] = lowerSoftmax;
   table["LogSoftmax"] = lowerSoftmax;
+  table["Conv2D"] = lowerConv2D;
+  table["MaxPool"] = lowerPool;
+  table["AvgPool"] = lowerPool;
 }

@@ -1,7 +1,7 @@
 //===- NN.cpp - Rules of matrix products and reductions -------------------===//
 //
-// MatMul, the reductions (Sum, Mean, Prod, Max, Min, All, Any) and
-// ArgMax/ArgMin. Softmax and LogSoftmax keep their input's shape
+// MatMul, Conv2D and the pools, the reductions (Sum, Mean, Prod, Max, Min, All,
+// Any) and ArgMax/ArgMin. Softmax and LogSoftmax keep their input's shape
 // (`ShapeFn UnchangedShape` in the op table). Reductions of constants fold.
 //
 //===----------------------------------------------------------------------===//
@@ -15,7 +15,7 @@ using namespace kiln;
 using namespace kiln::rules;
 
 std::optional<SmallVector<int64_t>> kiln::normalizeAxes(ArrayRef<int64_t> axes,
-                                                      int64_t rank) {
+                                                        int64_t rank) {
   SmallVector<int64_t> out;
   for (int64_t a : axes) {
     if (a < -rank || a >= rank)
@@ -48,6 +48,56 @@ ShapeResult matMulShape(const ShapeContext &ctx) {
     return ShapeResult::failure("Matrix size-incompatible: In[0]: " + a.str() +
                                 ", In[1]: " + b.str());
   return ShapeResult::single(Shape::of({m, n}));
+}
+
+/// Conv2D, MaxPool, AvgPool: [N, OH, OW, C] in the node's data format (C
+/// the filter's output depth for Conv2D, the input's for pools).
+ShapeResult windowedShape(const ShapeContext &ctx) {
+  bool pool = ctx.opType() != "Conv2D";
+  std::string error;
+  bool unsupported = false;
+  std::optional<WindowAttrs> w =
+      windowAttrs(ctx.op(), pool, error, unsupported);
+  if (!w)
+    return unsupported ? ShapeResult::single(Shape::unknown())
+                       : ShapeResult::failure(error);
+  Shape in = ctx.input(0);
+  if (in.ranked && in.dims.size() != 4)
+    return ShapeResult::failure("Shape must be rank 4 but is rank " +
+                                std::to_string(in.dims.size()));
+  int hDim = w->nchw ? 2 : 1, wDim = w->nchw ? 3 : 2, cDim = w->nchw ? 1 : 3;
+  auto at = [&](const Shape &s, int d) -> int64_t {
+    return s.ranked ? s.dims[d] : -1;
+  };
+  int64_t kh = w->ksize[0], kw = w->ksize[1], depth = at(in, cDim);
+  if (!pool) {
+    Shape f = ctx.input(1);
+    if (f.ranked && f.dims.size() != 4)
+      return ShapeResult::failure("Shape must be rank 4 but is rank " +
+                                  std::to_string(f.dims.size()));
+    kh = at(f, 0), kw = at(f, 1);
+    int64_t filterDepth = at(f, 2);
+    if (depth > 0 && filterDepth > 0 && depth % filterDepth != 0)
+      return ShapeResult::failure(
+          "Depth of input (" + std::to_string(depth) +
+          ") is not a multiple of input depth of filter (" +
+          std::to_string(filterDepth) + ")");
+    depth = at(f, 3);
+  }
+  int64_t dims[2] = {-1, -1};
+  int64_t sizes[2] = {at(in, hDim), at(in, wDim)}, k[2] = {kh, kw};
+  for (int d = 0; d < 2; ++d) {
+    if (k[d] < 0)
+      continue;
+    std::optional<WindowDim> wd = windowDim(sizes[d], k[d], w->strides[d],
+                                            w->dilations[d], w->same, error);
+    if (!wd)
+      return ShapeResult::failure(error);
+    dims[d] = wd->out;
+  }
+  int64_t n = at(in, 0);
+  return ShapeResult::single(w->nchw ? Shape::of({n, depth, dims[0], dims[1]})
+                                     : Shape::of({n, dims[0], dims[1], depth}));
 }
 
 /// `in` reduced over the constant `axes` (out-of-range axes are the
@@ -168,6 +218,7 @@ void kiln::populateNNOpRules(OpRuleTable &table) {
   table.addShapeFn(family, {"Sum", "Mean", "Prod", "Max", "Min", "All", "Any"},
                    reductionShape);
   table.addShapeFn(family, {"ArgMax", "ArgMin"}, argMaxShape);
+  table.addShapeFn(family, {"Conv2D", "MaxPool", "AvgPool"}, windowedShape);
 
   table.addFolder(family, {"Sum", "Prod", "Max", "Min", "Mean"}, foldReduction);
 }

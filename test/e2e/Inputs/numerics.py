@@ -85,6 +85,9 @@ def attr_text(attrs):
             out += ' attr { key: "%s" value { %s } }' % (k, tensor_text(v.array))
         elif isinstance(v, str):
             out += ' attr { key: "%s" value { s: "%s" } }' % (k, v)
+        elif isinstance(v, (list, tuple)):
+            ints = "".join("i: %d " % x for x in v)
+            out += ' attr { key: "%s" value { list { %s} } }' % (k, ints)
         elif isinstance(v, bool):
             out += ' attr { key: "%s" value { b: %s } }' % (k, "true" if v else "false")
         elif isinstance(v, type) and v in DT:
@@ -253,6 +256,82 @@ for dt, name in ((np.float64, "f64"), (np.int32, "i32")):
                   [da.T.copy() if ta else da, db.T.copy() if tb else db],
                   da @ db, dict(T=dt, transpose_a=ta, transpose_b=tb),
                   atol=1e-12 * 9)
+# Conv2D and pooling against direct loops: SAME padding as TF pads it (the
+# odd row/column after), strides over 1, dilations, NCHW.
+def window_geometry(size, k, stride, dil, same):
+    eff = (k - 1) * dil + 1
+    if same:
+        out = -(-size // stride)
+        pad = max(0, (out - 1) * stride + eff - size)
+        return out, pad // 2, pad - pad // 2
+    return (size - eff) // stride + 1, 0, 0
+
+
+def conv2d_ref(x, f, strides=(1, 1), dil=(1, 1), same=True):
+    n, h, w, c = x.shape
+    kh, kw, _, o = f.shape
+    oh, pt, pb = window_geometry(h, kh, strides[0], dil[0], same)
+    ow, pl, pr = window_geometry(w, kw, strides[1], dil[1], same)
+    xp = np.zeros((n, h + pt + pb, w + pl + pr, c))
+    xp[:, pt:pt + h, pl:pl + w, :] = x
+    out = np.zeros((n, oh, ow, o))
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                for b in range(kw):
+                    out[:, i, j, :] += xp[:, i * strides[0] + a * dil[0],
+                                          j * strides[1] + b * dil[1], :] @ f[a, b]
+    return out
+
+
+def pool_ref(x, k, strides, same, reduce):
+    n, h, w, c = x.shape
+    oh, pt, pb = window_geometry(h, k[0], strides[0], 1, same)
+    ow, pl, pr = window_geometry(w, k[1], strides[1], 1, same)
+    xp = np.full((n, h + pt + pb, w + pl + pr, c), np.nan)
+    xp[:, pt:pt + h, pl:pl + w, :] = x
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            win = xp[:, i * strides[0]:i * strides[0] + k[0],
+                     j * strides[1]:j * strides[1] + k[1], :]
+            out[:, i, j, :] = reduce(win, axis=(1, 2))
+    return out
+
+
+nchw = lambda a: np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+for name, xs, fs, st, dl, pad in [
+        ("same", (2, 5, 6, 3), (3, 3, 3, 4), (1, 1), (1, 1), "SAME"),
+        ("valid_stride2", (1, 7, 8, 2), (3, 2, 2, 5), (2, 2), (1, 1), "VALID"),
+        ("same_stride2_odd", (1, 6, 7, 2), (3, 3, 2, 3), (2, 2), (1, 1), "SAME"),
+        ("same_even_filter", (1, 5, 5, 2), (2, 4, 2, 3), (1, 2), (1, 1), "SAME"),
+        ("dilated", (1, 7, 7, 2), (3, 3, 2, 2), (1, 1), (2, 2), "SAME"),
+        ("dilated_valid", (1, 8, 7, 2), (2, 3, 2, 2), (1, 1), (3, 2), "VALID")]:
+    cx, cf = f32(*xs), f32(*fs)
+    check("conv2d_" + name, "Conv2D", [cx, cf],
+          conv2d_ref(cx, cf, st, dl, pad == "SAME"),
+          dict(T, strides=[1, st[0], st[1], 1], dilations=[1, dl[0], dl[1], 1],
+               padding=pad), atol=1e-5)
+cx, cf = f32(1, 5, 5, 3), f32(3, 3, 3, 2)
+check("conv2d_nchw", "Conv2D", [nchw(cx), cf], nchw(conv2d_ref(cx, cf)),
+      dict(T, strides=[1, 1, 1, 1], padding="SAME",
+           data_format="NCHW"), atol=1e-5)
+for op, reduce in (("MaxPool", np.nanmax), ("AvgPool", np.nanmean)):
+    for name, xs, k, st, pad in [
+            ("same", (2, 5, 7, 3), (3, 3), (2, 2), "SAME"),
+            ("valid", (1, 6, 6, 2), (2, 2), (2, 2), "VALID"),
+            ("same_wide", (1, 4, 9, 2), (2, 4), (1, 3), "SAME"),
+            ("valid_overlap", (2, 5, 6, 2), (2, 3), (1, 1), "VALID")]:
+        px = f32(*xs)
+        check(op.lower() + "_" + name, op, [px],
+              pool_ref(px, k, st, pad == "SAME", reduce),
+              dict(T, ksize=[1, k[0], k[1], 1], strides=[1, st[0], st[1], 1],
+                   padding=pad))
+    px = f32(1, 6, 5, 2)
+    check(op.lower() + "_nchw", op, [nchw(px)],
+          nchw(pool_ref(px, (3, 2), (2, 2), True, reduce)),
+          dict(T, ksize=[1, 1, 3, 2], strides=[1, 1, 2, 2], padding="SAME",
+               data_format="NCHW"))
 r = f32(3, 4, 5)
 ax = const_ints("axes", [1])
 check("sum_axis1", "Sum", [r], r.sum(1), dict(T, Tidx=np.int32, keep_dims=False), ax)
