@@ -365,8 +365,9 @@ struct Windowed {
   WindowDim h, wd;
 };
 
-FailureOr<Windowed> windowed(NodeLowering &l, Operation *op, Value x, bool pool,
-                             int64_t kh, int64_t kw) {
+FailureOr<Windowed> windowedSizes(NodeLowering &l, Operation *op,
+                                  int64_t height, int64_t width, bool pool,
+                                  int64_t kh, int64_t kw) {
   std::string error;
   bool unsupported = false;
   std::optional<WindowAttrs> w = windowAttrs(op, pool, error, unsupported);
@@ -375,20 +376,25 @@ FailureOr<Windowed> windowed(NodeLowering &l, Operation *op, Value x, bool pool,
       return l.unsupported(op, error + " is not supported yet");
     return op->emitError("InvalidArgument: ") << error;
   }
-  auto t = cast<RankedTensorType>(x.getType());
-  if (t.isDynamicDim(1) || t.isDynamicDim(2))
+  if (ShapedType::isDynamic(height) || ShapedType::isDynamic(width))
     return l.unsupported(op, "spatial dims must be known when compiling");
   if (pool)
     kh = w->ksize[0], kw = w->ksize[1];
-  std::optional<WindowDim> h = windowDim(t.getDimSize(1), kh, w->strides[0],
-                                         w->dilations[0], w->same, error);
+  std::optional<WindowDim> h =
+      windowDim(height, kh, w->strides[0], w->dilations[0], w->same, error);
   std::optional<WindowDim> wd =
-      h ? windowDim(t.getDimSize(2), kw, w->strides[1], w->dilations[1],
-                    w->same, error)
+      h ? windowDim(width, kw, w->strides[1], w->dilations[1], w->same, error)
         : std::nullopt;
   if (!h || !wd)
     return op->emitError("InvalidArgument: ") << error;
   return Windowed{*w, *h, *wd};
+}
+
+/// The same over NHWC tensor `x`'s spatial dims.
+FailureOr<Windowed> windowed(NodeLowering &l, Operation *op, Value x, bool pool,
+                             int64_t kh, int64_t kw) {
+  auto t = cast<RankedTensorType>(x.getType());
+  return windowedSizes(l, op, t.getDimSize(1), t.getDimSize(2), pool, kh, kw);
 }
 
 /// NHWC `x` padded in H and W by SAME's amounts with `value`.
@@ -565,6 +571,217 @@ LogicalResult lowerPool(NodeLowering &l, Operation *op) {
   return success();
 }
 
+bool nchwOf(Operation *op) {
+  auto fmt = op->getAttrOfType<StringAttr>("data_format");
+  return fmt && fmt.getValue() == "NCHW";
+}
+
+DenseIntElementsAttr pairAttr(OpBuilder &b, const int64_t (&v)[2]) {
+  return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
+                                   ArrayRef<int64_t>(v));
+}
+
+Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, acc,
+                                 arith::MulFOp::create(b, loc, x, y));
+  return arith::AddIOp::create(b, loc, acc,
+                               arith::MulIOp::create(b, loc, x, y));
+}
+
+/// Conv2DBackpropInput(input_sizes, filter, dy): the input's gradient is the
+/// convolution (stride 1, the same dilations) of dy spread out by the
+/// strides and padded by (dilated filter - 1 - SAME's padding), with the
+/// filter flipped in H and W and its in/out depths swapped.
+LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
+  FailureOr<Value> f = l.tensor(op, 1), dyIn = l.tensor(op, 2);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(f) || failed(dyIn) || failed(out))
+    return failure();
+  if (out->getRank() != 4)
+    return l.unsupported(op, "the input gradient must be 4-D");
+  bool nchw = nchwOf(op);
+  SmallVector<int64_t> dims(out->getShape());
+  if (nchw)
+    dims = {dims[0], dims[2], dims[3], dims[1]};
+  auto ft = cast<RankedTensorType>(f->getType());
+  if (!ft.hasStaticShape() || ShapedType::isDynamic(dims[3]))
+    return l.unsupported(op, "the filter's shape and the input's depth must "
+                             "be known when compiling");
+  int64_t kh = ft.getDimSize(0), kw = ft.getDimSize(1), c = ft.getDimSize(2),
+          o = ft.getDimSize(3);
+  Value dy = nchw ? permuted(l, *dyIn, kToNhwc) : *dyIn;
+  FailureOr<Windowed> g = windowedSizes(l, op, dims[1], dims[2], false, kh, kw);
+  if (failed(g))
+    return failure();
+  auto dyt = cast<RankedTensorType>(dy.getType());
+  if ((!dyt.isDynamicDim(1) && dyt.getDimSize(1) != g->h.out) ||
+      (!dyt.isDynamicDim(2) && dyt.getDimSize(2) != g->wd.out))
+    return op->emitError("InvalidArgument: Conv2DCustomBackpropInput: Size "
+                         "of out_backprop doesn't match computed: actual = ")
+           << dyt.getDimSize(1) << "x" << dyt.getDimSize(2)
+           << ", computed = " << g->h.out << "x" << g->wd.out;
+  // The batch the sizes input gives (dy's when they leave it open).
+  if (!ShapedType::isDynamic(dims[0]) && dyt.isDynamicDim(0)) {
+    rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(dy, 0),
+                            l.index(dims[0]));
+    SmallVector<int64_t> shape(dyt.getShape());
+    shape[0] = dims[0];
+    dyt = RankedTensorType::get(shape, dyt.getElementType());
+    dy = tensor::CastOp::create(l.b, l.loc(), dyt, dy);
+  } else if (!dyt.isDynamicDim(0) && !ShapedType::isDynamic(dims[0]) &&
+             dyt.getDimSize(0) != dims[0]) {
+    return op->emitError("InvalidArgument: Conv2DCustomBackpropInput: input "
+                         "and out_backprop must have the same batch size");
+  }
+  Type elem = ft.getElementType();
+  Value zero = constScalar(l.b, l.loc(), elem, 0, 0);
+  int64_t effH = (kh - 1) * g->w.dilations[0],
+          effW = (kw - 1) * g->w.dilations[1];
+  SmallVector<Value> dyn;
+  if (dyt.isDynamicDim(0))
+    dyn.push_back(l.dim(dy, 0));
+  auto spreadType = RankedTensorType::get(
+      {dyt.getDimSize(0), dims[1] + effH, dims[2] + effW, o}, elem);
+  Value spread =
+      linalg::FillOp::create(
+          l.b, l.loc(), zero,
+          tensor::EmptyOp::create(l.b, l.loc(), spreadType, dyn).getResult())
+          .getResult(0);
+  MLIRContext *ctx = l.b.getContext();
+  SmallVector<OpFoldResult> offsets = getAsIndexOpFoldResult(
+      ctx, {0, effH - g->h.padBefore, effW - g->wd.padBefore, 0});
+  SmallVector<OpFoldResult> sizes{
+      dyt.isDynamicDim(0) ? OpFoldResult(l.dim(dy, 0))
+                          : OpFoldResult(l.b.getIndexAttr(dyt.getDimSize(0))),
+      l.b.getIndexAttr(g->h.out), l.b.getIndexAttr(g->wd.out),
+      l.b.getIndexAttr(o)};
+  SmallVector<OpFoldResult> strides =
+      getAsIndexOpFoldResult(ctx, {1, g->w.strides[0], g->w.strides[1], 1});
+  spread = tensor::InsertSliceOp::create(l.b, l.loc(), dy, spread, offsets,
+                                         sizes, strides);
+  // flipped[a, b, o, c] = f[kh - 1 - a, kw - 1 - b, c, o]
+  AffineExpr a = getAffineDimExpr(0, ctx), b = getAffineDimExpr(1, ctx),
+             oo = getAffineDimExpr(2, ctx), cc = getAffineDimExpr(3, ctx);
+  AffineMap flip = AffineMap::get(4, 0, {kh - 1 - a, kw - 1 - b, cc, oo}, ctx);
+  SmallVector<utils::IteratorType> par(4, utils::IteratorType::parallel);
+  auto flippedType = RankedTensorType::get({kh, kw, o, c}, elem);
+  Value flipped =
+      linalg::GenericOp::create(
+          l.b, l.loc(), TypeRange{flippedType}, ValueRange{*f},
+          ValueRange{
+              tensor::EmptyOp::create(l.b, l.loc(), flippedType, ValueRange{})},
+          ArrayRef<AffineMap>{flip, AffineMap::getMultiDimIdentityMap(4, ctx)},
+          par,
+          [](OpBuilder &nb, Location loc, ValueRange args) {
+            linalg::YieldOp::create(nb, loc, args[0]);
+          })
+          .getResult(0);
+  auto dxType =
+      RankedTensorType::get({dyt.getDimSize(0), dims[1], dims[2], c}, elem);
+  Value init =
+      linalg::FillOp::create(
+          l.b, l.loc(), zero,
+          tensor::EmptyOp::create(l.b, l.loc(), dxType, dyn).getResult())
+          .getResult(0);
+  const int64_t one[2] = {1, 1};
+  Value dx =
+      linalg::Conv2DNhwcHwcfOp::create(
+          l.b, l.loc(), TypeRange{dxType}, ValueRange{spread, flipped},
+          ValueRange{init}, pairAttr(l.b, one), pairAttr(l.b, g->w.dilations))
+          .getResult(0);
+  l.setTensor(op, 0, nchw ? permuted(l, dx, kToNchw) : dx);
+  return success();
+}
+
+/// Conv2DBackpropFilter(input, filter_sizes, dy): df[kh, kw, c, o] = the sum
+/// over n, oh, ow of x_padded[n, oh*sh + kh*dh, ow*sw + kw*dw, c] *
+/// dy[n, oh, ow, o].
+LogicalResult lowerConv2DBackpropFilter(NodeLowering &l, Operation *op) {
+  FailureOr<Value> xIn = l.tensor(op, 0), dyIn = l.tensor(op, 2);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(xIn) || failed(dyIn) || failed(out))
+    return failure();
+  if (out->getRank() != 4 || !out->hasStaticShape())
+    return l.unsupported(op, "the filter's shape must be known when compiling");
+  bool nchw = nchwOf(op);
+  Value x = nchw ? permuted(l, *xIn, kToNhwc) : *xIn;
+  Value dy = nchw ? permuted(l, *dyIn, kToNhwc) : *dyIn;
+  FailureOr<Windowed> g =
+      windowed(l, op, x, false, out->getDimSize(0), out->getDimSize(1));
+  if (failed(g))
+    return failure();
+  auto dyt = cast<RankedTensorType>(dy.getType());
+  if ((!dyt.isDynamicDim(1) && dyt.getDimSize(1) != g->h.out) ||
+      (!dyt.isDynamicDim(2) && dyt.getDimSize(2) != g->wd.out))
+    return op->emitError("InvalidArgument: Conv2DCustomBackpropFilter: Size "
+                         "of out_backprop doesn't match computed: actual = ")
+           << dyt.getDimSize(1) << "x" << dyt.getDimSize(2)
+           << ", computed = " << g->h.out << "x" << g->wd.out;
+  Type elem = out->getElementType();
+  Value zero = constScalar(l.b, l.loc(), elem, 0, 0);
+  Value padded = padSpatial(l, x, *g, zero);
+  if (dyt.isDynamicDim(0) ||
+      cast<RankedTensorType>(x.getType()).isDynamicDim(0))
+    rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(x, 0), l.dim(dy, 0));
+  MLIRContext *ctx = l.b.getContext();
+  // Loops (kh, kw, c, o, n, oh, ow).
+  SmallVector<AffineExpr> e;
+  for (unsigned i = 0; i < 7; ++i)
+    e.push_back(getAffineDimExpr(i, ctx));
+  AffineMap xMap =
+      AffineMap::get(7, 0,
+                     {e[4], e[5] * g->w.strides[0] + e[0] * g->w.dilations[0],
+                      e[6] * g->w.strides[1] + e[1] * g->w.dilations[1], e[2]},
+                     ctx);
+  AffineMap dyMap = AffineMap::get(7, 0, {e[4], e[5], e[6], e[3]}, ctx);
+  AffineMap outMap = AffineMap::get(7, 0, {e[0], e[1], e[2], e[3]}, ctx);
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.append(3, utils::IteratorType::reduction);
+  Value init =
+      linalg::FillOp::create(
+          l.b, l.loc(), zero,
+          tensor::EmptyOp::create(l.b, l.loc(), *out, ValueRange{}).getResult())
+          .getResult(0);
+  Value df =
+      linalg::GenericOp::create(
+          l.b, l.loc(), TypeRange{*out}, ValueRange{padded, dy},
+          ValueRange{init}, ArrayRef<AffineMap>{xMap, dyMap, outMap}, iters,
+          [](OpBuilder &nb, Location loc, ValueRange args) {
+            linalg::YieldOp::create(nb, loc,
+                                    mulAdd(nb, loc, args[0], args[1], args[2]));
+          })
+          .getResult(0);
+  l.setTensor(op, 0, df);
+  return success();
+}
+
+/// BiasAddGrad: the sum over every dim but the channel (the last, or 1 in
+/// NCHW).
+LogicalResult lowerBiasAddGrad(NodeLowering &l, Operation *op) {
+  FailureOr<Value> x = l.tensor(op, 0);
+  if (failed(x))
+    return failure();
+  auto t = cast<RankedTensorType>(x->getType());
+  if (t.getRank() < 2)
+    return l.unsupported(op, "a gradient of rank under 2");
+  int64_t channel = nchwOf(op) ? 1 : t.getRank() - 1;
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (d != channel)
+      axes.push_back(d);
+  Type elem = t.getElementType();
+  l.setTensor(
+      op, 0,
+      reduceTensor(l, *x, axes, constScalar(l.b, l.loc(), elem, 0, 0),
+                   [](OpBuilder &b, Location loc, Value v, Value acc) {
+                     if (isa<FloatType>(v.getType()))
+                       return arith::AddFOp::create(b, loc, v, acc).getResult();
+                     return arith::AddIOp::create(b, loc, v, acc).getResult();
+                   }));
+  return success();
+}
+
 } // namespace
 
 void kiln::populateNNLowerings(NodeLoweringTable &table) {
@@ -578,4 +795,7 @@ void kiln::populateNNLowerings(NodeLoweringTable &table) {
   table["Conv2D"] = lowerConv2D;
   table["MaxPool"] = lowerPool;
   table["AvgPool"] = lowerPool;
+  table["Conv2DBackpropInput"] = lowerConv2DBackpropInput;
+  table["Conv2DBackpropFilter"] = lowerConv2DBackpropFilter;
+  table["BiasAddGrad"] = lowerBiasAddGrad;
 }

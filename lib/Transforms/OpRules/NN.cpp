@@ -100,6 +100,28 @@ ShapeResult windowedShape(const ShapeContext &ctx) {
                                      : Shape::of({n, dims[0], dims[1], depth}));
 }
 
+/// BiasAddGrad: [C], the channel dim of its (at least 2-D) input.
+ShapeResult biasAddGradShape(const ShapeContext &ctx) {
+  Shape in = ctx.input(0);
+  if (!in.ranked)
+    return ShapeResult::single(Shape::of({-1}));
+  if (in.dims.size() < 2)
+    return ShapeResult::failure("Shape must be at least rank 2 but is rank " +
+                                std::to_string(in.dims.size()));
+  auto fmt = dyn_cast_or_null<StringAttr>(ctx.attr("data_format"));
+  bool nchw = fmt && fmt.getValue() == "NCHW";
+  return ShapeResult::single(
+      Shape::of({in.dims[nchw ? 1 : in.dims.size() - 1]}));
+}
+
+/// The convolution gradients' shapes are their sizes input's values.
+ShapeResult convBackpropInputShape(const ShapeContext &ctx) {
+  return shapeFromConstInput(ctx, 0);
+}
+ShapeResult convBackpropFilterShape(const ShapeContext &ctx) {
+  return shapeFromConstInput(ctx, 1);
+}
+
 /// `in` reduced over the constant `axes` (out-of-range axes are the
 /// kernel's error to report).
 Shape reduce(const Shape &in, std::optional<SmallVector<int64_t>> axes,
@@ -219,6 +241,9 @@ void kiln::populateNNOpRules(OpRuleTable &table) {
                    reductionShape);
   table.addShapeFn(family, {"ArgMax", "ArgMin"}, argMaxShape);
   table.addShapeFn(family, {"Conv2D", "MaxPool", "AvgPool"}, windowedShape);
+  table.addShapeFn(family, {"Conv2DBackpropInput"}, convBackpropInputShape);
+  table.addShapeFn(family, {"Conv2DBackpropFilter"}, convBackpropFilterShape);
+  table.addShapeFn(family, {"BiasAddGrad"}, biasAddGradShape);
 
   table.addFolder(family, {"Sum", "Prod", "Max", "Min", "Mean"}, foldReduction);
 }

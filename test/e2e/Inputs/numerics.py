@@ -332,6 +332,57 @@ for op, reduce in (("MaxPool", np.nanmax), ("AvgPool", np.nanmean)):
           nchw(pool_ref(px, (3, 2), (2, 2), True, reduce)),
           dict(T, ksize=[1, 1, 3, 2], strides=[1, 1, 2, 2], padding="SAME",
                data_format="NCHW"))
+# Their gradients, by the definition: each product x[n, oh*s + k*d - pad, c]
+# * f[k, c, o] sends dy[n, oh, o] back to both factors.
+def conv2d_grads(x, f, dy, strides=(1, 1), dil=(1, 1), same=True):
+    n, h, w, c = x.shape
+    kh, kw, _, o = f.shape
+    oh, pt, _ = window_geometry(h, kh, strides[0], dil[0], same)
+    ow, pl, _ = window_geometry(w, kw, strides[1], dil[1], same)
+    dx, df = np.zeros(x.shape), np.zeros(f.shape)
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                for b in range(kw):
+                    r = i * strides[0] + a * dil[0] - pt
+                    q = j * strides[1] + b * dil[1] - pl
+                    if 0 <= r < h and 0 <= q < w:
+                        dx[:, r, q, :] += dy[:, i, j, :] @ f[a, b].T
+                        df[a, b] += x[:, r, q, :].T @ dy[:, i, j, :]
+    return dx, df
+
+
+for name, xs, fs, st, dl, pad in [
+        ("same", (2, 5, 6, 3), (3, 3, 3, 4), (1, 1), (1, 1), "SAME"),
+        ("valid_stride2", (1, 7, 8, 2), (3, 2, 2, 5), (2, 2), (1, 1), "VALID"),
+        ("same_stride2_odd", (1, 6, 7, 2), (3, 3, 2, 3), (2, 2), (1, 1), "SAME"),
+        ("dilated", (1, 7, 7, 2), (3, 3, 2, 2), (1, 1), (2, 2), "SAME")]:
+    gx, gf = f32(*xs), f32(*fs)
+    gdy = f32(*conv2d_ref(gx, gf, st, dl, pad == "SAME").shape)
+    dx, df = conv2d_grads(gx, gf, gdy, st, dl, pad == "SAME")
+    attrs = dict(T, strides=[1, st[0], st[1], 1],
+                 dilations=[1, dl[0], dl[1], 1], padding=pad)
+    check("conv2d_backprop_input_" + name, "Conv2DBackpropInput", [gf, gdy],
+          dx, attrs, const_ints("sizes", list(xs)),
+          args=["sizes", "x0", "x1"], atol=1e-5)
+    check("conv2d_backprop_filter_" + name, "Conv2DBackpropFilter", [gx, gdy],
+          df, attrs, const_ints("sizes", list(fs)),
+          args=["x0", "sizes", "x1"], atol=1e-4)
+gx, gf = f32(1, 5, 6, 2), f32(3, 3, 2, 3)
+gdy = f32(1, 3, 3, 3)
+dx, df = conv2d_grads(gx, gf, gdy, (2, 2))
+nattrs = dict(T, strides=[1, 1, 2, 2], padding="SAME", data_format="NCHW")
+check("conv2d_backprop_input_nchw", "Conv2DBackpropInput", [gf, nchw(gdy)],
+      nchw(dx), nattrs, const_ints("sizes", [1, 2, 5, 6]),
+      args=["sizes", "x0", "x1"], atol=1e-5)
+check("conv2d_backprop_filter_nchw", "Conv2DBackpropFilter",
+      [nchw(gx), nchw(gdy)], df, nattrs, const_ints("sizes", [3, 3, 2, 3]),
+      args=["x0", "sizes", "x1"], atol=1e-5)
+bg = f32(2, 3, 4, 5)
+check("bias_add_grad", "BiasAddGrad", [bg], bg.sum((0, 1, 2)), T)
+check("bias_add_grad_nchw", "BiasAddGrad", [bg], bg.sum((0, 2, 3)),
+      dict(T, data_format="NCHW"))
+check("bias_add_grad_2d", "BiasAddGrad", [bg[0, 0]], bg[0, 0].sum(0), T)
 r = f32(3, 4, 5)
 ax = const_ints("axes", [1])
 check("sum_axis1", "Sum", [r], r.sum(1), dict(T, Tidx=np.int32, keep_dims=False), ax)
