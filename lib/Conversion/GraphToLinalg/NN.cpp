@@ -471,6 +471,48 @@ LogicalResult lowerConv2D(NodeLowering &l, Operation *op) {
   return success();
 }
 
+/// `pooled` [N, OH, OW, C] divided by each window's count of input
+/// elements (TF's average at SAME's edges).
+Value divideByWindowCounts(NodeLowering &l, Value pooled, const Windowed &g,
+                           int64_t height, int64_t width) {
+  Type elem = cast<RankedTensorType>(pooled.getType()).getElementType();
+  // How many of each window's elements lie inside the input.
+  int64_t oh = g.h.out, ow = g.wd.out;
+  auto countOf = [](int64_t o, const WindowDim &d, int64_t stride, int64_t k,
+                    int64_t in) {
+    int64_t start = o * stride - d.padBefore;
+    return std::min(start + k, in) - std::max<int64_t>(start, 0);
+  };
+  SmallVector<APFloat> counts;
+  const auto &sem = cast<FloatType>(elem).getFloatSemantics();
+  for (int64_t i = 0; i < oh; ++i)
+    for (int64_t j = 0; j < ow; ++j) {
+      APFloat c(double(countOf(i, g.h, g.w.strides[0], g.w.ksize[0], height) *
+                       countOf(j, g.wd, g.w.strides[1], g.w.ksize[1], width)));
+      bool lost;
+      c.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+      counts.push_back(c);
+    }
+  auto countType = RankedTensorType::get({oh, ow}, elem);
+  Value countT = arith::ConstantOp::create(
+      l.b, l.loc(), DenseElementsAttr::get(countType, counts));
+  MLIRContext *ctx = l.b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap hw = AffineMap::get(
+      4, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+  SmallVector<utils::IteratorType> par(4, utils::IteratorType::parallel);
+  pooled =
+      linalg::GenericOp::create(
+          l.b, l.loc(), TypeRange{pooled.getType()}, ValueRange{pooled, countT},
+          ValueRange{pooled}, ArrayRef<AffineMap>{id, hw, id}, par,
+          [](OpBuilder &b, Location loc, ValueRange a) {
+            linalg::YieldOp::create(
+                b, loc, arith::DivFOp::create(b, loc, a[0], a[1]).getResult());
+          })
+          .getResult(0);
+  return pooled;
+}
+
 /// MaxPool (padding never wins: -inf, or the type's lowest) and AvgPool
 /// (the sum over the window's elements inside the input, divided by their
 /// count, as TF averages at SAME's edges).
@@ -528,45 +570,9 @@ LogicalResult lowerPool(NodeLowering &l, Operation *op) {
                                              attr(g->w.strides),
                                              attr(g->w.dilations))
                 .getResult(0);
-  if (!isMax) {
-    // How many of each window's elements lie inside the input.
-    int64_t oh = g->h.out, ow = g->wd.out;
-    auto countOf = [](int64_t o, const WindowDim &d, int64_t stride, int64_t k,
-                      int64_t in) {
-      int64_t start = o * stride - d.padBefore;
-      return std::min(start + k, in) - std::max<int64_t>(start, 0);
-    };
-    SmallVector<APFloat> counts;
-    const auto &sem = cast<FloatType>(elem).getFloatSemantics();
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j) {
-        APFloat c(double(
-            countOf(i, g->h, g->w.strides[0], g->w.ksize[0], it.getDimSize(1)) *
-            countOf(j, g->wd, g->w.strides[1], g->w.ksize[1],
-                    it.getDimSize(2))));
-        bool lost;
-        c.convert(sem, APFloat::rmNearestTiesToEven, &lost);
-        counts.push_back(c);
-      }
-    auto countType = RankedTensorType::get({oh, ow}, elem);
-    Value countT = arith::ConstantOp::create(
-        l.b, l.loc(), DenseElementsAttr::get(countType, counts));
-    MLIRContext *ctx = l.b.getContext();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap hw = AffineMap::get(
-        4, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
-    SmallVector<utils::IteratorType> par(4, utils::IteratorType::parallel);
-    pooled = linalg::GenericOp::create(
-                 l.b, l.loc(), TypeRange{pooled.getType()},
-                 ValueRange{pooled, countT}, ValueRange{pooled},
-                 ArrayRef<AffineMap>{id, hw, id}, par,
-                 [](OpBuilder &b, Location loc, ValueRange a) {
-                   linalg::YieldOp::create(
-                       b, loc,
-                       arith::DivFOp::create(b, loc, a[0], a[1]).getResult());
-                 })
-                 .getResult(0);
-  }
+  if (!isMax)
+    pooled =
+        divideByWindowCounts(l, pooled, *g, it.getDimSize(1), it.getDimSize(2));
   l.setTensor(op, 0, nchw ? permuted(l, pooled, kToNchw) : pooled);
   return success();
 }
@@ -587,6 +593,28 @@ Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
                                  arith::MulFOp::create(b, loc, x, y));
   return arith::AddIOp::create(b, loc, acc,
                                arith::MulIOp::create(b, loc, x, y));
+}
+
+/// `t` with the batch (dim 0) a gradient's sizes input gives, where `t`
+/// leaves it open (checked when the run gets there).
+FailureOr<Value> withBatch(NodeLowering &l, Operation *op, Value t,
+                           int64_t batch) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (ShapedType::isDynamic(batch))
+    return t;
+  if (!type.isDynamicDim(0)) {
+    if (type.getDimSize(0) != batch)
+      return op->emitError("InvalidArgument: the gradient's batch (")
+             << type.getDimSize(0) << ") is not the input's (" << batch << ")";
+    return t;
+  }
+  rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(t, 0), l.index(batch));
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = batch;
+  return tensor::CastOp::create(
+             l.b, l.loc(), RankedTensorType::get(shape, type.getElementType()),
+             t)
+      .getResult();
 }
 
 /// Conv2DBackpropInput(input_sizes, filter, dy): the input's gradient is the
@@ -621,19 +649,11 @@ LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
                          "of out_backprop doesn't match computed: actual = ")
            << dyt.getDimSize(1) << "x" << dyt.getDimSize(2)
            << ", computed = " << g->h.out << "x" << g->wd.out;
-  // The batch the sizes input gives (dy's when they leave it open).
-  if (!ShapedType::isDynamic(dims[0]) && dyt.isDynamicDim(0)) {
-    rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(dy, 0),
-                            l.index(dims[0]));
-    SmallVector<int64_t> shape(dyt.getShape());
-    shape[0] = dims[0];
-    dyt = RankedTensorType::get(shape, dyt.getElementType());
-    dy = tensor::CastOp::create(l.b, l.loc(), dyt, dy);
-  } else if (!dyt.isDynamicDim(0) && !ShapedType::isDynamic(dims[0]) &&
-             dyt.getDimSize(0) != dims[0]) {
-    return op->emitError("InvalidArgument: Conv2DCustomBackpropInput: input "
-                         "and out_backprop must have the same batch size");
-  }
+  FailureOr<Value> sized = withBatch(l, op, dy, dims[0]);
+  if (failed(sized))
+    return failure();
+  dy = *sized;
+  dyt = cast<RankedTensorType>(dy.getType());
   Type elem = ft.getElementType();
   Value zero = constScalar(l.b, l.loc(), elem, 0, 0);
   int64_t effH = (kh - 1) * g->w.dilations[0],
@@ -782,6 +802,241 @@ LogicalResult lowerBiasAddGrad(NodeLowering &l, Operation *op) {
   return success();
 }
 
+/// dx[n, h, w, c] = the sum over the windows (oh, ow) that contain (h, w)
+/// of src[n, oh, ow, c], where `argmax` (if given) names (h, w) for that
+/// window (flat h * W + w): the gradient of a pool, gathered per input
+/// element (a loop nest over (n, h, w, c, kh, kw), no scatter).
+Value windowGather(NodeLowering &l, const Windowed &g, int64_t height,
+                   int64_t width, Value src, Value argmax) {
+  auto st = cast<RankedTensorType>(src.getType());
+  Type elem = st.getElementType();
+  MLIRContext *ctx = l.b.getContext();
+  auto dxType = RankedTensorType::get(
+      {st.getDimSize(0), height, width, st.getDimSize(3)}, elem);
+  SmallVector<Value> dyn;
+  if (st.isDynamicDim(0))
+    dyn.push_back(l.dim(src, 0));
+  Value init =
+      linalg::FillOp::create(
+          l.b, l.loc(), constScalar(l.b, l.loc(), elem, 0, 0),
+          tensor::EmptyOp::create(l.b, l.loc(), dxType, dyn).getResult())
+          .getResult(0);
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.append(2, utils::IteratorType::reduction);
+  AffineMap outMap =
+      AffineMap::get(6, 0,
+                     {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx),
+                      getAffineDimExpr(2, ctx), getAffineDimExpr(3, ctx)},
+                     ctx);
+  // The window's [kh, kw] gives the last two loops their sizes.
+  AffineMap windowMap = AffineMap::get(
+      6, 0, {getAffineDimExpr(4, ctx), getAffineDimExpr(5, ctx)}, ctx);
+  Value window = tensor::EmptyOp::create(
+      l.b, l.loc(), ArrayRef<int64_t>{g.w.ksize[0], g.w.ksize[1]}, elem);
+  int64_t strides[2] = {g.w.strides[0], g.w.strides[1]};
+  int64_t pads[2] = {g.h.padBefore, g.wd.padBefore};
+  int64_t outs[2] = {g.h.out, g.wd.out};
+  return linalg::GenericOp::create(
+             l.b, l.loc(), TypeRange{dxType}, ValueRange{window},
+             ValueRange{init}, ArrayRef<AffineMap>{windowMap, outMap}, iters,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               auto idx = [&](int64_t d) -> Value {
+                 return linalg::IndexOp::create(b, loc, d);
+               };
+               auto cst = [&](int64_t v) -> Value {
+                 return arith::ConstantIndexOp::create(b, loc, v);
+               };
+               Value valid = arith::ConstantIntOp::create(b, loc, 1, 1);
+               Value pos[2];
+               for (int d = 0; d < 2; ++d) {
+                 // The window o with o * stride - pad + k == the input
+                 // position: o = (pos + pad - k) / stride, if exact.
+                 Value r = arith::SubIOp::create(
+                     b, loc,
+                     arith::AddIOp::create(b, loc, idx(1 + d), cst(pads[d])),
+                     idx(4 + d));
+                 Value s = cst(strides[d]);
+                 Value o = arith::DivSIOp::create(b, loc, r, s);
+                 Value exact = arith::CmpIOp::create(
+                     b, loc, arith::CmpIPredicate::eq,
+                     arith::RemSIOp::create(b, loc, r, s), cst(0));
+                 Value inRange = arith::AndIOp::create(
+                     b, loc,
+                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, r,
+                                           cst(0)),
+                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, o,
+                                           cst(outs[d])));
+                 valid = arith::AndIOp::create(
+                     b, loc, valid,
+                     arith::AndIOp::create(b, loc, exact, inRange));
+                 pos[d] = o;
+               }
+               // Out-of-range windows read window (0, 0) and add nothing.
+               Value zeroIdx = cst(0);
+               Value oh = arith::SelectOp::create(b, loc, valid, pos[0],
+                                                  zeroIdx),
+                     ow = arith::SelectOp::create(b, loc, valid, pos[1],
+                                                  zeroIdx);
+               SmallVector<Value> at{idx(0), oh, ow, idx(3)};
+               if (argmax) {
+                 Value flat = arith::AddIOp::create(
+                     b, loc, arith::MulIOp::create(b, loc, idx(1), cst(width)),
+                     idx(2));
+                 Value want =
+                     arith::IndexCastOp::create(b, loc, b.getI64Type(), flat);
+                 Value got = tensor::ExtractOp::create(b, loc, argmax, at);
+                 valid = arith::AndIOp::create(
+                     b, loc, valid,
+                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           got, want));
+               }
+               Value v = tensor::ExtractOp::create(b, loc, src, at);
+               Value sum = arith::AddFOp::create(b, loc, args[1], v);
+               linalg::YieldOp::create(
+                   b, loc,
+                   arith::SelectOp::create(b, loc, valid, sum, args[1])
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+/// MaxPoolGrad(orig_input, orig_output, grad): each window's gradient goes
+/// to the first (row-major) element of the window holding its maximum, as
+/// TF's CPU kernel picks it; padding never holds it.
+LogicalResult lowerMaxPoolGrad(NodeLowering &l, Operation *op) {
+  FailureOr<Value> xIn = l.tensor(op, 0), gIn = l.tensor(op, 2);
+  if (failed(xIn) || failed(gIn))
+    return failure();
+  bool nchw = nchwOf(op);
+  Value x = nchw ? permuted(l, *xIn, kToNhwc) : *xIn;
+  Value grad = nchw ? permuted(l, *gIn, kToNhwc) : *gIn;
+  FailureOr<Windowed> g = windowed(l, op, x, true, 0, 0);
+  if (failed(g) || failed(l.resultType(op, 0)))
+    return failure();
+  auto xt = cast<RankedTensorType>(x.getType());
+  Type elem = xt.getElementType();
+  if (!isa<FloatType>(elem))
+    return l.unsupported(op, "MaxPoolGrad of integers");
+  auto gt = cast<RankedTensorType>(grad.getType());
+  if ((!gt.isDynamicDim(1) && gt.getDimSize(1) != g->h.out) ||
+      (!gt.isDynamicDim(2) && gt.getDimSize(2) != g->wd.out))
+    return op->emitError("InvalidArgument: Expected grad shape to be ")
+           << "[?," << g->h.out << "," << g->wd.out << ",?], got " << gt;
+  Value negInf = arith::ConstantOp::create(
+      l.b, l.loc(), elem,
+      l.b.getFloatAttr(
+          elem, APFloat::getInf(cast<FloatType>(elem).getFloatSemantics(),
+                                /*Negative=*/true)));
+  Value padded = padSpatial(l, x, *g, negInf);
+  MLIRContext *ctx = l.b.getContext();
+  // Loops (n, oh, ow, c, kh, kw): the max and the flat input position of
+  // its first occurrence.
+  SmallVector<AffineExpr> e;
+  for (unsigned i = 0; i < 6; ++i)
+    e.push_back(getAffineDimExpr(i, ctx));
+  AffineMap inMap = AffineMap::get(6, 0,
+                                   {e[0], e[1] * g->w.strides[0] + e[4],
+                                    e[2] * g->w.strides[1] + e[5], e[3]},
+                                   ctx);
+  AffineMap outMap = AffineMap::get(6, 0, {e[0], e[1], e[2], e[3]}, ctx);
+  AffineMap windowMap = AffineMap::get(6, 0, {e[4], e[5]}, ctx);
+  Value window = tensor::EmptyOp::create(
+      l.b, l.loc(), ArrayRef<int64_t>{g->w.ksize[0], g->w.ksize[1]}, elem);
+  SmallVector<Value> dyn;
+  if (xt.isDynamicDim(0))
+    dyn.push_back(l.dim(x, 0));
+  auto shape = SmallVector<int64_t>{xt.getDimSize(0), g->h.out, g->wd.out,
+                                    xt.getDimSize(3)};
+  auto maxType = RankedTensorType::get(shape, elem);
+  auto idxType = RankedTensorType::get(shape, l.b.getI64Type());
+  Value maxInit =
+      linalg::FillOp::create(
+          l.b, l.loc(), negInf,
+          tensor::EmptyOp::create(l.b, l.loc(), maxType, dyn).getResult())
+          .getResult(0);
+  Value idxInit =
+      linalg::FillOp::create(
+          l.b, l.loc(), l.i64(-1),
+          tensor::EmptyOp::create(l.b, l.loc(), idxType, dyn).getResult())
+          .getResult(0);
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.append(2, utils::IteratorType::reduction);
+  int64_t width = xt.getDimSize(2);
+  const Windowed &geo = *g;
+  auto argmax = linalg::GenericOp::create(
+      l.b, l.loc(), TypeRange{maxType, idxType}, ValueRange{padded, window},
+      ValueRange{maxInit, idxInit},
+      ArrayRef<AffineMap>{inMap, windowMap, outMap, outMap}, iters,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        auto idx = [&](int64_t d) -> Value {
+          return linalg::IndexOp::create(b, loc, d);
+        };
+        auto cst = [&](int64_t v) -> Value {
+          return arith::ConstantIndexOp::create(b, loc, v);
+        };
+        // Input position (h, w) = (oh * sh + kh - pt, ow * sw + kw - pl).
+        Value h = arith::SubIOp::create(
+            b, loc,
+            arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, idx(1), cst(geo.w.strides[0])),
+                idx(4)),
+            cst(geo.h.padBefore));
+        Value w = arith::SubIOp::create(
+            b, loc,
+            arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, idx(2), cst(geo.w.strides[1])),
+                idx(5)),
+            cst(geo.wd.padBefore));
+        Value flat = arith::IndexCastOp::create(
+            b, loc, b.getI64Type(),
+            arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, h, cst(width)), w));
+        Value greater = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                              args[0], args[2]);
+        linalg::YieldOp::create(
+            b, loc,
+            ValueRange{
+                arith::SelectOp::create(b, loc, greater, args[0], args[2]),
+                arith::SelectOp::create(b, loc, greater, flat, args[3])});
+      });
+  Value dx =
+      windowGather(l, *g, xt.getDimSize(1), width, grad, argmax.getResult(1));
+  l.setTensor(op, 0, nchw ? permuted(l, dx, kToNchw) : dx);
+  return success();
+}
+
+/// AvgPoolGrad(orig_input_shape, grad): each window's gradient divided by
+/// its count of input elements, to each of them.
+LogicalResult lowerAvgPoolGrad(NodeLowering &l, Operation *op) {
+  FailureOr<Value> gIn = l.tensor(op, 1);
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(gIn) || failed(out))
+    return failure();
+  if (out->getRank() != 4)
+    return l.unsupported(op, "the input gradient must be 4-D");
+  bool nchw = nchwOf(op);
+  SmallVector<int64_t> dims(out->getShape());
+  if (nchw)
+    dims = {dims[0], dims[2], dims[3], dims[1]};
+  FailureOr<Value> sized =
+      withBatch(l, op, nchw ? permuted(l, *gIn, kToNhwc) : *gIn, dims[0]);
+  FailureOr<Windowed> g = windowedSizes(l, op, dims[1], dims[2], true, 0, 0);
+  if (failed(sized) || failed(g))
+    return failure();
+  Value grad = *sized;
+  auto gt = cast<RankedTensorType>(grad.getType());
+  if ((!gt.isDynamicDim(1) && gt.getDimSize(1) != g->h.out) ||
+      (!gt.isDynamicDim(2) && gt.getDimSize(2) != g->wd.out))
+    return op->emitError("InvalidArgument: Expected grad shape to be ")
+           << "[?," << g->h.out << "," << g->wd.out << ",?], got " << gt;
+  Value scaled = divideByWindowCounts(l, grad, *g, dims[1], dims[2]);
+  Value dx = windowGather(l, *g, dims[1], dims[2], scaled, Value());
+  l.setTensor(op, 0, nchw ? permuted(l, dx, kToNchw) : dx);
+  return success();
+}
+
 } // namespace
 
 void kiln::populateNNLowerings(NodeLoweringTable &table) {
@@ -798,4 +1053,6 @@ void kiln::populateNNLowerings(NodeLoweringTable &table) {
   table["Conv2DBackpropInput"] = lowerConv2DBackpropInput;
   table["Conv2DBackpropFilter"] = lowerConv2DBackpropFilter;
   table["BiasAddGrad"] = lowerBiasAddGrad;
+  table["MaxPoolGrad"] = lowerMaxPoolGrad;
+  table["AvgPoolGrad"] = lowerAvgPoolGrad;
 }

@@ -114,7 +114,8 @@ ShapeResult biasAddGradShape(const ShapeContext &ctx) {
       Shape::of({in.dims[nchw ? 1 : in.dims.size() - 1]}));
 }
 
-/// The convolution gradients' shapes are their sizes input's values.
+/// The convolution and average-pool gradients' shapes are their sizes
+/// input's values.
 ShapeResult convBackpropInputShape(const ShapeContext &ctx) {
   return shapeFromConstInput(ctx, 0);
 }
@@ -241,7 +242,8 @@ void kiln::populateNNOpRules(OpRuleTable &table) {
                    reductionShape);
   table.addShapeFn(family, {"ArgMax", "ArgMin"}, argMaxShape);
   table.addShapeFn(family, {"Conv2D", "MaxPool", "AvgPool"}, windowedShape);
-  table.addShapeFn(family, {"Conv2DBackpropInput"}, convBackpropInputShape);
+  table.addShapeFn(family, {"Conv2DBackpropInput", "AvgPoolGrad"},
+                   convBackpropInputShape);
   table.addShapeFn(family, {"Conv2DBackpropFilter"}, convBackpropFilterShape);
   table.addShapeFn(family, {"BiasAddGrad"}, biasAddGradShape);
 

@@ -383,6 +383,58 @@ check("bias_add_grad", "BiasAddGrad", [bg], bg.sum((0, 1, 2)), T)
 check("bias_add_grad_nchw", "BiasAddGrad", [bg], bg.sum((0, 2, 3)),
       dict(T, data_format="NCHW"))
 check("bias_add_grad_2d", "BiasAddGrad", [bg[0, 0]], bg[0, 0].sum(0), T)
+# Pooling gradients: MaxPoolGrad sends each window's gradient to the first
+# (row-major) maximum of the window (pties: small integers), padding never;
+# AvgPoolGrad spreads it over the window's elements inside the input.
+def pool_grad_ref(x, dy, k, strides, same, first_max):
+    n, h, w, c = x.shape
+    oh, pt, _ = window_geometry(h, k[0], strides[0], 1, same)
+    ow, pl, _ = window_geometry(w, k[1], strides[1], 1, same)
+    dx = np.zeros(x.shape)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    cells = [(r, q) for r in range(i * strides[0] - pt, i * strides[0] - pt + k[0])
+                             for q in range(j * strides[1] - pl, j * strides[1] - pl + k[1])
+                             if 0 <= r < h and 0 <= q < w]
+                    if first_max:
+                        best = max(x[b, r, q, ch] for r, q in cells)
+                        r, q = next(rc for rc in cells if x[b, rc[0], rc[1], ch] == best)
+                        dx[b, r, q, ch] += dy[b, i, j, ch]
+                    else:
+                        for r, q in cells:
+                            dx[b, r, q, ch] += dy[b, i, j, ch] / len(cells)
+    return dx
+
+
+for name, xs, k, st, pad in [
+        ("same", (2, 5, 7, 3), (3, 3), (2, 2), "SAME"),
+        ("valid_overlap", (1, 5, 6, 2), (2, 3), (1, 1), "VALID"),
+        ("same_wide", (1, 4, 9, 2), (2, 4), (1, 3), "SAME")]:
+    px = f32(*xs)
+    pties = rng.integers(0, 3, xs).astype(np.float32)
+    pattrs = dict(T, ksize=[1, k[0], k[1], 1], strides=[1, st[0], st[1], 1],
+                 padding=pad)
+    for tname, pxv in (("", px), ("_ties", pties)):
+        py = pool_ref(pxv, k, st, pad == "SAME", np.nanmax).astype(np.float32)
+        pdy = f32(*py.shape)
+        check("maxpool_grad_" + name + tname, "MaxPoolGrad", [pxv, py, pdy],
+              pool_grad_ref(pxv, pdy, k, st, pad == "SAME", True), pattrs)
+    pdy = f32(*pool_ref(px, k, st, pad == "SAME", np.nanmean).shape)
+    check("avgpool_grad_" + name, "AvgPoolGrad", [pdy],
+          pool_grad_ref(px, pdy, k, st, pad == "SAME", False), pattrs,
+          const_ints("shape", list(xs)), args=["shape", "x0"])
+px = f32(1, 6, 5, 2)
+py = pool_ref(px, (3, 2), (2, 2), True, np.nanmax).astype(np.float32)
+pdy = f32(*py.shape)
+pnattrs = dict(T, ksize=[1, 1, 3, 2], strides=[1, 1, 2, 2], padding="SAME",
+              data_format="NCHW")
+check("maxpool_grad_nchw", "MaxPoolGrad", [nchw(px), nchw(py), nchw(pdy)],
+      nchw(pool_grad_ref(px, pdy, (3, 2), (2, 2), True, True)), pnattrs)
+check("avgpool_grad_nchw", "AvgPoolGrad", [nchw(pdy)],
+      nchw(pool_grad_ref(px, pdy, (3, 2), (2, 2), True, False)), pnattrs,
+      const_ints("shape", [1, 2, 6, 5]), args=["shape", "x0"])
 r = f32(3, 4, 5)
 ax = const_ints("axes", [1])
 check("sum_axis1", "Sum", [r], r.sum(1), dict(T, Tidx=np.int32, keep_dims=False), ax)
