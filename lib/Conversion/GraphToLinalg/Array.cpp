@@ -231,13 +231,6 @@ LogicalResult lowerTranspose(NodeLowering &l, Operation *op) {
   return success();
 }
 
-/// A tensor of `type` (dims `dyn` where dynamic) filled with `scalar`.
-Value filled(NodeLowering &l, RankedTensorType type, ArrayRef<Value> dyn,
-             Value scalar) {
-  Value init = tensor::EmptyOp::create(l.b, l.loc(), type, dyn);
-  return linalg::FillOp::create(l.b, l.loc(), scalar, init).getResult(0);
-}
-
 LogicalResult lowerFill(NodeLowering &l, Operation *op) {
   FailureOr<Value> dims = l.tensor(op, 0), value = l.tensor(op, 1);
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
@@ -454,4 +447,10 @@ void kiln::populateArrayLowerings(NodeLoweringTable &table) {
   table["ZerosLike"] = lowerZerosOnesLike;
   table["OnesLike"] = lowerZerosOnesLike;
   table["PlaceholderWithDefault"] = lowerPlaceholderWithDefault;
+}
+
+Value kiln::filled(NodeLowering &l, RankedTensorType type, ArrayRef<Value> dyn,
+                   Value scalar) {
+  Value init = tensor::EmptyOp::create(l.b, l.loc(), type, dyn);
+  return linalg::FillOp::create(l.b, l.loc(), scalar, init).getResult(0);
 }

@@ -179,6 +179,10 @@ inline bool boolAttrOf(mlir::Operation *op, llvm::StringRef name,
   return dflt;
 }
 
+/// A tensor of `type` (dims `dyn` where dynamic) filled with `scalar`.
+mlir::Value filled(NodeLowering &l, mlir::RankedTensorType type,
+                   llvm::ArrayRef<mlir::Value> dyn, mlir::Value scalar);
+
 /// Lowers `op` to one call of its runtime (host) kernel (Kernels.cpp).
 mlir::LogicalResult lowerKernelCall(NodeLowering &l, mlir::Operation *op);
 

@@ -235,17 +235,9 @@ LogicalResult lowerArgMax(NodeLowering &l, Operation *op) {
   // first index, as TF does.
   Value firstIdx =
       arith::ConstantIntOp::create(l.b, l.loc(), out->getElementType(), 0);
-  Value idxInit =
-      linalg::FillOp::create(
-          l.b, l.loc(), firstIdx,
-          tensor::EmptyOp::create(l.b, l.loc(), *out, dyn).getResult())
-          .getResult(0);
+  Value idxInit = filled(l, *out, dyn, firstIdx);
   Value start = extremeValue(l.b, l.loc(), elem, isMax, isUnsigned);
-  Value valInit =
-      linalg::FillOp::create(
-          l.b, l.loc(), start,
-          tensor::EmptyOp::create(l.b, l.loc(), valType, dyn).getResult())
-          .getResult(0);
+  Value valInit = filled(l, valType, dyn, start);
   MLIRContext *ctx = l.b.getContext();
   AffineMap inMap = l.b.getMultiDimIdentityMap(t.getRank());
   AffineMap outMap = AffineMap::get(t.getRank(), 0, outExprs, ctx);
@@ -423,8 +415,7 @@ Value windowInit(NodeLowering &l, Value x, const Windowed &g, int64_t c,
   SmallVector<Value> dyn;
   if (type.isDynamicDim(0))
     dyn.push_back(l.dim(x, 0));
-  Value empty = tensor::EmptyOp::create(l.b, l.loc(), type, dyn);
-  return linalg::FillOp::create(l.b, l.loc(), value, empty).getResult(0);
+  return filled(l, type, dyn, value);
 }
 
 /// Conv2D: SAME padding as TF pads (the extra row/column after), then
@@ -595,6 +586,34 @@ Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
                                arith::MulIOp::create(b, loc, x, y));
 }
 
+/// TF's error when a gradient's spatial dims are not the forward op's
+/// output size.
+LogicalResult checkGradientWindows(Operation *op, RankedTensorType grad,
+                                   const Windowed &g, StringRef kernel) {
+  if ((grad.isDynamicDim(1) || grad.getDimSize(1) == g.h.out) &&
+      (grad.isDynamicDim(2) || grad.getDimSize(2) == g.wd.out))
+    return success();
+  return op->emitError("InvalidArgument: ")
+         << kernel << ": Size of out_backprop doesn't match computed: actual = "
+         << grad.getDimSize(1) << "x" << grad.getDimSize(2)
+         << ", computed = " << g.h.out << "x" << g.wd.out;
+}
+
+/// The dims of result 0 (an input gradient, shaped by its sizes input) in
+/// NHWC order.
+FailureOr<SmallVector<int64_t>> nhwcResultDims(NodeLowering &l, Operation *op,
+                                               bool nchw) {
+  FailureOr<RankedTensorType> out = l.resultType(op, 0);
+  if (failed(out))
+    return failure();
+  if (out->getRank() != 4)
+    return l.unsupported(op, "the input gradient must be 4-D");
+  SmallVector<int64_t> dims(out->getShape());
+  if (nchw)
+    dims = {dims[0], dims[2], dims[3], dims[1]};
+  return dims;
+}
+
 /// `t` with the batch (dim 0) a gradient's sizes input gives, where `t`
 /// leaves it open (checked when the run gets there).
 FailureOr<Value> withBatch(NodeLowering &l, Operation *op, Value t,
@@ -623,15 +642,11 @@ FailureOr<Value> withBatch(NodeLowering &l, Operation *op, Value t,
 /// filter flipped in H and W and its in/out depths swapped.
 LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
   FailureOr<Value> f = l.tensor(op, 1), dyIn = l.tensor(op, 2);
-  FailureOr<RankedTensorType> out = l.resultType(op, 0);
-  if (failed(f) || failed(dyIn) || failed(out))
-    return failure();
-  if (out->getRank() != 4)
-    return l.unsupported(op, "the input gradient must be 4-D");
   bool nchw = nchwOf(op);
-  SmallVector<int64_t> dims(out->getShape());
-  if (nchw)
-    dims = {dims[0], dims[2], dims[3], dims[1]};
+  FailureOr<SmallVector<int64_t>> nhwc = nhwcResultDims(l, op, nchw);
+  if (failed(f) || failed(dyIn) || failed(nhwc))
+    return failure();
+  SmallVector<int64_t> &dims = *nhwc;
   auto ft = cast<RankedTensorType>(f->getType());
   if (!ft.hasStaticShape() || ShapedType::isDynamic(dims[3]))
     return l.unsupported(op, "the filter's shape and the input's depth must "
@@ -643,12 +658,8 @@ LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
   if (failed(g))
     return failure();
   auto dyt = cast<RankedTensorType>(dy.getType());
-  if ((!dyt.isDynamicDim(1) && dyt.getDimSize(1) != g->h.out) ||
-      (!dyt.isDynamicDim(2) && dyt.getDimSize(2) != g->wd.out))
-    return op->emitError("InvalidArgument: Conv2DCustomBackpropInput: Size "
-                         "of out_backprop doesn't match computed: actual = ")
-           << dyt.getDimSize(1) << "x" << dyt.getDimSize(2)
-           << ", computed = " << g->h.out << "x" << g->wd.out;
+  if (failed(checkGradientWindows(op, dyt, *g, "Conv2DCustomBackpropInput")))
+    return failure();
   FailureOr<Value> sized = withBatch(l, op, dy, dims[0]);
   if (failed(sized))
     return failure();
@@ -663,11 +674,7 @@ LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
     dyn.push_back(l.dim(dy, 0));
   auto spreadType = RankedTensorType::get(
       {dyt.getDimSize(0), dims[1] + effH, dims[2] + effW, o}, elem);
-  Value spread =
-      linalg::FillOp::create(
-          l.b, l.loc(), zero,
-          tensor::EmptyOp::create(l.b, l.loc(), spreadType, dyn).getResult())
-          .getResult(0);
+  Value spread = filled(l, spreadType, dyn, zero);
   MLIRContext *ctx = l.b.getContext();
   SmallVector<OpFoldResult> offsets = getAsIndexOpFoldResult(
       ctx, {0, effH - g->h.padBefore, effW - g->wd.padBefore, 0});
@@ -699,11 +706,7 @@ LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
           .getResult(0);
   auto dxType =
       RankedTensorType::get({dyt.getDimSize(0), dims[1], dims[2], c}, elem);
-  Value init =
-      linalg::FillOp::create(
-          l.b, l.loc(), zero,
-          tensor::EmptyOp::create(l.b, l.loc(), dxType, dyn).getResult())
-          .getResult(0);
+  Value init = filled(l, dxType, dyn, zero);
   const int64_t one[2] = {1, 1};
   Value dx =
       linalg::Conv2DNhwcHwcfOp::create(
@@ -732,12 +735,8 @@ LogicalResult lowerConv2DBackpropFilter(NodeLowering &l, Operation *op) {
   if (failed(g))
     return failure();
   auto dyt = cast<RankedTensorType>(dy.getType());
-  if ((!dyt.isDynamicDim(1) && dyt.getDimSize(1) != g->h.out) ||
-      (!dyt.isDynamicDim(2) && dyt.getDimSize(2) != g->wd.out))
-    return op->emitError("InvalidArgument: Conv2DCustomBackpropFilter: Size "
-                         "of out_backprop doesn't match computed: actual = ")
-           << dyt.getDimSize(1) << "x" << dyt.getDimSize(2)
-           << ", computed = " << g->h.out << "x" << g->wd.out;
+  if (failed(checkGradientWindows(op, dyt, *g, "Conv2DCustomBackpropFilter")))
+    return failure();
   Type elem = out->getElementType();
   Value zero = constScalar(l.b, l.loc(), elem, 0, 0);
   Value padded = padSpatial(l, x, *g, zero);
@@ -758,11 +757,7 @@ LogicalResult lowerConv2DBackpropFilter(NodeLowering &l, Operation *op) {
   AffineMap outMap = AffineMap::get(7, 0, {e[0], e[1], e[2], e[3]}, ctx);
   SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
   iters.append(3, utils::IteratorType::reduction);
-  Value init =
-      linalg::FillOp::create(
-          l.b, l.loc(), zero,
-          tensor::EmptyOp::create(l.b, l.loc(), *out, ValueRange{}).getResult())
-          .getResult(0);
+  Value init = filled(l, *out, {}, zero);
   Value df =
       linalg::GenericOp::create(
           l.b, l.loc(), TypeRange{*out}, ValueRange{padded, dy},
@@ -918,10 +913,8 @@ LogicalResult lowerMaxPoolGrad(NodeLowering &l, Operation *op) {
   if (!isa<FloatType>(elem))
     return l.unsupported(op, "MaxPoolGrad of integers");
   auto gt = cast<RankedTensorType>(grad.getType());
-  if ((!gt.isDynamicDim(1) && gt.getDimSize(1) != g->h.out) ||
-      (!gt.isDynamicDim(2) && gt.getDimSize(2) != g->wd.out))
-    return op->emitError("InvalidArgument: Expected grad shape to be ")
-           << "[?," << g->h.out << "," << g->wd.out << ",?], got " << gt;
+  if (failed(checkGradientWindows(op, gt, *g, "MaxPoolGrad")))
+    return failure();
   Value negInf = arith::ConstantOp::create(
       l.b, l.loc(), elem,
       l.b.getFloatAttr(
@@ -949,16 +942,8 @@ LogicalResult lowerMaxPoolGrad(NodeLowering &l, Operation *op) {
                                     xt.getDimSize(3)};
   auto maxType = RankedTensorType::get(shape, elem);
   auto idxType = RankedTensorType::get(shape, l.b.getI64Type());
-  Value maxInit =
-      linalg::FillOp::create(
-          l.b, l.loc(), negInf,
-          tensor::EmptyOp::create(l.b, l.loc(), maxType, dyn).getResult())
-          .getResult(0);
-  Value idxInit =
-      linalg::FillOp::create(
-          l.b, l.loc(), l.i64(-1),
-          tensor::EmptyOp::create(l.b, l.loc(), idxType, dyn).getResult())
-          .getResult(0);
+  Value maxInit = filled(l, maxType, dyn, negInf);
+  Value idxInit = filled(l, idxType, dyn, l.i64(-1));
   SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
   iters.append(2, utils::IteratorType::reduction);
   int64_t width = xt.getDimSize(2);
@@ -975,20 +960,15 @@ LogicalResult lowerMaxPoolGrad(NodeLowering &l, Operation *op) {
           return arith::ConstantIndexOp::create(b, loc, v);
         };
         // Input position (h, w) = (oh * sh + kh - pt, ow * sw + kw - pl).
-        Value h = arith::SubIOp::create(
-            b, loc,
-            arith::AddIOp::create(
-                b, loc,
-                arith::MulIOp::create(b, loc, idx(1), cst(geo.w.strides[0])),
-                idx(4)),
-            cst(geo.h.padBefore));
-        Value w = arith::SubIOp::create(
-            b, loc,
-            arith::AddIOp::create(
-                b, loc,
-                arith::MulIOp::create(b, loc, idx(2), cst(geo.w.strides[1])),
-                idx(5)),
-            cst(geo.wd.padBefore));
+        auto inputPos = [&](int d, int64_t pad) -> Value {
+          Value scaled =
+              arith::MulIOp::create(b, loc, idx(1 + d), cst(geo.w.strides[d]));
+          return arith::SubIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, scaled, idx(4 + d)),
+              cst(pad));
+        };
+        Value h = inputPos(0, geo.h.padBefore);
+        Value w = inputPos(1, geo.wd.padBefore);
         Value flat = arith::IndexCastOp::create(
             b, loc, b.getI64Type(),
             arith::AddIOp::create(
@@ -1011,15 +991,11 @@ LogicalResult lowerMaxPoolGrad(NodeLowering &l, Operation *op) {
 /// its count of input elements, to each of them.
 LogicalResult lowerAvgPoolGrad(NodeLowering &l, Operation *op) {
   FailureOr<Value> gIn = l.tensor(op, 1);
-  FailureOr<RankedTensorType> out = l.resultType(op, 0);
-  if (failed(gIn) || failed(out))
-    return failure();
-  if (out->getRank() != 4)
-    return l.unsupported(op, "the input gradient must be 4-D");
   bool nchw = nchwOf(op);
-  SmallVector<int64_t> dims(out->getShape());
-  if (nchw)
-    dims = {dims[0], dims[2], dims[3], dims[1]};
+  FailureOr<SmallVector<int64_t>> nhwc = nhwcResultDims(l, op, nchw);
+  if (failed(gIn) || failed(nhwc))
+    return failure();
+  SmallVector<int64_t> &dims = *nhwc;
   FailureOr<Value> sized =
       withBatch(l, op, nchw ? permuted(l, *gIn, kToNhwc) : *gIn, dims[0]);
   FailureOr<Windowed> g = windowedSizes(l, op, dims[1], dims[2], true, 0, 0);
@@ -1027,10 +1003,8 @@ LogicalResult lowerAvgPoolGrad(NodeLowering &l, Operation *op) {
     return failure();
   Value grad = *sized;
   auto gt = cast<RankedTensorType>(grad.getType());
-  if ((!gt.isDynamicDim(1) && gt.getDimSize(1) != g->h.out) ||
-      (!gt.isDynamicDim(2) && gt.getDimSize(2) != g->wd.out))
-    return op->emitError("InvalidArgument: Expected grad shape to be ")
-           << "[?," << g->h.out << "," << g->wd.out << ",?], got " << gt;
+  if (failed(checkGradientWindows(op, gt, *g, "AvgPoolGrad")))
+    return failure();
   Value scaled = divideByWindowCounts(l, grad, *g, dims[1], dims[2]);
   Value dx = windowGather(l, *g, dims[1], dims[2], scaled, Value());
   l.setTensor(op, 0, nchw ? permuted(l, dx, kToNchw) : dx);
