@@ -136,6 +136,14 @@ std::optional<kiln::WindowDim> kiln::windowDim(int64_t in, int64_t filter,
   WindowDim d;
   if (in < 0)
     return d;
+  // Sizes no tensor has (a corrupt or fuzzed graph): no int64 overflow.
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  if (in > kLimit || filter > kLimit || stride > kLimit || dilation > kLimit) {
+    error = "window dimensions too large: input " + std::to_string(in) +
+            ", filter " + std::to_string(filter) + ", stride " +
+            std::to_string(stride) + ", dilation " + std::to_string(dilation);
+    return std::nullopt;
+  }
   int64_t effective = (filter - 1) * dilation + 1;
   if (same) {
     d.out = (in + stride - 1) / stride;

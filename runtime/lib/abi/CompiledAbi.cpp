@@ -360,7 +360,8 @@ int64_t kiln_rt_random(KilnCall *call, int64_t slot, int32_t dist,
   if (skip) {
     // No value of this draw can change the run (the generator has advanced
     // as TF's does): zeros, which lie in every distribution's range.
-    std::memset(out.raw(), 0, n * (isFloat ? sizeof(float) : sizeof(double)));
+    if (n != 0)
+      std::memset(out.raw(), 0, n * (isFloat ? sizeof(float) : sizeof(double)));
     return addValue(call, std::move(out));
   }
   switch (static_cast<RandomDist>(dist)) {
