@@ -87,7 +87,8 @@ struct MatmulOpModel
       return op->emitError("kiln_rt.matmul writes rows with unit stride only");
     MatmulOp::create(rewriter, loc, TypeRange{}, mm.getFrame(), ins[0], ins[1],
                      *init, mm.getTransposeA(), mm.getTransposeB(),
-                     mm.getAccumulate());
+                     mm.getAccumulate(), /*epilogue=*/nullptr,
+                     /*captures=*/ValueRange{});
     replaceOpWithBufferizedValues(rewriter, op, *init);
     return success();
   }

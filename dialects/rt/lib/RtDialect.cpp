@@ -80,6 +80,10 @@ LogicalResult MatmulOp::verify() {
   if (!agree(k, kb) || !agree(m, c.getDimSize(0)) || !agree(n, c.getDimSize(1)))
     return emitOpError() << "shapes do not agree: " << a << " . " << b
                          << " into " << c;
+  if (!getEpilogue() && !getCaptures().empty())
+    return emitOpError() << "has captures but no epilogue";
+  if (getEpilogue() && tensors)
+    return emitOpError() << "takes an epilogue on buffers only";
   return success();
 }
 
@@ -101,4 +105,13 @@ void MatmulOp::getEffects(
                          SideEffects::DefaultResource::get());
   effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(),
                        SideEffects::DefaultResource::get());
+  // The epilogue may read and write any buffer it captures.
+  for (OpOperand &capture : getCapturesMutable()) {
+    if (!isa<MemRefType>(capture.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &capture,
+                         SideEffects::DefaultResource::get());
+    effects.emplace_back(MemoryEffects::Write::get(), &capture,
+                         SideEffects::DefaultResource::get());
+  }
 }

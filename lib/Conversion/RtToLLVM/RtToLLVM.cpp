@@ -664,8 +664,73 @@ struct FreeLowering : RtPattern<FreeOp> {
   }
 };
 
+/// An outlined function called through the runtime (a parallel loop's
+/// blocks, a GEMM's epilogue): its captures go into a struct on the stack,
+/// and a trampoline `void <callee><suffix>(ptr ctx, i64 x numIndices)`
+/// unpacks them (memref descriptors into their fields, as func-to-llvm
+/// passes them) and calls `callee` with the indices first. Returns the
+/// trampoline's and the struct's addresses as i64.
+std::pair<Value, Value> outlinedCall(ConversionPatternRewriter &r,
+                                     Operation *op, StringRef callee,
+                                     StringRef suffix, unsigned numIndices,
+                                     ValueRange original, ValueRange lowered) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = op->getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+  SmallVector<Type> fields;
+  for (Value v : lowered)
+    fields.push_back(v.getType());
+  auto structType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  Value context;
+  {
+    OpBuilder::InsertionGuard g(r);
+    Region *body = op->getParentRegion();
+    while (!isa<FunctionOpInterface>(body->getParentOp()))
+      body = body->getParentOp()->getParentRegion();
+    r.setInsertionPointToStart(&body->front());
+    context = LLVM::AllocaOp::create(r, loc, ptrType, structType,
+                                     LLVM::ConstantOp::create(r, loc, i64, 1));
+  }
+  Value packed = LLVM::PoisonOp::create(r, loc, structType);
+  for (auto [i, v] : llvm::enumerate(lowered))
+    packed = LLVM::InsertValueOp::create(r, loc, packed, v, i);
+  LLVM::StoreOp::create(r, loc, packed, context);
+
+  auto module = op->getParentOfType<ModuleOp>();
+  std::string name = (callee + suffix).str();
+  if (!module.lookupSymbol(name)) {
+    OpBuilder::InsertionGuard g(r);
+    r.setInsertionPointToStart(module.getBody());
+    SmallVector<Type> params{ptrType};
+    params.append(numIndices, i64);
+    auto fnType =
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), params);
+    auto fn =
+        LLVM::LLVMFuncOp::create(r, loc, name, fnType, LLVM::Linkage::Internal);
+    Block *entry = r.createBlock(&fn.getBody(), {}, params,
+                                 SmallVector<Location>(params.size(), loc));
+    r.setInsertionPointToStart(entry);
+    Value all = LLVM::LoadOp::create(r, loc, structType, entry->getArgument(0));
+    SmallVector<Value> args(entry->getArguments().drop_front());
+    for (auto [i, v] : llvm::enumerate(original)) {
+      Value field = LLVM::ExtractValueOp::create(r, loc, all, i);
+      if (auto memref = dyn_cast<MemRefType>(v.getType()))
+        MemRefDescriptor::unpack(r, loc, field, memref, args);
+      else
+        args.push_back(field);
+    }
+    LLVM::CallOp::create(r, loc, TypeRange{}, callee, args);
+    LLVM::ReturnOp::create(r, loc, ValueRange{});
+  }
+  Value fnAddr = LLVM::PtrToIntOp::create(
+      r, loc, i64, LLVM::AddressOfOp::create(r, loc, ptrType, name));
+  return {fnAddr, LLVM::PtrToIntOp::create(r, loc, i64, context)};
+}
+
 /// kiln_rt.matmul on buffers: the kiln_rt_matmul call with each matrix's
-/// address (offset applied), dims and row stride.
+/// address (offset applied), dims and row stride, and its epilogue's
+/// trampoline and captures (zeros without one).
 struct MatmulLowering : RtPattern<MatmulOp> {
   using RtPattern::RtPattern;
   struct Matrix {
@@ -700,74 +765,32 @@ struct MatmulLowering : RtPattern<MatmulOp> {
     Value k = op.getTransposeA() ? ma->rows : ma->cols;
     int32_t flags = (op.getTransposeA() ? 1 : 0) |
                     (op.getTransposeB() ? 2 : 0) | (op.getAccumulate() ? 4 : 0);
+    Value epilogue = i64(r, loc, 0), context = epilogue;
+    if (auto callee = op.getEpilogueAttr())
+      std::tie(epilogue, context) =
+          outlinedCall(r, op, callee.getValue(), "_tile", 4, op.getCaptures(),
+                       a.getCaptures());
     return done(r, op,
                 call(r, op, "kiln_rt_matmul",
                      {a.getFrame(), ma->addr, mb->addr, mc->addr, m, mc->cols,
-                      k, ma->ld, mb->ld, mc->ld, i32(r, loc, flags)}));
+                      k, ma->ld, mb->ld, mc->ld, i32(r, loc, flags), epilogue,
+                      context}));
   }
 };
 
-/// kiln_rt.parallel_for: the captures go into a struct on the stack; a
-/// trampoline `void <callee>_block(ptr ctx, i64 lo, i64 hi)` unpacks them
-/// (memref descriptors into their fields, as func-to-llvm passes them) and
-/// calls the outlined function; the runtime calls the trampoline per block.
+/// kiln_rt.parallel_for: the runtime calls the outlined function's
+/// trampoline `<callee>_block(ctx, lo, hi)` per block.
 struct ParallelForLowering : RtPattern<ParallelForOp> {
   using RtPattern::RtPattern;
   LogicalResult matchAndRewrite(ParallelForOp op, OpAdaptor a,
                                 ConversionPatternRewriter &r) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
-    auto ptrType = LLVM::LLVMPointerType::get(ctx);
-    SmallVector<Type> fields;
-    for (Value v : a.getCaptures())
-      fields.push_back(v.getType());
-    auto structType = LLVM::LLVMStructType::getLiteral(ctx, fields);
-    Value context;
-    {
-      OpBuilder::InsertionGuard g(r);
-      Region *body = op->getParentRegion();
-      while (!isa<FunctionOpInterface>(body->getParentOp()))
-        body = body->getParentOp()->getParentRegion();
-      r.setInsertionPointToStart(&body->front());
-      context =
-          LLVM::AllocaOp::create(r, loc, ptrType, structType, i64(r, loc, 1));
-    }
-    Value packed = LLVM::PoisonOp::create(r, loc, structType);
-    for (auto [i, v] : llvm::enumerate(a.getCaptures()))
-      packed = LLVM::InsertValueOp::create(r, loc, packed, v, i);
-    LLVM::StoreOp::create(r, loc, packed, context);
-
-    auto module = op->getParentOfType<ModuleOp>();
-    std::string name = (op.getCallee() + "_block").str();
-    if (!module.lookupSymbol(name)) {
-      OpBuilder::InsertionGuard g(r);
-      r.setInsertionPointToStart(module.getBody());
-      auto fnType = LLVM::LLVMFunctionType::get(
-          LLVM::LLVMVoidType::get(ctx), {ptrType, i64Type(), i64Type()});
-      auto fn = LLVM::LLVMFuncOp::create(r, loc, name, fnType,
-                                         LLVM::Linkage::Internal);
-      Block *entry = r.createBlock(
-          &fn.getBody(), {}, {ptrType, i64Type(), i64Type()}, {loc, loc, loc});
-      r.setInsertionPointToStart(entry);
-      Value all =
-          LLVM::LoadOp::create(r, loc, structType, entry->getArgument(0));
-      SmallVector<Value> args{entry->getArgument(1), entry->getArgument(2)};
-      for (auto [i, original] : llvm::enumerate(op.getCaptures())) {
-        Value field = LLVM::ExtractValueOp::create(r, loc, all, i);
-        if (auto memref = dyn_cast<MemRefType>(original.getType()))
-          MemRefDescriptor::unpack(r, loc, field, memref, args);
-        else
-          args.push_back(field);
-      }
-      LLVM::CallOp::create(r, loc, TypeRange{}, op.getCallee(), args);
-      LLVM::ReturnOp::create(r, loc, ValueRange{});
-    }
-    Value fnAddr = address(
-        r, loc, LLVM::AddressOfOp::create(r, loc, ptrType, name).getResult());
+    auto [fnAddr, context] = outlinedCall(r, op, op.getCallee(), "_block", 2,
+                                          op.getCaptures(), a.getCaptures());
     return done(r, op,
                 call(r, op, "kiln_rt_parallel_for",
-                     {a.getFrame(), fnAddr, address(r, loc, context),
-                      a.getTotal(), i64(r, loc, op.getGrain())}));
+                     {a.getFrame(), fnAddr, context, a.getTotal(),
+                      i64(r, loc, op.getGrain())}));
   }
 };
 

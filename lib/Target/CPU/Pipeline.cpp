@@ -77,12 +77,15 @@ void kiln::buildCpuBufferizeStage(OpPassManager &pm) {
   // ops write variables in place. A register tile written back where it
   // was read is a copy onto itself once cse has merged the two views: the
   // second canonicalize drops it.
+  // An elementwise loop that consumes a runtime GEMM's product becomes
+  // that GEMM's epilogue, before the frees and exit checks go in.
   addText(pm, "bufferize",
           "eliminate-empty-tensors,one-shot-bufferize{bufferize-function-"
           "boundaries "
           "function-boundary-type-conversion=identity-layout-map "
           "unknown-type-conversion=identity-layout-map},"
           "kiln-order-constant-globals,canonicalize,cse,canonicalize,"
+          "kiln-cpu-gemm-epilogues,"
           "func.func(kiln-rt-early-exit,kiln-rt-frame-buffers)");
 }
 

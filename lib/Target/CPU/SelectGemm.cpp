@@ -108,7 +108,9 @@ struct CpuSelectGemmPass : kiln::impl::CpuSelectGemmBase<CpuSelectGemmPass> {
       b.setInsertionPoint(mm);
       auto call = kiln::rt::MatmulOp::create(b, mm.getLoc(), TypeRange{cType},
                                              frame, a, bv, dest, aTransposed,
-                                             bTransposed, accumulate);
+                                             bTransposed, accumulate,
+                                             /*epilogue=*/nullptr,
+                                             /*captures=*/ValueRange{});
       mm.getResult(0).replaceAllUsesWith(call.getResult()[0]);
       mm.erase();
       if (auto fill = init.getDefiningOp<linalg::FillOp>();

@@ -496,7 +496,7 @@ int32_t kiln_rt_check_dims(KilnCall *call, int64_t a, int64_t b) {
 
 void kiln_rt_matmul(KilnCall *, int64_t a, int64_t b, int64_t c, int64_t m,
                     int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc,
-                    int32_t flags) {
+                    int32_t flags, int64_t epilogue, int64_t ctx) {
   GemmArgs g;
   g.transA = flags & 1;
   g.transB = flags & 2;
@@ -510,6 +510,9 @@ void kiln_rt_matmul(KilnCall *, int64_t a, int64_t b, int64_t c, int64_t m,
   g.ldb = ldb;
   g.c = reinterpret_cast<float *>(c);
   g.ldc = ldc;
+  g.epilogue = reinterpret_cast<void (*)(void *, int64_t, int64_t, int64_t,
+                                         int64_t)>(epilogue);
+  g.epilogueCtx = reinterpret_cast<void *>(ctx);
   sgemm(g, &ThreadPool::intraOp());
 }
 

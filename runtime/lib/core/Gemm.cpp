@@ -107,8 +107,10 @@ void kiln::sgemm(const GemmArgs &g, ThreadPool *pool) {
   if (g.m <= 0 || g.n <= 0)
     return;
   const detail::GemmIsa &impl = isa();
-  // Below ~0.5 MFLOP a hand-off to another thread costs more than it saves.
-  double flops = 2.0 * g.m * g.n * (g.k > 0 ? g.k : 1);
+  // Below ~0.5 MFLOP a hand-off to another thread costs more than it saves
+  // (an epilogue counted as a few operations per element of C).
+  double flops = 2.0 * g.m * g.n * (g.k > 0 ? g.k : 1) +
+                 (g.epilogue ? 16.0 * g.m * g.n : 0.0);
   int threads = pool && flops >= 0.5e6 ? pool->numThreads() : 1;
   bool direct = !g.transB && g.m <= 4; // see directRows in GemmImpl.h
   // Splitting the columns makes every thread stream all of A; splitting the

@@ -26,6 +26,13 @@ using Vec = typename V::T;
 inline int64_t minI(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/// Hands rows [i0, i1) x columns [j0, j1) of C, now final, to the epilogue.
+inline void finished(const GemmArgs &g, int64_t i0, int64_t i1, int64_t j0,
+                     int64_t j1) {
+  if (g.epilogue && i0 < i1 && j0 < j1)
+    g.epilogue(g.epilogueCtx, i0, i1, j0, j1);
+}
+
 /// A thread's packing buffers, kept between calls (64-byte aligned).
 struct PackBuffer {
   float *data = nullptr;
@@ -225,39 +232,58 @@ void packedBlock(const GemmArgs &g, int64_t m0, int64_t m1, int64_t n0,
     }
     if (fullEnd < m1)
       packA<MR>(g, fullEnd, m1 - fullEnd, p0, kc, edge);
-    for (int64_t jp = 0; jp < nc; jp += NR) {
+    // One micro-tile: rows [i, i + MR) (the packed edge panel when i is
+    // fullEnd) x the column panel at jp.
+    auto tile = [&](int64_t i, int64_t jp) {
       int cols = static_cast<int>(minI(NR, nc - jp));
       const float *bPanel = bp + jp * kc;
-      float *cCol = g.c + n0 + jp;
+      float *c = g.c + i * g.ldc + n0 + jp;
       bool bInPlace = directB && !g.transB && cols == NR;
+      // B as stored: its rows are the panel's rows, ldb apart.
       const float *bRows = g.b + p0 * g.ldb + n0 + jp;
-      if (bInPlace) {
-        // B as stored: its rows are the panel's rows, ldb apart.
-        for (int64_t i = m0; i < fullEnd; i += MR) {
-          if (g.transA)
-            microKernel<MR, NV, false, false>(kc, g.a + p0 * g.lda + i, 1,
-                                              g.lda, bRows, cCol + i * g.ldc,
-                                              g.ldc, accumulate, cols, g.ldb);
-          else
-            microKernel<MR, NV, true, false>(kc, g.a + i * g.lda + p0, g.lda, 1,
-                                             bRows, cCol + i * g.ldc, g.ldc,
-                                             accumulate, cols, g.ldb);
-        }
+      if (i >= fullEnd) {
+        if (bInPlace)
+          edgeKernel<MR, NV, false>(kc, edge, bRows, c, g.ldc, accumulate,
+                                    m1 - fullEnd, cols, g.ldb);
+        else
+          edgeKernel<MR, NV>(kc, edge, bPanel, c, g.ldc, accumulate,
+                             m1 - fullEnd, cols);
+      } else if (bInPlace && g.transA) {
+        microKernel<MR, NV, false, false>(kc, g.a + p0 * g.lda + i, 1, g.lda,
+                                          bRows, c, g.ldc, accumulate, cols,
+                                          g.ldb);
+      } else if (bInPlace) {
+        microKernel<MR, NV, true, false>(kc, g.a + i * g.lda + p0, g.lda, 1,
+                                         bRows, c, g.ldc, accumulate, cols,
+                                         g.ldb);
       } else if (g.transA) {
-        for (int64_t i = m0; i < fullEnd; i += MR)
-          microKernel<MR, NV, false>(kc, g.a + p0 * g.lda + i, 1, g.lda, bPanel,
-                                     cCol + i * g.ldc, g.ldc, accumulate, cols);
+        microKernel<MR, NV, false>(kc, g.a + p0 * g.lda + i, 1, g.lda, bPanel,
+                                   c, g.ldc, accumulate, cols);
       } else {
-        for (int64_t i = m0; i < fullEnd; i += MR)
-          microKernel<MR, NV, true>(kc, g.a + i * g.lda + p0, g.lda, 1, bPanel,
-                                    cCol + i * g.ldc, g.ldc, accumulate, cols);
+        microKernel<MR, NV, true>(kc, g.a + i * g.lda + p0, g.lda, 1, bPanel,
+                                  c, g.ldc, accumulate, cols);
       }
-      if (fullEnd < m1 && bInPlace)
-        edgeKernel<MR, NV, false>(kc, edge, bRows, cCol + fullEnd * g.ldc,
-                                  g.ldc, accumulate, m1 - fullEnd, cols, g.ldb);
-      else if (fullEnd < m1)
-        edgeKernel<MR, NV>(kc, edge, bPanel, cCol + fullEnd * g.ldc, g.ldc,
-                           accumulate, m1 - fullEnd, cols);
+    };
+    bool last = p0 + kc == g.k;
+    if (last && g.epilogue && p0 == 0) {
+      // One K block and an epilogue: rows outer, so that each band of MR
+      // rows is final across all the columns at once and the epilogue
+      // streams whole rows of its operands (their hardware prefetch works
+      // on rows, not on 32-column strips). The A panel stays in L1, B
+      // streams from L2: the same traffic as columns outer.
+      for (int64_t i = m0; i < m1; i += MR) {
+        for (int64_t jp = 0; jp < nc; jp += NR)
+          tile(i, jp);
+        finished(g, i, minI(i + MR, m1), n0, n1);
+      }
+      continue;
+    }
+    for (int64_t jp = 0; jp < nc; jp += NR) {
+      for (int64_t i = m0; i < m1; i += MR)
+        tile(i, jp);
+      // The last K block: this panel of C is final and still in cache.
+      if (last)
+        finished(g, m0, m1, n0 + jp, n0 + jp + minI(NR, nc - jp));
     }
   }
 }
@@ -320,6 +346,7 @@ void gemmBlock(const GemmArgs &g, int64_t m0, int64_t m1, int64_t n0,
       for (int64_t i = m0; i < m1; ++i)
         for (int64_t j = n0; j < n1; ++j)
           g.c[i * g.ldc + j] = 0.0f;
+    finished(g, m0, m1, n0, n1);
     return;
   }
   if (!g.transB && m1 - m0 <= 4) {
@@ -343,6 +370,7 @@ void gemmBlock(const GemmArgs &g, int64_t m0, int64_t m1, int64_t n0,
         break;
       }
     }
+    finished(g, m0, m1, n0, n1);
     return;
   }
   // A narrow C (a 10-class layer) gets one vector of columns per tile.

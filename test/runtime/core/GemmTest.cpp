@@ -27,10 +27,28 @@ std::vector<float> randomVector(size_t n, uint32_t seed) {
   return v;
 }
 
+/// The epilogue of the tests: C = 2 C + 1 on its block, and a count of the
+/// calls that covered each element (it must be one: every block once, and
+/// only when final, which 2 C + 1 applied to a partial sum would show).
+struct Epilogue {
+  float *c;
+  int64_t ldc;
+  std::vector<int> visits;
+  static void run(void *ctx, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    auto *e = static_cast<Epilogue *>(ctx);
+    for (int64_t i = i0; i < i1; ++i)
+      for (int64_t j = j0; j < j1; ++j) {
+        e->c[i * e->ldc + j] = 2 * e->c[i * e->ldc + j] + 1;
+        ++e->visits[i * e->ldc + j];
+      }
+  }
+};
+
 /// Runs `c` through `run` (given the arguments) and compares every element
 /// of C, and C's padding (which must stay untouched), with a double
-/// reference.
-template <typename Run> void check(const Case &c, Run run) {
+/// reference; `withEpilogue` adds the epilogue above.
+template <typename Run>
+void check(const Case &c, Run run, bool withEpilogue = false) {
   SCOPED_TRACE(::testing::Message()
                << c.m << "x" << c.n << "x" << c.k << " ta=" << c.transA
                << " tb=" << c.transB << " acc=" << c.accumulate
@@ -54,6 +72,11 @@ template <typename Run> void check(const Case &c, Run run) {
   g.a = a.data();
   g.b = b.data();
   g.c = cv.data();
+  Epilogue epilogue{cv.data(), g.ldc, std::vector<int>(cv.size(), 0)};
+  if (withEpilogue) {
+    g.epilogue = Epilogue::run;
+    g.epilogueCtx = &epilogue;
+  }
   run(g);
   for (int64_t i = 0; i < c.m; ++i)
     for (int64_t j = 0; j < g.ldc; ++j) {
@@ -61,7 +84,14 @@ template <typename Run> void check(const Case &c, Run run) {
       if (j >= c.n) {
         ASSERT_EQ(got, before[i * g.ldc + j])
             << "padding written at " << i << "," << j;
+        ASSERT_EQ(epilogue.visits[i * g.ldc + j], 0)
+            << "epilogue on padding at " << i << "," << j;
         continue;
+      }
+      if (withEpilogue) {
+        ASSERT_EQ(epilogue.visits[i * g.ldc + j], 1)
+            << "epilogue calls covering " << i << "," << j;
+        got = (got - 1) / 2;
       }
       double ref = c.accumulate ? before[i * g.ldc + j] : 0.0, norm = 0;
       for (int64_t p = 0; p < c.k; ++p) {
@@ -90,7 +120,9 @@ std::vector<Case> cases() {
   return out;
 }
 
-TEST(Gemm, EveryIsaMatchesTheReference) {
+/// The micro-kernel families this build has and this CPU runs.
+std::vector<detail::GemmIsa> runnableIsas() {
+  std::vector<detail::GemmIsa> out;
   for (detail::GemmIsa isa :
        {detail::gemmAvx512(), detail::gemmAvx2(), detail::gemmPortable()}) {
     if (!isa.block)
@@ -100,6 +132,13 @@ TEST(Gemm, EveryIsaMatchesTheReference) {
     if (std::string(isa.name) == "avx2" &&
         !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
       continue;
+    out.push_back(isa);
+  }
+  return out;
+}
+
+TEST(Gemm, EveryIsaMatchesTheReference) {
+  for (const detail::GemmIsa &isa : runnableIsas()) {
     SCOPED_TRACE(isa.name);
     for (const Case &c : cases())
       check(c, [&](const GemmArgs &g) { isa.block(g, 0, g.m, 0, g.n); });
@@ -115,6 +154,21 @@ TEST(Gemm, SplitOverThreadsMatchesTheReference) {
         [&](const GemmArgs &g) { sgemm(g, &pool); });
   check({700, 30, 50, true, false, true, 1},
         [&](const GemmArgs &g) { sgemm(g, &pool); });
+}
+
+TEST(Gemm, EpilogueSeesEveryFinishedBlockOnce) {
+  ThreadPool pool(3);
+  for (const detail::GemmIsa &isa : runnableIsas()) {
+    SCOPED_TRACE(isa.name);
+    for (const Case &c : cases())
+      check(
+          c, [&](const GemmArgs &g) { isa.block(g, 0, g.m, 0, g.n); }, true);
+  }
+  // Split over threads (rows and columns), K in several blocks.
+  for (const Case &c : cases())
+    check(c, [&](const GemmArgs &g) { sgemm(g, &pool); }, true);
+  check({300, 700, 600, false, true, false, 0},
+        [&](const GemmArgs &g) { sgemm(g, &pool); }, true);
 }
 
 TEST(Gemm, NoRowsOrColumnsTouchNothing) {

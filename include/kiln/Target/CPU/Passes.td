@@ -27,6 +27,33 @@ def CpuSelectGemm : Pass<"kiln-cpu-select-gemm", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def CpuGemmEpilogues : Pass<"kiln-cpu-gemm-epilogues", "::mlir::ModuleOp"> {
+  let summary = "Run a matmul's elementwise consumer inside the runtime's GEMM";
+  let description = [{
+    After bufferization. A `kiln_rt.matmul` whose product is next used by an
+    all-parallel 2-D `linalg.generic` that reads it element by element
+    (bias and activation, an activation's gradient, an optimizer's update)
+    gets that loop as its `epilogue`: the loop is outlined into a function
+    of a block of rows [i0, i1) and columns [j0, j1), viewing each operand's
+    slice of it, and the GEMM calls it on each block of the product as soon
+    as the block is final, while it is in cache, on the thread that
+    computed it. The loop must write whole elements of its outputs per
+    (i, j) and none of the matmul's operands, and the ops between the two
+    must neither touch the product nor write the operands (the matmul moves
+    down to the loop). A loop with an operand of static shape bigger than
+    `max-operand-bytes` (an optimizer's update of a whole weight matrix) is
+    bound by memory bandwidth and stays a loop of its own.
+  }];
+  let options = [
+    Option<"maxOperandBytes", "max-operand-bytes", "int64_t",
+           /*default=*/"1048576",
+           "Largest static buffer, other than the product, an epilogue may stream">
+  ];
+  let dependentDialects = ["::kiln::rt::RtDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def CpuParallelLoops : Pass<"kiln-cpu-parallel-loops", "::mlir::ModuleOp"> {
   let summary = "Run the big elementwise loops of session functions on every core";
   let description = [{

@@ -30,6 +30,15 @@ struct GemmArgs {
   int64_t ldb = 0;
   float *c = nullptr;
   int64_t ldc = 0;
+  /// Called once for each block of C whose values are final, from the
+  /// thread that computed it, while the block is still in cache: rows
+  /// [i0, i1) x columns [j0, j1); the blocks cover C exactly once. The
+  /// compiler fuses an elementwise consumer of C here (bias, activation,
+  /// an optimizer's update). It must not write A or B, which other threads
+  /// may still be reading. nullptr: none.
+  void (*epilogue)(void *ctx, int64_t i0, int64_t i1, int64_t j0,
+                   int64_t j1) = nullptr;
+  void *epilogueCtx = nullptr;
 };
 
 /// Runs the product on `pool` (nullptr: the calling thread only).

@@ -344,14 +344,25 @@ def Rt_MatmulOp : Op<Rt_Dialect, "matmul",
     Destination style, like linalg: on tensors it has one result, tied to
     `init`; on buffers none. Operands must be row-major with unit inner
     stride after bufferization (a strided view is copied first).
+
+    On buffers an `epilogue` may follow the product: a function
+    `(i0, i1, j0, j1: index, captures...)` that the kernel calls on each
+    block of `init` (rows [i0, i1), columns [j0, j1)) once its values are
+    final, while it is still in cache; the blocks cover `init` once.
+    `kiln-cpu-gemm-epilogues` outlines an elementwise consumer of the
+    product into it (bias, activation, an optimizer's update). The epilogue
+    may read and write its captures, but must not write `a` or `b`.
   }];
   let arguments = (ins Rt_FrameType:$frame, Rt_Array:$a, Rt_Array:$b,
                        Rt_Array:$init, BoolAttr:$transpose_a,
-                       BoolAttr:$transpose_b, BoolAttr:$accumulate);
+                       BoolAttr:$transpose_b, BoolAttr:$accumulate,
+                       OptionalAttr<FlatSymbolRefAttr>:$epilogue,
+                       Variadic<AnyType>:$captures);
   let results = (outs Variadic<AnyRankedTensor>:$result);
   let assemblyFormat = [{
-    $frame `(` $a `,` $b `)` `into` $init attr-dict `:` type($a) `,` type($b)
-    `,` type($init) (`->` type($result)^)?
+    $frame `(` $a `,` $b `)` `into` $init
+    (`epilogue` $epilogue^ `(` $captures `:` type($captures) `)`)?
+    attr-dict `:` type($a) `,` type($b) `,` type($init) (`->` type($result)^)?
   }];
   let hasVerifier = 1;
 }
