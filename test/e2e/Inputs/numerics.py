@@ -244,6 +244,28 @@ for mm, kk, nn in [(31, 300, 29), (45, 1000, 10), (1, 300, 70), (3, 64, 50),
                   dict(T, transpose_a=ta, transpose_b=tb),
                   # float32 sums of kk terms of size ~1 (not 1e-6 near 0)
                   atol=1e-6 * kk)
+# A layer's bias and ReLU on the GEMM's product: they run as its epilogue
+# (kiln-cpu-gemm-epilogues) on each finished block: K in several blocks
+# (column panels), in one (row bands), the unpacked few-row path, no rows.
+for mm, kk, nn, ta, tb in [(31, 300, 29, False, False), (31, 300, 29, True, True),
+                           (30, 100, 33, False, False), (30, 100, 33, True, False),
+                           (3, 64, 50, False, False), (0, 30, 20, False, True)]:
+    ga, gb, bias = f32(mm, kk), f32(kk, nn), f32(nn)
+    if LIST_ONLY:
+        covered.update(("MatMul", "BiasAdd", "Relu"))
+        continue
+    graph = (placeholder("x0", np.float32) + placeholder("x1", np.float32) +
+             placeholder("x2", np.float32) +
+             'node { name: "mm" op: "MatMul" input: "x0" input: "x1"%s }\n'
+             % attr_text(dict(T, transpose_a=ta, transpose_b=tb)) +
+             'node { name: "b" op: "BiasAdd" input: "mm" input: "x2"%s }\n'
+             % attr_text(T) +
+             'node { name: "out" op: "Relu" input: "b"%s }\n' % attr_text(T))
+    ref = ga.astype(np.float64) @ gb.astype(np.float64) + bias
+    run_graph("matmul_epilogue_%dx%dx%d%s%s" % (mm, kk, nn, "_ta" * ta, "_tb" * tb),
+              graph, [], [("x0", ga.T.copy() if ta else ga),
+                          ("x1", gb.T.copy() if tb else gb), ("x2", bias)],
+              "out", np.maximum(ref, 0).astype(np.float32), atol=1e-6 * kk)
 # Not f32: generated register tiles (kiln-cpu-vectorize-matmuls) in every
 # mode, full tiles and masked edges (13 rows: one full tile of 8 and an
 # edge; 37 columns: a full tile and an edge at any vector width).
