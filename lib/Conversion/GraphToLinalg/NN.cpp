@@ -418,9 +418,116 @@ Value windowInit(NodeLowering &l, Value x, const Windowed &g, int64_t c,
   return filled(l, type, dyn, value);
 }
 
-/// Conv2D: SAME padding as TF pads (the extra row/column after), then
-/// `linalg.conv_2d_nhwc_hwcf` with the strides and dilations; NCHW through
-/// transposes.
+/// The windows of NHWC `padded` as the rows of a matrix (im2col):
+/// [N*OH*OW, KH*KW*C], row (n, oh, ow), column (kh, kw, c), the order of a
+/// [KH, KW, C, F] filter's rows once collapsed to [KH*KW*C, F].
+Value patchRows(NodeLowering &l, Value padded, int64_t kh, int64_t kw,
+                const int64_t (&strides)[2], const int64_t (&dilations)[2],
+                int64_t oh, int64_t ow) {
+  auto t = cast<RankedTensorType>(padded.getType());
+  MLIRContext *ctx = l.b.getContext();
+  SmallVector<AffineExpr> e;
+  for (unsigned i = 0; i < 6; ++i)
+    e.push_back(getAffineDimExpr(i, ctx));
+  AffineMap in = AffineMap::get(6, 0,
+                                {e[0], e[1] * strides[0] + e[3] * dilations[0],
+                                 e[2] * strides[1] + e[4] * dilations[1], e[5]},
+                                ctx);
+  auto type = RankedTensorType::get(
+      {t.getDimSize(0), oh, ow, kh, kw, t.getDimSize(3)}, t.getElementType());
+  SmallVector<Value> dyn;
+  if (t.isDynamicDim(0))
+    dyn.push_back(l.dim(padded, 0));
+  if (t.isDynamicDim(3))
+    dyn.push_back(l.dim(padded, 3));
+  Value empty = tensor::EmptyOp::create(l.b, l.loc(), type, dyn);
+  SmallVector<utils::IteratorType> par(6, utils::IteratorType::parallel);
+  Value patches =
+      linalg::GenericOp::create(
+          l.b, l.loc(), TypeRange{type}, ValueRange{padded}, ValueRange{empty},
+          ArrayRef<AffineMap>{in, AffineMap::getMultiDimIdentityMap(6, ctx)},
+          par,
+          [](OpBuilder &nb, Location loc, ValueRange args) {
+            linalg::YieldOp::create(nb, loc, args[0]);
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      l.b, l.loc(), patches, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+/// `t` [A, B, C, D] as the matrix [A*B*C, D].
+Value rowsOf(NodeLowering &l, Value t) {
+  return tensor::CollapseShapeOp::create(
+      l.b, l.loc(), t, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+/// The matrix `m` [A*B*C, D] as [A, B, C, D] (`a` from `like`'s dim 0 where
+/// dynamic).
+Value unrows(NodeLowering &l, Value m, Value like, int64_t a, int64_t b,
+             int64_t c) {
+  auto mt = cast<RankedTensorType>(m.getType());
+  auto type = RankedTensorType::get({a, b, c, mt.getDimSize(1)},
+                                    mt.getElementType());
+  SmallVector<OpFoldResult> sizes{
+      ShapedType::isDynamic(a) ? OpFoldResult(l.dim(like, 0))
+                               : OpFoldResult(l.b.getIndexAttr(a)),
+      l.b.getIndexAttr(b), l.b.getIndexAttr(c),
+      mt.isDynamicDim(1) ? OpFoldResult(l.dim(m, 1))
+                         : OpFoldResult(l.b.getIndexAttr(mt.getDimSize(1)))};
+  return tensor::ExpandShapeOp::create(
+      l.b, l.loc(), type, m, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}},
+      sizes);
+}
+
+/// A zero-initialized `linalg.matmul` of `a` and `b`; `transposeA` reads
+/// `a` as [K, M] (an indexing map, no copy).
+Value gemm(NodeLowering &l, Value a, Value b, bool transposeA) {
+  auto at = cast<RankedTensorType>(a.getType());
+  auto bt = cast<RankedTensorType>(b.getType());
+  int64_t mPos = transposeA ? 1 : 0;
+  auto type = RankedTensorType::get({at.getDimSize(mPos), bt.getDimSize(1)},
+                                    at.getElementType());
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(0))
+    dyn.push_back(l.dim(a, mPos));
+  if (type.isDynamicDim(1))
+    dyn.push_back(l.dim(b, 1));
+  Value init = filled(l, type, dyn,
+                      constScalar(l.b, l.loc(), at.getElementType(), 0, 0));
+  MLIRContext *ctx = l.b.getContext();
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<Attribute> maps{
+      AffineMapAttr::get(
+          AffineMap::get(3, 0, {transposeA ? k : i, transposeA ? i : k}, ctx)),
+      AffineMapAttr::get(AffineMap::get(3, 0, {k, j}, ctx)),
+      AffineMapAttr::get(AffineMap::get(3, 0, {i, j}, ctx))};
+  return linalg::MatmulOp::create(
+             l.b, l.loc(), TypeRange{type}, ValueRange{a, b}, ValueRange{init},
+             ArrayRef<NamedAttribute>{
+                 l.b.getNamedAttr("indexing_maps", l.b.getArrayAttr(maps))})
+      .getResult(0);
+}
+
+/// The convolution of NHWC `padded` with `filter` [KH, KW, C, F] as one
+/// matrix product (im2col): the windows as rows times the filter as
+/// [KH*KW*C, F], so that convolutions take the matmuls' path (the
+/// runtime's GEMM or register tiles) instead of seven nested loops.
+Value convAsGemm(NodeLowering &l, Value padded, Value filter,
+                 const int64_t (&strides)[2], const int64_t (&dilations)[2],
+                 int64_t oh, int64_t ow) {
+  auto ft = cast<RankedTensorType>(filter.getType());
+  Value rows = patchRows(l, padded, ft.getDimSize(0), ft.getDimSize(1),
+                         strides, dilations, oh, ow);
+  Value product = gemm(l, rows, rowsOf(l, filter), false);
+  return unrows(l, product, padded,
+                cast<RankedTensorType>(padded.getType()).getDimSize(0), oh,
+                ow);
+}
+
+/// Conv2D: SAME padding as TF pads (the extra row/column after), then one
+/// matrix product of the windows and the filter (convAsGemm) with the
+/// strides and dilations; NCHW through transposes.
 LogicalResult lowerConv2D(NodeLowering &l, Operation *op) {
   FailureOr<Value> x = l.tensor(op, 0), f = l.tensor(op, 1);
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
@@ -448,16 +555,8 @@ LogicalResult lowerConv2D(NodeLowering &l, Operation *op) {
   Type elem = out->getElementType();
   Value zero = constScalar(l.b, l.loc(), elem, 0, 0);
   Value padded = padSpatial(l, in, *g, zero);
-  Value init = windowInit(l, in, *g, ft.getDimSize(3), zero);
-  auto attr = [&](const int64_t(&v)[2]) {
-    return DenseIntElementsAttr::get(
-        RankedTensorType::get({2}, l.b.getI64Type()), ArrayRef<int64_t>(v));
-  };
-  Value conv =
-      linalg::Conv2DNhwcHwcfOp::create(l.b, l.loc(), TypeRange{init.getType()},
-                                       ValueRange{padded, *f}, ValueRange{init},
-                                       attr(g->w.strides), attr(g->w.dilations))
-          .getResult(0);
+  Value conv = convAsGemm(l, padded, *f, g->w.strides, g->w.dilations,
+                          g->h.out, g->wd.out);
   l.setTensor(op, 0, nchw ? permuted(l, conv, kToNchw) : conv);
   return success();
 }
@@ -573,18 +672,7 @@ bool nchwOf(Operation *op) {
   return fmt && fmt.getValue() == "NCHW";
 }
 
-DenseIntElementsAttr pairAttr(OpBuilder &b, const int64_t (&v)[2]) {
-  return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
-                                   ArrayRef<int64_t>(v));
-}
 
-Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
-  if (isa<FloatType>(x.getType()))
-    return arith::AddFOp::create(b, loc, acc,
-                                 arith::MulFOp::create(b, loc, x, y));
-  return arith::AddIOp::create(b, loc, acc,
-                               arith::MulIOp::create(b, loc, x, y));
-}
 
 /// TF's error when a gradient's spatial dims are not the forward op's
 /// output size.
@@ -704,15 +792,9 @@ LogicalResult lowerConv2DBackpropInput(NodeLowering &l, Operation *op) {
             linalg::YieldOp::create(nb, loc, args[0]);
           })
           .getResult(0);
-  auto dxType =
-      RankedTensorType::get({dyt.getDimSize(0), dims[1], dims[2], c}, elem);
-  Value init = filled(l, dxType, dyn, zero);
   const int64_t one[2] = {1, 1};
-  Value dx =
-      linalg::Conv2DNhwcHwcfOp::create(
-          l.b, l.loc(), TypeRange{dxType}, ValueRange{spread, flipped},
-          ValueRange{init}, pairAttr(l.b, one), pairAttr(l.b, g->w.dilations))
-          .getResult(0);
+  Value dx = convAsGemm(l, spread, flipped, one, g->w.dilations, dims[1],
+                        dims[2]);
   l.setTensor(op, 0, nchw ? permuted(l, dx, kToNchw) : dx);
   return success();
 }
@@ -743,30 +825,31 @@ LogicalResult lowerConv2DBackpropFilter(NodeLowering &l, Operation *op) {
   if (dyt.isDynamicDim(0) ||
       cast<RankedTensorType>(x.getType()).isDynamicDim(0))
     rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(x, 0), l.dim(dy, 0));
-  MLIRContext *ctx = l.b.getContext();
-  // Loops (kh, kw, c, o, n, oh, ow).
-  SmallVector<AffineExpr> e;
-  for (unsigned i = 0; i < 7; ++i)
-    e.push_back(getAffineDimExpr(i, ctx));
-  AffineMap xMap =
-      AffineMap::get(7, 0,
-                     {e[4], e[5] * g->w.strides[0] + e[0] * g->w.dilations[0],
-                      e[6] * g->w.strides[1] + e[1] * g->w.dilations[1], e[2]},
-                     ctx);
-  AffineMap dyMap = AffineMap::get(7, 0, {e[4], e[5], e[6], e[3]}, ctx);
-  AffineMap outMap = AffineMap::get(7, 0, {e[0], e[1], e[2], e[3]}, ctx);
-  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
-  iters.append(3, utils::IteratorType::reduction);
-  Value init = filled(l, *out, {}, zero);
-  Value df =
-      linalg::GenericOp::create(
-          l.b, l.loc(), TypeRange{*out}, ValueRange{padded, dy},
-          ValueRange{init}, ArrayRef<AffineMap>{xMap, dyMap, outMap}, iters,
-          [](OpBuilder &nb, Location loc, ValueRange args) {
-            linalg::YieldOp::create(nb, loc,
-                                    mulAdd(nb, loc, args[0], args[1], args[2]));
-          })
-          .getResult(0);
+  // As one matrix product: the windows as rows, transposed, times dy as
+  // [N*OH*OW, F]; dy's spatial dims are the windows' (checked at run time
+  // where open).
+  auto xt = cast<RankedTensorType>(x.getType());
+  if (!xt.isDynamicDim(3) && xt.getDimSize(3) != out->getDimSize(2))
+    return op->emitError("InvalidArgument: Conv2DCustomBackpropFilter: input "
+                         "and filter must have the same depth");
+  if (dyt.isDynamicDim(1) || dyt.isDynamicDim(2) || dyt.isDynamicDim(3)) {
+    int64_t want[3] = {g->h.out, g->wd.out, out->getDimSize(3)};
+    for (int64_t d = 1; d < 4; ++d)
+      if (dyt.isDynamicDim(d))
+        rt::CheckDimsOp::create(l.b, l.loc(), l.frame, l.dim(dy, d),
+                                l.index(want[d - 1]));
+    dy = tensor::CastOp::create(
+        l.b, l.loc(),
+        RankedTensorType::get({dyt.getDimSize(0), g->h.out, g->wd.out,
+                               out->getDimSize(3)},
+                              elem),
+        dy);
+  }
+  Value rows = patchRows(l, padded, out->getDimSize(0), out->getDimSize(1),
+                         g->w.strides, g->w.dilations, g->h.out, g->wd.out);
+  Value product = gemm(l, rows, rowsOf(l, dy), true);
+  Value df = unrows(l, product, product, out->getDimSize(0),
+                    out->getDimSize(1), out->getDimSize(2));
   l.setTensor(op, 0, df);
   return success();
 }

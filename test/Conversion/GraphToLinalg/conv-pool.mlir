@@ -2,13 +2,19 @@
 // RUN:   --convert-graph-to-linalg | FileCheck %s
 
 // Conv2D: TF's SAME padding (6 rows, 3x3, stride 2: 1 row, after; 7
-// columns: 2, one each side) as tensor.pad, then the named convolution.
+// columns: 2, one each side) as tensor.pad, then one matmul: the windows
+// (stride 2) as rows [N*3*4, 3*3*2] times the filter as [18, 3].
+// CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-LABEL: func.func @f
 // CHECK: %[[X:.*]] = kiln_rt.feed %arg0[0] : tensor<?x6x7x2xf32>
 // CHECK: %[[F:.*]] = kiln_rt.feed %arg0[1] : tensor<3x3x2x3xf32>
 // CHECK: %[[P:.*]] = tensor.pad %[[X]] low[0, 0, 1, 0] high[0, 1, 1, 0]
 // CHECK: } : tensor<?x6x7x2xf32> to tensor<?x7x9x2xf32>
-// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[P]], %[[F]] : tensor<?x7x9x2xf32>, tensor<3x3x2x3xf32>) outs(%{{.*}} : tensor<?x3x4x3xf32>)
+// CHECK: %[[W:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #{{.*}}], {{.*}} ins(%[[P]] : tensor<?x7x9x2xf32>) outs(%{{.*}} : tensor<?x3x4x3x3x2xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<?x3x4x3x3x2xf32> into tensor<?x18xf32>
+// CHECK: %[[F2:.*]] = tensor.collapse_shape %[[F]] {{\[\[}}0, 1, 2], [3]] : tensor<3x3x2x3xf32> into tensor<18x3xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[ROWS]], %[[F2]] : tensor<?x18xf32>, tensor<18x3xf32>)
+// CHECK: %[[C:.*]] = tensor.expand_shape %[[MM]] {{\[\[}}0, 1, 2], [3]] output_shape [%{{.*}}, 3, 4, 3] : tensor<?x3xf32> into tensor<?x3x4x3xf32>
 // MaxPool pads (and starts) with -inf: padding never wins.
 // CHECK: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: tensor.pad %[[X]] low[0, 0, 0, 0] high[0, 0, 1, 0]

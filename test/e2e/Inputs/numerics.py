@@ -328,7 +328,9 @@ for name, xs, fs, st, dl, pad in [
         ("same_stride2_odd", (1, 6, 7, 2), (3, 3, 2, 3), (2, 2), (1, 1), "SAME"),
         ("same_even_filter", (1, 5, 5, 2), (2, 4, 2, 3), (1, 2), (1, 1), "SAME"),
         ("dilated", (1, 7, 7, 2), (3, 3, 2, 2), (1, 1), (2, 2), "SAME"),
-        ("dilated_valid", (1, 8, 7, 2), (2, 3, 2, 2), (1, 1), (3, 2), "VALID")]:
+        ("dilated_valid", (1, 8, 7, 2), (2, 3, 2, 2), (1, 1), (3, 2), "VALID"),
+        # Windows x filter big enough for the runtime's GEMM (im2col).
+        ("gemm", (1, 7, 7, 8), (3, 3, 8, 16), (1, 1), (1, 1), "SAME")]:
     cx, cf = f32(*xs), f32(*fs)
     check("conv2d_" + name, "Conv2D", [cx, cf],
           conv2d_ref(cx, cf, st, dl, pad == "SAME"),
@@ -378,7 +380,9 @@ for name, xs, fs, st, dl, pad in [
         ("same", (2, 5, 6, 3), (3, 3, 3, 4), (1, 1), (1, 1), "SAME"),
         ("valid_stride2", (1, 7, 8, 2), (3, 2, 2, 5), (2, 2), (1, 1), "VALID"),
         ("same_stride2_odd", (1, 6, 7, 2), (3, 3, 2, 3), (2, 2), (1, 1), "SAME"),
-        ("dilated", (1, 7, 7, 2), (3, 3, 2, 2), (1, 1), (2, 2), "SAME")]:
+        ("dilated", (1, 7, 7, 2), (3, 3, 2, 2), (1, 1), (2, 2), "SAME"),
+        # Windows x filter big enough for the runtime's GEMM (im2col).
+        ("gemm", (2, 6, 6, 4), (3, 3, 4, 16), (1, 1), (1, 1), "SAME")]:
     gx, gf = f32(*xs), f32(*fs)
     gdy = f32(*conv2d_ref(gx, gf, st, dl, pad == "SAME").shape)
     dx, df = conv2d_grads(gx, gf, gdy, st, dl, pad == "SAME")
