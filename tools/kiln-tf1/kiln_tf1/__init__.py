@@ -10,7 +10,8 @@ from . import nn
 from . import summary
 from . import train
 from .array_ops import (concat, expand_dims, fill, identity, ones, placeholder,
-                        reshape, shape, size, slice, squeeze, tile, zeros, zeros_like)
+                        reshape, shape, shape_n, size, slice, squeeze, tile, zeros,
+                        zeros_like)
 from .control_flow_ops import Assert, group, no_op, tuple
 from .dtypes import (DType, as_dtype, bool, float16, float32, float64, int8, int16,
                      int32, int64, string, uint8, uint16)

@@ -34,6 +34,11 @@ def shape(input, name=None, out_type=dtypes.int32):  # pylint: disable=redefined
         return apply_op("Shape", name=scope, input=input, out_type=out_type).outputs[0]
 
 
+def shape_n(input, out_type=dtypes.int32, name=None):  # pylint: disable=redefined-builtin
+    """One ShapeN node giving the shapes of all `input` tensors (never Consts)."""
+    return apply_op("ShapeN", name=name, input=input, out_type=out_type).outputs
+
+
 def size(input, name=None, out_type=dtypes.int32):  # pylint: disable=redefined-builtin
     with name_scope(name, "Size") as scope:
         input = convert_to_tensor(input)

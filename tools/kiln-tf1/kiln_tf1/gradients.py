@@ -21,7 +21,7 @@ _GRADIENT_FNS = {}
 
 # Ops whose inputs get no gradient (TF's NotDifferentiable, or a gradient
 # function returning None, like Floor's).
-_NOT_DIFFERENTIABLE = {"Floor", "Shape", "Size", "Rank", "RandomUniform",
+_NOT_DIFFERENTIABLE = {"Floor", "Shape", "ShapeN", "Size", "Rank", "RandomUniform",
                        "RandomStandardNormal", "TruncatedNormal", "ZerosLike",
                        "Equal", "Greater", "ArgMax", "DecodeRaw"}
 
@@ -192,6 +192,35 @@ def _matmul_grad(op, grad):
 @register_gradient("Relu")
 def _relu_grad(op, grad):
     return apply_op("ReluGrad", gradients=grad, features=op.outputs[0]).outputs[0]
+
+
+_CONV_ATTRS = ("strides", "padding", "use_cudnn_on_gpu", "data_format")
+
+
+@register_gradient("Conv2D")
+def _conv2d_grad(op, grad):
+    """Both backprops, sized by one ShapeN of [input, filter]."""
+    attrs = {name: op.get_attr(name) for name in _CONV_ATTRS}
+    x, w = op.inputs
+    input_sizes, filter_sizes = array_ops.shape_n([x, w])
+    return (apply_op("Conv2DBackpropInput", input_sizes=input_sizes, filter=w,
+                     out_backprop=grad, **attrs).outputs[0],
+            apply_op("Conv2DBackpropFilter", input=x, filter_sizes=filter_sizes,
+                     out_backprop=grad, **attrs).outputs[0])
+
+
+@register_gradient("MaxPool")
+def _max_pool_grad(op, grad):
+    return apply_op("MaxPoolGrad", orig_input=op.inputs[0], orig_output=op.outputs[0],
+                    grad=grad, ksize=op.get_attr("ksize"),
+                    strides=op.get_attr("strides"), padding=op.get_attr("padding"),
+                    data_format=op.get_attr("data_format")).outputs[0]
+
+
+@register_gradient("BiasAdd")
+def _bias_add_grad(op, grad):
+    return grad, apply_op("BiasAddGrad", out_backprop=grad,
+                          data_format=op.get_attr("data_format")).outputs[0]
 
 
 @register_gradient("Reshape")

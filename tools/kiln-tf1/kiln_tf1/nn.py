@@ -1,4 +1,9 @@
-"""`tf.nn`: the TF 1.2 structure of relu, dropout and the cross-entropy losses.
+"""`tf.nn`: the TF 1.2 structure of relu, conv2d, max_pool, bias_add, dropout
+and the cross-entropy losses.
+
+`conv2d` is the op wrapper itself (a `Conv2D` node named "Conv2D");
+`max_pool` and `bias_add` open a scope of their own name ("MaxPool",
+"BiasAdd") that their single node takes, as TF's nn_ops wrappers do.
 
 `softmax_cross_entropy_with_logits` is not a single node in TF 1.2: it
 flattens logits and labels to 2-D (Rank/Shape/Slice/ConcatV2/Reshape) and
@@ -18,6 +23,29 @@ from .shape_inference import constant_value
 
 def relu(features, name=None):
     return apply_op("Relu", name=name, features=features).outputs[0]
+
+
+def conv2d(input, filter, strides, padding, use_cudnn_on_gpu=True,  # pylint: disable=redefined-builtin
+           data_format="NHWC", name=None):
+    return apply_op("Conv2D", name=name, input=input, filter=filter, strides=strides,
+                    padding=padding, use_cudnn_on_gpu=use_cudnn_on_gpu,
+                    data_format=data_format).outputs[0]
+
+
+def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None):
+    with name_scope(name, "MaxPool") as scope:
+        value = convert_to_tensor(value, name="input")
+        return apply_op("MaxPool", name=scope, input=value, ksize=ksize,
+                        strides=strides, padding=padding,
+                        data_format=data_format).outputs[0]
+
+
+def bias_add(value, bias, data_format=None, name=None):
+    with name_scope(name, "BiasAdd") as scope:
+        value = convert_to_tensor(value, name="input")
+        bias = convert_to_tensor(bias, dtype=value.dtype.base_dtype, name="bias")
+        return apply_op("BiasAdd", name=scope, value=value, bias=bias,
+                        data_format=data_format).outputs[0]
 
 
 def dropout(x, keep_prob, noise_shape=None, seed=None, name=None):

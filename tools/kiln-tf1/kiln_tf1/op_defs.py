@@ -6,6 +6,10 @@ list attr (`N * T`, `N * string`, or a list(type) attr name) or `Ref(...)`.
 Graph construction needs the input names (Python values passed for an input
 become Consts named after it, e.g. `Sub/y`), which attrs a node carries, and
 their defaults: TF writes every attr of the op into the NodeDef.
+
+Attrs TensorFlow added after 1.2 are not here, so no node carries them, as
+none did in TF 1.2: `use_nesterov` of ApplyAdam (TF 1.3), `dilations` of
+Conv2D and its backprops (TF 1.5). Readers fill them in from their defaults.
 """
 
 from . import dtypes
@@ -13,6 +17,7 @@ from . import dtypes
 _TABLE = """
 Add(x: T, y: T) -> (z: T) | T: type
 AddN(inputs: N * T) -> (sum: T) | N: int; T: type
+ApplyAdam(var: Ref(T), m: Ref(T), v: Ref(T), beta1_power: T, beta2_power: T, lr: T, beta1: T, beta2: T, epsilon: T, grad: T) -> (out: Ref(T)) | T: type; use_locking: bool = false
 ApplyGradientDescent(var: Ref(T), alpha: T, delta: T) -> (out: Ref(T)) | T: type; use_locking: bool = false
 ApplyMomentum(var: Ref(T), accum: Ref(T), lr: T, grad: T, momentum: T) -> (out: Ref(T)) | T: type; use_locking: bool = false; use_nesterov: bool = false
 ApplyRMSProp(var: Ref(T), ms: Ref(T), mom: Ref(T), lr: T, rho: T, momentum: T, epsilon: T, grad: T) -> (out: Ref(T)) | T: type; use_locking: bool = false
@@ -20,10 +25,15 @@ ArgMax(input: T, dimension: Tidx) -> (output: int64) | T: type; Tidx: type = int
 Assert(condition: bool, data: T) -> () | T: list(type); summarize: int = 3
 Assign(ref: Ref(T), value: T) -> (output_ref: Ref(T)) | T: type; validate_shape: bool = true; use_locking: bool = true
 AssignAdd(ref: Ref(T), value: T) -> (output_ref: Ref(T)) | T: type; use_locking: bool = false
+BiasAdd(value: T, bias: T) -> (output: T) | T: type; data_format: string = 'NHWC'
+BiasAddGrad(out_backprop: T) -> (output: T) | T: type; data_format: string = 'NHWC'
 BroadcastGradientArgs(s0: T, s1: T) -> (r0: T, r1: T) | T: type = int32
 Cast(x: SrcT) -> (y: DstT) | SrcT: type; DstT: type
 ConcatV2(values: N * T, axis: Tidx) -> (output: T) | N: int; T: type; Tidx: type = int32
 Const() -> (output: dtype) | value: tensor; dtype: type
+Conv2D(input: T, filter: T) -> (output: T) | T: type; strides: list(int); use_cudnn_on_gpu: bool = true; padding: string; data_format: string = 'NHWC'
+Conv2DBackpropFilter(input: T, filter_sizes: int32, out_backprop: T) -> (output: T) | T: type; strides: list(int); use_cudnn_on_gpu: bool = true; padding: string; data_format: string = 'NHWC'
+Conv2DBackpropInput(input_sizes: int32, filter: T, out_backprop: T) -> (output: T) | T: type; strides: list(int); use_cudnn_on_gpu: bool = true; padding: string; data_format: string = 'NHWC'
 CountUpTo(ref: Ref(T)) -> (output: T) | limit: int; T: type
 DecodeRaw(bytes: string) -> (output: out_type) | out_type: type; little_endian: bool = true
 Equal(x: T, y: T) -> (z: bool) | T: type
@@ -36,6 +46,8 @@ Greater(x: T, y: T) -> (z: bool) | T: type
 HistogramSummary(tag: string, values: T) -> (summary: string) | T: type = float32
 Identity(input: T) -> (output: T) | T: type
 MatMul(a: T, b: T) -> (product: T) | transpose_a: bool = false; transpose_b: bool = false; T: type
+MaxPool(input: T) -> (output: T) | T: type = float32; ksize: list(int); strides: list(int); padding: string; data_format: string = 'NHWC'
+MaxPoolGrad(orig_input: T, orig_output: T, grad: T) -> (output: T) | ksize: list(int); strides: list(int); padding: string; data_format: string = 'NHWC'; T: type = float32
 Maximum(x: T, y: T) -> (z: T) | T: type
 Mean(input: T, reduction_indices: Tidx) -> (output: T) | keep_dims: bool = false; T: type; Tidx: type = int32
 MergeSummary(inputs: N * string) -> (summary: string) | N: int
@@ -66,6 +78,7 @@ RestoreV2(prefix: string, tensor_names: string, shape_and_slices: string) -> (te
 SaveV2(prefix: string, tensor_names: string, shape_and_slices: string, tensors: dtypes) -> () | dtypes: list(type)
 ScalarSummary(tags: string, values: T) -> (summary: string) | T: type
 Shape(input: T) -> (output: out_type) | T: type; out_type: type = int32
+ShapeN(input: N * T) -> (output: N * out_type) | N: int; T: type; out_type: type = int32
 Size(input: T) -> (output: out_type) | T: type; out_type: type = int32
 Slice(input: T, begin: Index, size: Index) -> (output: T) | T: type; Index: type
 SoftmaxCrossEntropyWithLogits(features: T, labels: T) -> (loss: T, backprop: T) | T: type

@@ -4,9 +4,15 @@
 first (`Variable/RMSProp`, `Variable/RMSProp_1`, ...; colocated with their
 variable, initialized by Consts under `<slot>/Initializer/`), then under the
 optimizer's scope its hyper-parameter Consts, one `update_<var>/Apply*` op
-per variable and the final NoOp (or, with a global step, an `update` NoOp and
-an AssignAdd on the step named after the optimizer). The train op joins the
-`train_op` collection.
+per variable and `_finish`: the final NoOp (or, with a global step, an
+`update` NoOp and an AssignAdd on the step named after the optimizer). The
+train op joins the `train_op` collection.
+
+Adam also has two variables of its own, `beta1_power` and `beta2_power`
+(created with the slots, so in the caller's name scope, not the optimizer's,
+and colocated with the first variable), which its `_finish` multiplies by
+beta1 and beta2 after all updates (`Adam/mul`, `Adam/Assign`, `Adam/mul_1`,
+`Adam/Assign_1`) before the final NoOp.
 """
 
 from . import array_ops
@@ -57,10 +63,9 @@ class Optimizer:
                 with name_scope("update_" + var.op.name), colocate_with(var):
                     update_ops.append(self._apply_dense(grad, var))
             if global_step is None:
-                apply_updates = control_flow_ops.group(*update_ops, name=scope)
+                apply_updates = self._finish(update_ops, scope)
             else:
-                with control_dependencies([control_flow_ops.group(*update_ops,
-                                                                  name="update")]):
+                with control_dependencies([self._finish(update_ops, "update")]):
                     with colocate_with(global_step):
                         apply_updates = assign_add(global_step, 1, name=scope).op
             train_ops = get_collection_ref(GraphKeys.TRAIN_OP)
@@ -90,6 +95,10 @@ class Optimizer:
 
     def _apply_dense(self, grad, var):
         raise NotImplementedError
+
+    def _finish(self, update_ops, name_scope):  # pylint: disable=redefined-outer-name
+        """The op that runs all updates: a NoOp named `name_scope`."""
+        return control_flow_ops.group(*update_ops, name=name_scope)
 
 
 def _create_slot(primary, initializer, op_name):
@@ -179,3 +188,55 @@ class RMSPropOptimizer(Optimizer):
                         momentum=math_ops.cast(self._momentum_tensor, dtype),
                         epsilon=math_ops.cast(self._epsilon_tensor, dtype),
                         grad=grad, use_locking=self._use_locking)
+
+
+class AdamOptimizer(Optimizer):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08,
+                 use_locking=False, name="Adam"):
+        super().__init__(use_locking, name)
+        self._lr = learning_rate
+        self._beta1 = beta1
+        self._beta2 = beta2
+        self._epsilon = epsilon
+        self._beta1_power = None
+        self._beta2_power = None
+
+    def _create_slots(self, var_list):
+        if self._beta1_power is None or self._beta1_power.graph is not var_list[0].graph:
+            with colocate_with(var_list[0]):
+                self._beta1_power = Variable(self._beta1, name="beta1_power",
+                                             trainable=False)
+                self._beta2_power = Variable(self._beta2, name="beta2_power",
+                                             trainable=False)
+        for v in var_list:
+            self._zeros_slot(v, "m")
+            self._zeros_slot(v, "v")
+
+    def _prepare(self):
+        self._lr_t = convert_to_tensor(self._lr, name="learning_rate")
+        self._beta1_t = convert_to_tensor(self._beta1, name="beta1")
+        self._beta2_t = convert_to_tensor(self._beta2, name="beta2")
+        self._epsilon_t = convert_to_tensor(self._epsilon, name="epsilon")
+
+    def _apply_dense(self, grad, var):
+        dtype = var.dtype.base_dtype
+        return apply_op("ApplyAdam", var=var, m=self.get_slot(var, "m"),
+                        v=self.get_slot(var, "v"),
+                        beta1_power=math_ops.cast(self._beta1_power, dtype),
+                        beta2_power=math_ops.cast(self._beta2_power, dtype),
+                        lr=math_ops.cast(self._lr_t, dtype),
+                        beta1=math_ops.cast(self._beta1_t, dtype),
+                        beta2=math_ops.cast(self._beta2_t, dtype),
+                        epsilon=math_ops.cast(self._epsilon_t, dtype),
+                        grad=grad, use_locking=self._use_locking)
+
+    def _finish(self, update_ops, name_scope):  # pylint: disable=redefined-outer-name
+        """Advance beta1_power and beta2_power once every variable is updated."""
+        with control_dependencies(update_ops):
+            with colocate_with(self._beta1_power):
+                update_beta1 = self._beta1_power.assign(
+                    self._beta1_power * self._beta1_t, use_locking=self._use_locking)
+                update_beta2 = self._beta2_power.assign(
+                    self._beta2_power * self._beta2_t, use_locking=self._use_locking)
+        return control_flow_ops.group(*update_ops + [update_beta1, update_beta2],
+                                      name=name_scope)

@@ -332,6 +332,106 @@ def _argmax(op):
     return TensorShape([d for i, d in enumerate(shape.dims) if i != axis])
 
 
+def _rank4_dims(op, index):
+    """The dims of input `index`, which must be of rank 4 (or unknown)."""
+    shape = op.inputs[index].get_shape()
+    if shape.ndims is None:
+        return [None] * 4
+    if shape.ndims != 4:
+        raise ValueError("Shape must be rank 4 but is rank %d for '%s' (op: '%s')"
+                         % (shape.ndims, op.name, op.type))
+    return list(shape.dims)
+
+
+def _layout(op):
+    """(batch axis, channel axis, spatial axes) of the op's data_format."""
+    if op.get_attr("data_format") == b"NCHW":
+        return 0, 1, (2, 3)
+    return 0, 3, (1, 2)
+
+
+def _windowed_size(op, size, window, stride):
+    """TF's windowed output size: VALID ceil((in - k + 1) / s), SAME ceil(in / s)."""
+    if size is None or window is None:
+        return None
+    padding = op.get_attr("padding")
+    if padding == b"VALID":
+        out = (size - window + stride) // stride
+    elif padding == b"SAME":
+        out = (size + stride - 1) // stride
+    else:
+        raise ValueError("%s: invalid padding %r (SAME or VALID)" % (op.name, padding))
+    if out < 0:
+        raise ValueError("Computed output size would be negative: %d [input_size: %d, "
+                         "effective_filter_size: %d, stride: %d]"
+                         % (out, size, window, stride))
+    return out
+
+
+def _window_attr(op, name):
+    values = op.get_attr(name)
+    if len(values) != 4:
+        raise ValueError("%s: %s must have 4 elements, got %d"
+                         % (op.name, name, len(values)))
+    return values
+
+
+def _conv2d(op):
+    batch, channel, spatial = _layout(op)
+    x = _rank4_dims(op, 0)
+    filter_dims = _rank4_dims(op, 1)  # [height, width, in depth, out depth]
+    strides = _window_attr(op, "strides")
+    if None not in (x[channel], filter_dims[2]) and x[channel] != filter_dims[2]:
+        raise ValueError("Dimensions must be equal, but are %d and %d for '%s' (op: "
+                         "'Conv2D')" % (x[channel], filter_dims[2], op.name))
+    dims = [None] * 4
+    dims[batch] = x[batch]
+    dims[channel] = filter_dims[3]
+    for i, axis in enumerate(spatial):
+        dims[axis] = _windowed_size(op, x[axis], filter_dims[i], strides[axis])
+    return TensorShape(dims)
+
+
+def _max_pool(op):
+    """Spatial windows, and depth windows (ksize over channels) as TF allows."""
+    batch, channel, spatial = _layout(op)
+    x = _rank4_dims(op, 0)
+    ksize = _window_attr(op, "ksize")
+    strides = _window_attr(op, "strides")
+    dims = [None] * 4
+    dims[batch] = x[batch]
+    depth = x[channel]
+    dims[channel] = None if depth is None else depth // ksize[channel]
+    for axis in spatial:
+        dims[axis] = _windowed_size(op, x[axis], ksize[axis], strides[axis])
+    return TensorShape(dims)
+
+
+def _bias_add(op):
+    value = op.inputs[0].get_shape()
+    bias = op.inputs[1].get_shape()
+    if value.ndims is None:
+        return unknown_shape()
+    dims = list(value.dims)
+    # NCHW: the channel is the third dimension from the end (TF's rule).
+    channel = -3 if op.get_attr("data_format") == b"NCHW" and len(dims) >= 3 else -1
+    bias_dim = bias.dims[0] if bias.ndims == 1 else None
+    dims[channel] = TensorShape([dims[channel]]).merge_with(TensorShape([bias_dim])).dims[0]
+    return TensorShape(dims)
+
+
+def _bias_add_grad(op):
+    shape = op.inputs[0].get_shape()
+    if shape.ndims is None:
+        return unknown_shape(1)
+    nchw = op.get_attr("data_format") == b"NCHW" and shape.ndims >= 3
+    return TensorShape([shape.dims[-3] if nchw else shape.dims[-1]])
+
+
+def _shape_n(op):
+    return [TensorShape([t.get_shape().ndims]) for t in op.inputs]
+
+
 def _apply_update(op):
     """Training ops: the variable's shape (merged with the same-shaped inputs)."""
     return op.inputs[0].get_shape()
@@ -382,7 +482,11 @@ _SHAPE_FNS = {
     "Tile": _tile, "ExpandDims": _expand_dims, "Squeeze": _squeeze,
     "ArgMax": _argmax, "BroadcastGradientArgs": _broadcast_gradient_args,
     "ApplyRMSProp": _apply_update, "ApplyGradientDescent": _apply_update,
-    "ApplyMomentum": _apply_update,
+    "ApplyMomentum": _apply_update, "ApplyAdam": _apply_update,
+    "Conv2D": _conv2d, "MaxPool": _max_pool, "BiasAdd": _bias_add,
+    "BiasAddGrad": _bias_add_grad, "ShapeN": _shape_n, "MaxPoolGrad": _unchanged,
+    "Conv2DBackpropInput": _from_shape_input(0),
+    "Conv2DBackpropFilter": _from_shape_input(1),
     "RestoreV2": _unknown, "QueueDequeueV2": _unknown, "QueueDequeueManyV2": _unknown,
     "FIFOQueueV2": _scalar, "RandomShuffleQueueV2": _scalar, "QueueSizeV2": _scalar,
     "TFRecordReaderV2": _scalar, "ReaderReadV2": _scalar,
