@@ -155,3 +155,23 @@ graph.graph {
   // CHECK: graph.AvgPool "avg"{{.*}} -> tensor<?x4x5x2xf32>
   %a:2 = graph.AvgPool "avg"(%x#0) {T = f32, ksize = [1, 3, 3, 1], strides = [1, 1, 1, 1], padding = "VALID", data_format = "NHWC"} : (tensor<*xf32>) -> tensor<*xf32>
 }
+
+// -----
+
+// A gradient's sizes from ShapeN (as TF 1.x's Conv2D gradient builds it):
+// the shapes ShapeN takes of its inputs, as far as known; from a vector
+// of unknown values, only the rank.
+// CHECK-LABEL: graph.graph
+graph.graph {
+  %x:2 = graph.Placeholder "x"() {dtype = f32, shape = #graph.shape<?x6x7x2>} : () -> tensor<*xf32>
+  %f:2 = graph.Placeholder "f"() {dtype = f32, shape = #graph.shape<3x3x2x5>} : () -> tensor<*xf32>
+  %dy:2 = graph.Placeholder "dy"() {dtype = f32, shape = #graph.shape<?x6x7x5>} : () -> tensor<*xf32>
+  %s:2 = graph.Placeholder "s"() {dtype = i32, shape = #graph.shape<4>} : () -> tensor<*xi32>
+  %n:3 = graph.ShapeN "n"(%x#0, %f#0) {N = 2 : i64, T = f32, out_type = i32} : (tensor<*xf32>, tensor<*xf32>) -> (tensor<*xi32>, tensor<*xi32>)
+  // CHECK: graph.Conv2DBackpropInput "dx"{{.*}} -> tensor<?x6x7x2xf32>
+  %dx:2 = graph.Conv2DBackpropInput "dx"(%n#0, %f#0, %dy#0) {T = f32, strides = [1, 1, 1, 1], padding = "SAME", data_format = "NHWC", use_cudnn_on_gpu = true} : (tensor<*xi32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Conv2DBackpropFilter "df"{{.*}} -> tensor<3x3x2x5xf32>
+  %df:2 = graph.Conv2DBackpropFilter "df"(%x#0, %n#1, %dy#0) {T = f32, strides = [1, 1, 1, 1], padding = "SAME", data_format = "NHWC", use_cudnn_on_gpu = true} : (tensor<*xf32>, tensor<*xi32>, tensor<*xf32>) -> tensor<*xf32>
+  // CHECK: graph.Conv2DBackpropInput "fed"{{.*}} -> tensor<?x?x?x?xf32>
+  %fed:2 = graph.Conv2DBackpropInput "fed"(%s#0, %f#0, %dy#0) {T = f32, strides = [1, 1, 1, 1], padding = "SAME", data_format = "NHWC", use_cudnn_on_gpu = true} : (tensor<*xi32>, tensor<*xf32>, tensor<*xf32>) -> tensor<*xf32>
+}

@@ -182,6 +182,23 @@ LogicalResult lowerExpandOrSqueeze(NodeLowering &l, Operation *op) {
   return success();
 }
 
+/// ShapeN: Shape of each input.
+LogicalResult lowerShapeN(NodeLowering &l, Operation *op) {
+  for (unsigned i = 0, e = getDataOperands(op).size(); i < e; ++i) {
+    FailureOr<Value> x = l.tensor(op, i);
+    FailureOr<RankedTensorType> out = l.resultType(op, i);
+    if (failed(x) || failed(out))
+      return failure();
+    SmallVector<Value> elems;
+    for (Value s : sizesOf(l, *x))
+      elems.push_back(arith::IndexCastOp::create(l.b, l.loc(),
+                                                 out->getElementType(), s));
+    l.setTensor(op, i,
+                tensor::FromElementsOp::create(l.b, l.loc(), *out, elems));
+  }
+  return success();
+}
+
 LogicalResult lowerShape(NodeLowering &l, Operation *op) {
   FailureOr<Value> x = l.tensor(op, 0);
   FailureOr<RankedTensorType> out = l.resultType(op, 0);
@@ -442,6 +459,7 @@ void kiln::populateArrayLowerings(NodeLoweringTable &table) {
   table["Squeeze"] = lowerExpandOrSqueeze;
   for (const char *t : {"Shape", "Size", "Rank"})
     table[t] = lowerShape;
+  table["ShapeN"] = lowerShapeN;
   table["Transpose"] = lowerTranspose;
   table["Fill"] = lowerFill;
   table["ZerosLike"] = lowerZerosOnesLike;

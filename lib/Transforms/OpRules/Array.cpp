@@ -39,6 +39,16 @@ ShapeResult shapeOpShape(const ShapeContext &ctx) {
       Shape::of({s.ranked ? int64_t(s.dims.size()) : -1}));
 }
 
+/// ShapeN: a vector of each input's rank.
+ShapeResult shapeNShape(const ShapeContext &ctx) {
+  ShapeResult r;
+  for (unsigned i = 0; i < ctx.numInputs(); ++i) {
+    Shape s = ctx.input(i);
+    r.outputs.push_back(Shape::of({s.ranked ? int64_t(s.dims.size()) : -1}));
+  }
+  return r;
+}
+
 ShapeResult reshapeShape(const ShapeContext &ctx) {
   std::optional<SmallVector<int64_t>> target = ctx.constInts(1);
   if (!target) {
@@ -129,7 +139,7 @@ ShapeResult squeezeShape(const ShapeContext &ctx) {
 }
 
 ShapeResult fillShape(const ShapeContext &ctx) {
-  return shapeFromConstInput(ctx, 0);
+  return shapeFromShapeInput(ctx, 0);
 }
 
 ShapeResult tileShape(const ShapeContext &ctx) {
@@ -484,6 +494,7 @@ void kiln::populateArrayOpRules(OpRuleTable &table) {
   table.addShapeFn(family, {"Const"}, constShape);
   table.addShapeFn(family, {"Placeholder", "PlaceholderV2"}, shapeAttrShape);
   table.addShapeFn(family, {"Shape"}, shapeOpShape);
+  table.addShapeFn(family, {"ShapeN"}, shapeNShape);
   table.addShapeFn(family, {"Reshape"}, reshapeShape);
   table.addShapeFn(family, {"ExpandDims"}, expandDimsShape);
   table.addShapeFn(family, {"Squeeze"}, squeezeShape);

@@ -117,10 +117,10 @@ ShapeResult biasAddGradShape(const ShapeContext &ctx) {
 /// The convolution and average-pool gradients' shapes are their sizes
 /// input's values.
 ShapeResult convBackpropInputShape(const ShapeContext &ctx) {
-  return shapeFromConstInput(ctx, 0);
+  return shapeFromShapeInput(ctx, 0);
 }
 ShapeResult convBackpropFilterShape(const ShapeContext &ctx) {
-  return shapeFromConstInput(ctx, 1);
+  return shapeFromShapeInput(ctx, 1);
 }
 
 /// `in` reduced over the constant `axes` (out-of-range axes are the

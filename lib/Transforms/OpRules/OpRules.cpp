@@ -207,11 +207,30 @@ ShapeResult rules::noOutputs(const ShapeContext &) {
   return ShapeResult::none();
 }
 
-ShapeResult rules::shapeFromConstInput(const ShapeContext &ctx, unsigned i) {
-  std::optional<SmallVector<int64_t>> dims = ctx.constInts(i);
-  if (!dims)
-    return ShapeResult::single(Shape::unknown());
-  return ShapeResult::single(Shape::of(*dims));
+ShapeResult rules::shapeFromShapeInput(const ShapeContext &ctx, unsigned i) {
+  if (std::optional<SmallVector<int64_t>> dims = ctx.constInts(i))
+    return ShapeResult::single(Shape::of(*dims));
+  // As TF reads a shape tensor it cannot evaluate: the shape a Shape (or
+  // ShapeN) node takes of its input, as far as that is known (the sizes of
+  // a gradient are the forward input's: Conv2D's gradients get them from
+  // ShapeN); else as many unknown dims as the vector has elements.
+  Value v = ctx.inputs()[i];
+  if (Operation *def = v.getDefiningOp()) {
+    StringRef type = getNodeOpType(def);
+    auto results = getDataResults(def);
+    auto operands = getDataOperands(def);
+    if (type == "Shape" && !operands.empty())
+      return ShapeResult::single(Shape::ofValue(operands[0]));
+    if (type == "ShapeN")
+      for (auto [k, r] : llvm::enumerate(results))
+        if (r == v && k < operands.size())
+          return ShapeResult::single(Shape::ofValue(operands[k]));
+  }
+  auto vector = dyn_cast<RankedTensorType>(v.getType());
+  if (vector && vector.getRank() == 1 && !vector.isDynamicDim(0))
+    return ShapeResult::single(
+        Shape::of(SmallVector<int64_t>(vector.getDimSize(0), -1)));
+  return ShapeResult::single(Shape::unknown());
 }
 
 int64_t rules::numElements(ArrayRef<int64_t> shape) {

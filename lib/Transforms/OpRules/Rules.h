@@ -30,9 +30,10 @@ ShapeResult noOutputs(const ShapeContext &ctx);
 std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b,
                                      std::string &error);
 
-/// The shape a constant shape vector (input `i`) gives: Fill, the random
-/// ops.
-ShapeResult shapeFromConstInput(const ShapeContext &ctx, unsigned i);
+/// The shape a shape vector (input `i`) gives, as TF reads it: its values
+/// when constant, else the shape a Shape/ShapeN node took (as known), else
+/// only the rank (its length). Fill, the random ops, the gradients' sizes.
+ShapeResult shapeFromShapeInput(const ShapeContext &ctx, unsigned i);
 
 //===----------------------------------------------------------------------===//
 // Constants

@@ -113,7 +113,7 @@ void enqueueDependents(Operation *op, SmallVectorImpl<Operation *> &out) {
 }
 
 ShapeResult randomShape(const ShapeContext &ctx) {
-  return shapeFromConstInput(ctx, 0);
+  return shapeFromShapeInput(ctx, 0);
 }
 
 } // namespace

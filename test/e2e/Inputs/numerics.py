@@ -583,6 +583,9 @@ sq = f32(3, 1, 4, 1)
 check("squeeze", "Squeeze", [sq], sq.reshape(3, 4), T)
 check("shape", "Shape", [r], np.array(r.shape), {"T": np.float32})
 check("size", "Size", [r], r.size, {"T": np.float32})
+sn = f32(2, 5)
+check("shape_n", "ShapeN", [r, sn], np.array(sn.shape),
+      {"T": np.float32, "N": 2}, fetch="out:1")
 check("rank", "Rank", [r], r.ndim, {"T": np.float32})
 fv = f32()
 check("fill", "Fill", [fv], np.full((2, 3), fv), {"T": np.float32},
