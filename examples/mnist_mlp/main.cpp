@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "mnist_mlp.h"
 
+#include "kiln/mnist/MnistData.h"
 #include "kiln/mnist/MnistRecords.h"
 #include "kiln/runtime/CheckpointState.h"
 #include "kiln/runtime/Summary.h"
@@ -26,43 +27,7 @@ using namespace kiln;
 
 namespace {
 
-struct Data {
-  int64_t count = 0;
-  std::vector<float> images; // [count, 784] in [0, 1]
-  std::vector<float> onehot; // [count, 10]
-  std::vector<uint8_t> labels;
-};
-
-/// The images and labels of an idx pair from example `skip` on, scaled to
-/// [0, 1] and one-hot, as TF's read_data_sets(one_hot=True) gives them.
-StatusOr<Data> load(const std::string &dir, const char *images,
-                    const char *labels, int64_t skip = 0) {
-  StatusOr<MnistSplit> split = readMnistSplit(dir, images, labels);
-  if (!split.ok())
-    return split.status();
-  if (skip < 0 || skip > split->count)
-    return errors::InvalidArgument("Validation size should be between 0 and ",
-                                   split->count, ". Received: ", skip, ".");
-  Data d;
-  d.count = split->count - skip;
-  const uint8_t *pixels = split->pixels.data() + skip * 784;
-  d.images.resize(static_cast<size_t>(d.count) * 784);
-  for (size_t i = 0; i < d.images.size(); ++i)
-    d.images[i] = pixels[i] / 255.0f;
-  d.labels.assign(split->labels.begin() + skip, split->labels.end());
-  d.onehot.assign(static_cast<size_t>(d.count) * 10, 0.0f);
-  for (int64_t i = 0; i < d.count; ++i)
-    d.onehot[i * 10 + d.labels[i]] = 1.0f;
-  return d;
-}
-
-Tensor rows(const std::vector<float> &v, int64_t start, int64_t n,
-            int64_t width) {
-  Tensor t = Tensor::uninitialized(DType::kFloat, TensorShape{n, width});
-  std::memcpy(t.data<float>(), v.data() + start * width,
-              sizeof(float) * n * width);
-  return t;
-}
+using Data = MnistDataSet;
 
 bool check(const Status &s, const char *what) {
   if (s.ok())
@@ -81,7 +46,7 @@ StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
     int64_t n = std::min<int64_t>(1000, test.count - start);
     Tensor argmax;
     Status st =
-        model.predict(rows(test.images, start, n, 784), one, one, &argmax);
+        model.predict(mnistRows(test.images, start, n, 784), one, one, &argmax);
     if (!st.ok())
       return st;
     for (int64_t i = 0; i < n; ++i) {
@@ -158,7 +123,7 @@ int main(int argc, char **argv) {
     }
   }
   StatusOr<Data> test =
-      load(dataDir, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+      loadMnistDataSet(dataDir, kMnistTestImages, kMnistTestLabels);
   if (!check(test.status(), "test set"))
     return 1;
   auto created = demo::MnistMlp::create();
@@ -190,8 +155,8 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  StatusOr<Data> train = load(dataDir, "train-images-idx3-ubyte.gz",
-                              "train-labels-idx1-ubyte.gz", validationSize);
+  StatusOr<Data> train = loadMnistDataSet(dataDir, kMnistTrainImages,
+                                          kMnistTrainLabels, validationSize);
   if (!check(train.status(), "training set"))
     return 1;
   mkdir(ckptDir.c_str(), 0755);
@@ -219,8 +184,8 @@ int main(int argc, char **argv) {
       if (maxBatches && batches >= maxBatches)
         break;
       Tensor loss;
-      Status st = model.train(rows(train->images, s, 128, 784),
-                              rows(train->onehot, s, 128, 10), keepInput,
+      Status st = model.train(mnistRows(train->images, s, 128, 784),
+                              mnistRows(train->onehot, s, 128, 10), keepInput,
                               keepHidden, &loss);
       if (!check(st, "train"))
         return 1;

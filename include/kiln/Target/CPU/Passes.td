@@ -77,6 +77,20 @@ def CpuParallelLoops : Pass<"kiln-cpu-parallel-loops", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def CpuFuseElementwise : Pass<"kiln-cpu-fuse-elementwise"> {
+  let summary = "Elementwise fusion that keeps matmuls whole";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (elementwise producers with one
+    use fuse into their consumers; reshapes move through elementwise loops
+    by expanding them), except that no reshape is folded into or out of a
+    contraction: a convolution's matmul over im2col rows stays a
+    `linalg.matmul` instead of becoming a seven-loop contraction.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def CpuSkipUnusedDraws : Pass<"kiln-cpu-skip-unused-draws", "::mlir::func::FuncOp"> {
   let summary = "Skip random draws whose values cannot change the run";
   let description = [{

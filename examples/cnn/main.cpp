@@ -1,0 +1,264 @@
+//===- main.cpp - The mnist_deep CNN on Fashion-MNIST, ahead of time ------===//
+//
+// TF's tutorial CNN (examples/cnn/model.py: conv 5x5x32, max pool, conv
+// 5x5x64, max pool, fully connected 1024 with dropout, 10 logits, Adam
+// 1e-4), compiled by graph-compile into cnn_graph.h. Trains on
+// Fashion-MNIST's 55000 training images in shuffled batches of 50 at
+// keep_prob 0.5, saves a checkpoint and reports the test accuracy after
+// each epoch; --predict restores the latest checkpoint and predicts the
+// test set; --dump-step DIR writes one step's inputs and variables (before
+// and after) for check_step.py's NumPy reimplementation.
+//
+//===----------------------------------------------------------------------===//
+#include "cnn_graph.h"
+
+#include "kiln/mnist/MnistData.h"
+#include "kiln/mnist/MnistRecords.h"
+#include "kiln/runtime/CheckpointState.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+#include <random>
+#include <string>
+#include <sys/stat.h>
+
+using namespace kiln;
+
+namespace {
+
+constexpr int64_t kEvalBatch = 100;
+
+bool check(const Status &s, const char *what) {
+  if (s.ok())
+    return true;
+  std::fprintf(stderr, "%s: %s: %s\n", what, codeName(s.code()),
+               s.message().c_str());
+  return false;
+}
+
+/// Test accuracy with the predict signature (keep_prob 1).
+StatusOr<double> accuracy(demo::Cnn &model, const MnistDataSet &test,
+                          std::vector<int64_t> *predictions = nullptr) {
+  int64_t correct = 0;
+  Tensor one = Tensor::scalar<float>(1.0f);
+  for (int64_t start = 0; start < test.count; start += kEvalBatch) {
+    int64_t n = std::min<int64_t>(kEvalBatch, test.count - start);
+    Tensor argmax;
+    Status st = model.predict(mnistRows(test.images, start, n, 784), one,
+                              &argmax);
+    if (!st.ok())
+      return st;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t p = argmax.data<int64_t>()[i];
+      correct += p == test.labels[start + i];
+      if (predictions)
+        predictions->push_back(p);
+    }
+  }
+  return double(correct) / double(test.count);
+}
+
+/// One predicted class per line, in test-set order.
+bool writePredictions(const std::string &path,
+                      const std::vector<int64_t> &predictions) {
+  FILE *f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    std::perror(path.c_str());
+    return false;
+  }
+  for (int64_t p : predictions)
+    std::fprintf(f, "%lld\n", static_cast<long long>(p));
+  return std::fclose(f) == 0;
+}
+
+/// The trainable variables, in the order check_step.py reads them.
+const char *const kTrainable[] = {
+    "conv1/Variable", "conv1/Variable_1", "conv2/Variable", "conv2/Variable_1",
+    "fc1/Variable",   "fc1/Variable_1",   "fc2/Variable",   "fc2/Variable_1"};
+
+/// Writes `t`'s floats to `path` (raw little-endian float32).
+bool writeFloats(const std::string &path, const Tensor &t) {
+  FILE *f = std::fopen(path.c_str(), "wb");
+  if (!f) {
+    std::perror(path.c_str());
+    return false;
+  }
+  size_t n = static_cast<size_t>(t.shape().numElements());
+  bool ok = std::fwrite(t.data<float>(), sizeof(float), n, f) == n;
+  return std::fclose(f) == 0 && ok;
+}
+
+/// `<dir>/<variable with '/' as '_'>.<suffix>.f32` for each trainable one.
+bool dumpVariables(demo::Cnn &model, const std::string &dir,
+                   const char *suffix) {
+  for (const char *name : kTrainable) {
+    StatusOr<Tensor> v = model.model().variable(name)->snapshot();
+    if (!check(v.status(), name))
+      return false;
+    std::string file = name;
+    std::replace(file.begin(), file.end(), '/', '_');
+    if (!writeFloats(dir + "/" + file + "." + suffix + ".f32", *v))
+      return false;
+  }
+  return true;
+}
+
+/// One step at keep_prob 1 (no dropout draw) on the first 50 training
+/// images, with everything check_step.py needs around it.
+int dumpStep(demo::Cnn &model, const MnistDataSet &train,
+             const std::string &dir) {
+  mkdir(dir.c_str(), 0755);
+  Tensor x = mnistRows(train.images, 0, 50, 784),
+         y = mnistRows(train.onehot, 0, 50, 10), loss;
+  if (!writeFloats(dir + "/x.f32", x) || !writeFloats(dir + "/y.f32", y) ||
+      !dumpVariables(model, dir, "before"))
+    return 1;
+  if (!check(model.train(x, y, Tensor::scalar<float>(1.0f), &loss), "train"))
+    return 1;
+  if (!writeFloats(dir + "/loss.f32", loss) ||
+      !dumpVariables(model, dir, "after"))
+    return 1;
+  std::printf("step dumped to %s: loss %.6f\n", dir.c_str(),
+              *loss.data<float>());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string dataDir = kDefaultMnistDir, ckptDir = "./cnn_ckpt", dumpDir,
+              predictionsPath;
+  int epochs = 5;
+  int64_t maxBatches = 0, batch = 50;
+  bool predictOnly = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() { return std::string(i + 1 < argc ? argv[++i] : ""); };
+    if (a == "--data")
+      dataDir = next();
+    else if (a == "--ckpt-dir")
+      ckptDir = next();
+    else if (a == "--epochs")
+      epochs = std::stoi(next());
+    else if (a == "--batches-per-epoch")
+      maxBatches = std::stoll(next());
+    else if (a == "--batch")
+      batch = std::stoll(next());
+    else if (a == "--predict")
+      predictOnly = true;
+    else if (a == "--predictions")
+      predictionsPath = next();
+    else if (a == "--dump-step")
+      dumpDir = next();
+    else {
+      std::fprintf(
+          stderr,
+          "usage: cnn [--data DIR] [--ckpt-dir DIR] [--epochs N (5)] "
+          "[--batch N (50)] [--batches-per-epoch K] [--predict] "
+          "[--predictions FILE] [--dump-step DIR]\n"
+          "Trains TF's mnist_deep CNN (compiled ahead of time) on "
+          "Fashion-MNIST (Debian's dataset-fashion-mnist):\n"
+          "shuffled batches of the 55000 training images at keep_prob "
+          "0.5, Adam 1e-4; after each epoch a checkpoint in\n"
+          "--ckpt-dir and the test accuracy. --predict restores the latest "
+          "checkpoint and reports the test accuracy;\n"
+          "--predictions FILE writes the predicted classes, one a line. "
+          "--dump-step DIR writes one training step's\n"
+          "inputs and variables for check_step.py.\n");
+      return 2;
+    }
+  }
+  if (batch <= 0) {
+    std::fprintf(stderr, "InvalidArgument: --batch must be positive\n");
+    return 2;
+  }
+  auto created = demo::Cnn::create();
+  if (!check(created.status(), "model"))
+    return 1;
+  demo::Cnn &model = **created;
+  if (!check(model.init_all_variables(), "init"))
+    return 1;
+  StatusOr<MnistDataSet> test =
+      loadMnistDataSet(dataDir, kMnistTestImages, kMnistTestLabels);
+  if (!check(test.status(), "test set"))
+    return 1;
+
+  if (predictOnly) {
+    StatusOr<std::optional<CheckpointState>> state =
+        getCheckpointState(ckptDir);
+    if (!state.ok() || !state->has_value()) {
+      std::fprintf(stderr, "NotFound: no checkpoint in %s\n", ckptDir.c_str());
+      return 1;
+    }
+    std::printf("%s\n", (*state)->modelCheckpointPath.c_str());
+    if (!check(model.restore((*state)->modelCheckpointPath), "restore"))
+      return 1;
+    std::vector<int64_t> predictions;
+    StatusOr<double> acc = accuracy(model, *test, &predictions);
+    if (!check(acc.status(), "predict"))
+      return 1;
+    std::printf("test accuracy: %.4f\n", *acc);
+    if (!predictionsPath.empty() &&
+        !writePredictions(predictionsPath, predictions))
+      return 1;
+    return 0;
+  }
+
+  StatusOr<MnistDataSet> train =
+      loadMnistDataSet(dataDir, kMnistTrainImages, kMnistTrainLabels, 5000);
+  if (!check(train.status(), "training set"))
+    return 1;
+  if (!dumpDir.empty())
+    return dumpStep(model, *train, dumpDir);
+  mkdir(ckptDir.c_str(), 0755);
+  Tensor keep = Tensor::scalar<float>(0.5f);
+  std::vector<int64_t> order(static_cast<size_t>(train->count));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 shuffle(2017);
+  int64_t perEpoch = train->count / batch;
+  if (maxBatches > 0)
+    perEpoch = std::min(perEpoch, maxBatches);
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), shuffle);
+    auto t0 = std::chrono::steady_clock::now();
+    double lossSum = 0;
+    for (int64_t b = 0; b < perEpoch; ++b) {
+      Tensor loss;
+      Status st = model.train(mnistRows(train->images, order, b * batch,
+                                        batch, 784),
+                              mnistRows(train->onehot, order, b * batch,
+                                        batch, 10),
+                              keep, &loss);
+      if (!check(st, "train"))
+        return 1;
+      lossSum += *loss.data<float>();
+      if ((b + 1) % 100 == 0 || b + 1 == perEpoch) {
+        std::printf("\repoch %d: step %lld/%lld, loss %.4f", epoch,
+                    static_cast<long long>(b + 1),
+                    static_cast<long long>(perEpoch), lossSum / (b + 1));
+        std::fflush(stdout);
+      }
+    }
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    StatusOr<std::string> saved = model.save(ckptDir + "/model.ckpt", epoch);
+    if (!check(saved.status(), "save"))
+      return 1;
+    std::vector<int64_t> predictions;
+    StatusOr<double> acc = accuracy(model, *test, &predictions);
+    if (!check(acc.status(), "predict"))
+      return 1;
+    std::printf("\repoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "
+                "saved %s\n",
+                epoch, lossSum / std::max<int64_t>(perEpoch, 1), *acc,
+                perEpoch * batch / secs, saved->c_str());
+    std::fflush(stdout);
+    if (!predictionsPath.empty() && epoch + 1 == epochs &&
+        !writePredictions(predictionsPath, predictions))
+      return 1;
+  }
+  return 0;
+}

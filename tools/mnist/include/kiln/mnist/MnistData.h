@@ -1,0 +1,46 @@
+//===- MnistData.h - MNIST as read_data_sets(one_hot=True) gives it -*- C++
+//-*-===//
+//
+// The examples' training data: an idx pair as float images scaled to
+// [0, 1] and one-hot labels, as TF's tutorial read_data_sets gives them,
+// and batches of it as tensors to feed.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_MNIST_MNISTDATA_H
+#define KILN_MNIST_MNISTDATA_H
+
+#include "kiln/runtime/Status.h"
+#include "kiln/runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct MnistDataSet {
+  int64_t count = 0;
+  std::vector<float> images; ///< [count, 784] in [0, 1]
+  std::vector<float> onehot; ///< [count, 10]
+  std::vector<uint8_t> labels;
+};
+
+/// The images and labels of an idx pair in `dir` from example `skip` on
+/// (read_data_sets keeps the first 5000 training images for validation).
+StatusOr<MnistDataSet> loadMnistDataSet(const std::string &dir,
+                                        const std::string &imagesName,
+                                        const std::string &labelsName,
+                                        int64_t skip = 0);
+
+/// Rows [start, start + n) of a [*, width] float array, as a tensor.
+Tensor mnistRows(const std::vector<float> &v, int64_t start, int64_t n,
+                 int64_t width);
+
+/// The rows `order[start .. start + n)` of a [*, width] float array.
+Tensor mnistRows(const std::vector<float> &v,
+                 const std::vector<int64_t> &order, int64_t start, int64_t n,
+                 int64_t width);
+
+} // namespace kiln
+
+#endif // KILN_MNIST_MNISTDATA_H
