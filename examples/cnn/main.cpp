@@ -2,7 +2,7 @@
 //
 // TF's tutorial CNN (examples/cnn/model.py: conv 5x5x32, max pool, conv
 // 5x5x64, max pool, fully connected 1024 with dropout, 10 logits, Adam
-// 1e-4), compiled by graph-compile into cnn_graph.h. Trains on
+// 1e-3), compiled by graph-compile into cnn_graph.h. Trains on
 // Fashion-MNIST's 55000 training images in shuffled batches of 50 at
 // keep_prob 0.5, saves a checkpoint and reports the test accuracy after
 // each epoch; --predict restores the latest checkpoint and predicts the
@@ -90,17 +90,24 @@ bool writeFloats(const std::string &path, const Tensor &t) {
   return std::fclose(f) == 0 && ok;
 }
 
-/// `<dir>/<variable with '/' as '_'>.<suffix>.f32` for each trainable one.
+/// `<dir>/<variable with '/' as '_'>.<suffix>.f32` for each trainable one
+/// and, with `slots`, its Adam slots m (`/Adam`) and v (`/Adam_1`).
 bool dumpVariables(demo::Cnn &model, const std::string &dir,
-                   const char *suffix) {
-  for (const char *name : kTrainable) {
-    StatusOr<Tensor> v = model.model().variable(name)->snapshot();
-    if (!check(v.status(), name))
-      return false;
-    std::string file = name;
-    std::replace(file.begin(), file.end(), '/', '_');
-    if (!writeFloats(dir + "/" + file + "." + suffix + ".f32", *v))
-      return false;
+                   const char *suffix, bool slots) {
+  for (const char *trainable : kTrainable) {
+    std::vector<std::string> names{trainable};
+    if (slots)
+      names.insert(names.end(), {std::string(trainable) + "/Adam",
+                                 std::string(trainable) + "/Adam_1"});
+    for (const std::string &name : names) {
+      StatusOr<Tensor> v = model.model().variable(name)->snapshot();
+      if (!check(v.status(), name.c_str()))
+        return false;
+      std::string file = name;
+      std::replace(file.begin(), file.end(), '/', '_');
+      if (!writeFloats(dir + "/" + file + "." + suffix + ".f32", *v))
+        return false;
+    }
   }
   return true;
 }
@@ -113,12 +120,12 @@ int dumpStep(demo::Cnn &model, const MnistDataSet &train,
   Tensor x = mnistRows(train.images, 0, 50, 784),
          y = mnistRows(train.onehot, 0, 50, 10), loss;
   if (!writeFloats(dir + "/x.f32", x) || !writeFloats(dir + "/y.f32", y) ||
-      !dumpVariables(model, dir, "before"))
+      !dumpVariables(model, dir, "before", false))
     return 1;
   if (!check(model.train(x, y, Tensor::scalar<float>(1.0f), &loss), "train"))
     return 1;
   if (!writeFloats(dir + "/loss.f32", loss) ||
-      !dumpVariables(model, dir, "after"))
+      !dumpVariables(model, dir, "after", true))
     return 1;
   std::printf("step dumped to %s: loss %.6f\n", dir.c_str(),
               *loss.data<float>());
@@ -161,7 +168,7 @@ int main(int argc, char **argv) {
           "Trains TF's mnist_deep CNN (compiled ahead of time) on "
           "Fashion-MNIST (Debian's dataset-fashion-mnist):\n"
           "shuffled batches of the 55000 training images at keep_prob "
-          "0.5, Adam 1e-4; after each epoch a checkpoint in\n"
+          "0.5, Adam 1e-3; after each epoch a checkpoint in\n"
           "--ckpt-dir and the test accuracy. --predict restores the latest "
           "checkpoint and reports the test accuracy;\n"
           "--predictions FILE writes the predicted classes, one a line. "
