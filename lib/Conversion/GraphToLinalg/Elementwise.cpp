@@ -236,6 +236,20 @@ Value unaryScalar(OpBuilder &b, Location l, StringRef t, Type elem, Value x) {
     return arith::DivFOp::create(b, l, one,
                                  arith::AddFOp::create(b, l, one, e));
   }
+  if (t == "Elu" || t == "Selu") {
+    // expm1(x) where x < 0, else x (Selu: TF's alpha and scale).
+    Value neg = arith::CmpFOp::create(b, l, CmpFPredicate::OLT, x,
+                                      floatConst(b, l, type, 0));
+    Value em1 = math::ExpM1Op::create(b, l, x);
+    if (t == "Elu")
+      return arith::SelectOp::create(b, l, neg, em1, x);
+    const double alpha = 1.6732632423543772848170429916717,
+                 scale = 1.0507009873554804934193349852946;
+    Value lo = arith::MulFOp::create(b, l, em1,
+                                     floatConst(b, l, type, scale * alpha));
+    Value hi = arith::MulFOp::create(b, l, x, floatConst(b, l, type, scale));
+    return arith::SelectOp::create(b, l, neg, lo, hi);
+  }
   if (t == "Softplus") {
     // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
     Value zero = floatConst(b, l, type, 0);
@@ -484,7 +498,8 @@ void kiln::populateElementwiseLowerings(NodeLoweringTable &table) {
        {"Neg",        "Square", "Abs",        "Relu", "Relu6",   "Sign",
         "LogicalNot", "Exp",    "Expm1",      "Log",  "Log1p",   "Sqrt",
         "Rsqrt",      "Tanh",   "Sin",        "Cos",  "Floor",   "Ceil",
-        "Round",      "Rint",   "Reciprocal", "Inv",  "Sigmoid", "Softplus"})
+        "Round",      "Rint",   "Reciprocal", "Inv",  "Sigmoid", "Softplus",
+        "Elu",        "Selu"})
     table[t] = lowerUnary;
   table["Cast"] = lowerCast;
   for (const char *t :

@@ -548,6 +548,10 @@ signed = p * np.where(rng.random(p.shape) < 0.5, -1, 1).astype(np.float32)
 check("reciprocal", "Reciprocal", [signed], 1 / signed, T)
 check("inv", "Inv", [signed], 1 / signed, T)
 check("softplus", "Softplus", [a * 10], np.logaddexp(0, a * 10), T)
+ea = np.concatenate([a.ravel() * 3, np.float32([0, -0.0, -30, 1e-8])])
+check("elu", "Elu", [ea], np.where(ea < 0, np.expm1(ea), ea), T)
+check("selu", "Selu", [ea], 1.0507009873554804934193349852946 *
+      np.where(ea < 0, 1.6732632423543772848170429916717 * np.expm1(ea), ea), T)
 for op in ("Identity", "Snapshot", "StopGradient", "PreventGradient"):
     check(op.lower(), op, [a], a, T)
 cond = rng.random((4, 3)) < 0.5
