@@ -59,11 +59,11 @@ for round in $(seq "$ROUNDS"); do
   echo "$line samples/s"
 done
 [ "$have_torch" -eq 1 ] && echo "CONFIG torch $(sed -n 's/^RESULT.*(\(.*\))/\1/p' "$tmp/torch.log" | sort -u | tr '\n' ';')"
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+source "$(dirname "$0")/../common.sh"
 k=$(median "${kiln[@]}")
 echo "BENCH cnn_step_kiln $k samples/s"
 if [ "$have_torch" -eq 1 ]; then
   t=$(median "${torch[@]}")
   echo "BENCH cnn_step_torch_best $t samples/s"
-  awk -v a="$k" -v b="$t" 'BEGIN {printf "RATIO cnn_step_kiln_vs_torch_best %.3f (higher is better)\n", a / b}'
+  ratio cnn_step_kiln_vs_torch_best "$k" "$t"
 fi

@@ -54,7 +54,7 @@ for round in $(seq "$ROUNDS"); do
     fi
   done
 done
-median() { printf '%s\n' $@ | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+source "$(dirname "$0")/../common.sh"
 for b in 1 128; do
   k=$(median ${runs[kiln$b]})
   echo "BENCH s1_infer_b${b}_kiln $k us/call"

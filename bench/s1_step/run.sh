@@ -111,8 +111,7 @@ for round in $(seq "$ROUNDS"); do
   echo "$line steps/s"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-ratio() { awk -v a="$2" -v b="$3" -v n="$1" 'BEGIN {printf "RATIO %s %.3f (higher is better)\n", n, a / b}'; }
+source "$(dirname "$0")/../common.sh"
 k=$(median "${kiln[@]}")
 echo "BENCH s1_step_kiln $k steps/s"
 if [ "$have_cpp" -eq 1 ]; then

@@ -74,7 +74,7 @@ for round in $(seq "$ROUNDS"); do
   echo "$line samples/s"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+source "$(dirname "$0")/../common.sh"
 if [ "$torch_ok" -eq 1 ]; then
   sed 's/^CONFIG torch/CONFIG torch_1thread/' "$tmp/torch1.config"
   sed 's/^CONFIG torch/CONFIG torch_2thread/' "$tmp/torch2.config"

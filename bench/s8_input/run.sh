@@ -42,7 +42,7 @@ for ((r = 0; r < ROUNDS; r++)); do
     fi
   done
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+source "$(dirname "$0")/../common.sh"
 p=$(median "${pipe[@]}")
 m=$(median "${mem[@]}")
 echo "BENCH s8_pipeline_steps $p steps/s"

@@ -30,14 +30,6 @@ namespace {
 
 constexpr int64_t kEvalBatch = 100;
 
-bool check(const Status &s, const char *what) {
-  if (s.ok())
-    return true;
-  std::fprintf(stderr, "%s: %s: %s\n", what, codeName(s.code()),
-               s.message().c_str());
-  return false;
-}
-
 /// Test accuracy with the predict signature (keep_prob 1).
 StatusOr<double> accuracy(demo::Cnn &model, const MnistDataSet &test,
                           std::vector<int64_t> *predictions = nullptr) {
@@ -46,8 +38,8 @@ StatusOr<double> accuracy(demo::Cnn &model, const MnistDataSet &test,
   for (int64_t start = 0; start < test.count; start += kEvalBatch) {
     int64_t n = std::min<int64_t>(kEvalBatch, test.count - start);
     Tensor argmax;
-    Status st = model.predict(mnistRows(test.images, start, n, 784), one,
-                              &argmax);
+    Status st =
+        model.predict(mnistRows(test.images, start, n, 784), one, &argmax);
     if (!st.ok())
       return st;
     for (int64_t i = 0; i < n; ++i) {
@@ -58,19 +50,6 @@ StatusOr<double> accuracy(demo::Cnn &model, const MnistDataSet &test,
     }
   }
   return double(correct) / double(test.count);
-}
-
-/// One predicted class per line, in test-set order.
-bool writePredictions(const std::string &path,
-                      const std::vector<int64_t> &predictions) {
-  FILE *f = std::fopen(path.c_str(), "w");
-  if (!f) {
-    std::perror(path.c_str());
-    return false;
-  }
-  for (int64_t p : predictions)
-    std::fprintf(f, "%lld\n", static_cast<long long>(p));
-  return std::fclose(f) == 0;
 }
 
 /// The trainable variables, in the order check_step.py reads them.
@@ -92,8 +71,8 @@ bool writeFloats(const std::string &path, const Tensor &t) {
 
 /// `<dir>/<variable with '/' as '_'>.<suffix>.f32` for each trainable one
 /// and, with `slots`, its Adam slots m (`/Adam`) and v (`/Adam_1`).
-bool dumpVariables(demo::Cnn &model, const std::string &dir,
-                   const char *suffix, bool slots) {
+bool dumpVariables(demo::Cnn &model, const std::string &dir, const char *suffix,
+                   bool slots) {
   for (const char *trainable : kTrainable) {
     std::vector<std::string> names{trainable};
     if (slots)
@@ -101,7 +80,7 @@ bool dumpVariables(demo::Cnn &model, const std::string &dir,
                                  std::string(trainable) + "/Adam_1"});
     for (const std::string &name : names) {
       StatusOr<Tensor> v = model.model().variable(name)->snapshot();
-      if (!check(v.status(), name.c_str()))
+      if (!okOrReport(v.status(), name.c_str()))
         return false;
       std::string file = name;
       std::replace(file.begin(), file.end(), '/', '_');
@@ -122,7 +101,8 @@ int dumpStep(demo::Cnn &model, const MnistDataSet &train,
   if (!writeFloats(dir + "/x.f32", x) || !writeFloats(dir + "/y.f32", y) ||
       !dumpVariables(model, dir, "before", false))
     return 1;
-  if (!check(model.train(x, y, Tensor::scalar<float>(1.0f), &loss), "train"))
+  if (!okOrReport(model.train(x, y, Tensor::scalar<float>(1.0f), &loss),
+                  "train"))
     return 1;
   if (!writeFloats(dir + "/loss.f32", loss) ||
       !dumpVariables(model, dir, "after", true))
@@ -182,14 +162,14 @@ int main(int argc, char **argv) {
     return 2;
   }
   auto created = demo::Cnn::create();
-  if (!check(created.status(), "model"))
+  if (!okOrReport(created.status(), "model"))
     return 1;
   demo::Cnn &model = **created;
-  if (!check(model.init_all_variables(), "init"))
+  if (!okOrReport(model.init_all_variables(), "init"))
     return 1;
   StatusOr<MnistDataSet> test =
       loadMnistDataSet(dataDir, kMnistTestImages, kMnistTestLabels);
-  if (!check(test.status(), "test set"))
+  if (!okOrReport(test.status(), "test set"))
     return 1;
 
   if (predictOnly) {
@@ -200,22 +180,21 @@ int main(int argc, char **argv) {
       return 1;
     }
     std::printf("%s\n", (*state)->modelCheckpointPath.c_str());
-    if (!check(model.restore((*state)->modelCheckpointPath), "restore"))
+    if (!okOrReport(model.restore((*state)->modelCheckpointPath), "restore"))
       return 1;
     std::vector<int64_t> predictions;
     StatusOr<double> acc = accuracy(model, *test, &predictions);
-    if (!check(acc.status(), "predict"))
+    if (!okOrReport(acc.status(), "predict"))
       return 1;
     std::printf("test accuracy: %.4f\n", *acc);
-    if (!predictionsPath.empty() &&
-        !writePredictions(predictionsPath, predictions))
+    if (!predictionsPath.empty() && !writeClasses(predictionsPath, predictions))
       return 1;
     return 0;
   }
 
   StatusOr<MnistDataSet> train =
       loadMnistDataSet(dataDir, kMnistTrainImages, kMnistTrainLabels, 5000);
-  if (!check(train.status(), "training set"))
+  if (!okOrReport(train.status(), "training set"))
     return 1;
   if (!dumpDir.empty())
     return dumpStep(model, *train, dumpDir);
@@ -233,12 +212,10 @@ int main(int argc, char **argv) {
     double lossSum = 0;
     for (int64_t b = 0; b < perEpoch; ++b) {
       Tensor loss;
-      Status st = model.train(mnistRows(train->images, order, b * batch,
-                                        batch, 784),
-                              mnistRows(train->onehot, order, b * batch,
-                                        batch, 10),
-                              keep, &loss);
-      if (!check(st, "train"))
+      Status st = model.train(
+          mnistRows(train->images, order, b * batch, batch, 784),
+          mnistRows(train->onehot, order, b * batch, batch, 10), keep, &loss);
+      if (!okOrReport(st, "train"))
         return 1;
       lossSum += *loss.data<float>();
       if ((b + 1) % 100 == 0 || b + 1 == perEpoch) {
@@ -252,11 +229,11 @@ int main(int argc, char **argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
     StatusOr<std::string> saved = model.save(ckptDir + "/model.ckpt", epoch);
-    if (!check(saved.status(), "save"))
+    if (!okOrReport(saved.status(), "save"))
       return 1;
     std::vector<int64_t> predictions;
     StatusOr<double> acc = accuracy(model, *test, &predictions);
-    if (!check(acc.status(), "predict"))
+    if (!okOrReport(acc.status(), "predict"))
       return 1;
     std::printf("\repoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "
                 "saved %s\n",
@@ -264,7 +241,7 @@ int main(int argc, char **argv) {
                 perEpoch * batch / secs, saved->c_str());
     std::fflush(stdout);
     if (!predictionsPath.empty() && epoch + 1 == epochs &&
-        !writePredictions(predictionsPath, predictions))
+        !writeClasses(predictionsPath, predictions))
       return 1;
   }
   return 0;

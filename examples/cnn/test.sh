@@ -43,4 +43,6 @@ cmp "$tmp/trained.txt" "$tmp/restored.txt"
 # A bad flag is refused with the usage.
 if "$bin" --no-such-flag 2>"$tmp/err"; then echo "FAIL: bad flag accepted"; exit 1; fi
 grep -q '^usage: cnn' "$tmp/err"
+if "$bin" --batch 0 2>"$tmp/err"; then echo "FAIL: --batch 0 accepted"; exit 1; fi
+grep -q '^InvalidArgument: --batch must be positive$' "$tmp/err"
 echo "PASS (test accuracy $acc after 200 steps)"

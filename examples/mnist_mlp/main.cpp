@@ -29,14 +29,6 @@ namespace {
 
 using Data = MnistDataSet;
 
-bool check(const Status &s, const char *what) {
-  if (s.ok())
-    return true;
-  std::fprintf(stderr, "%s: %s: %s\n", what, codeName(s.code()),
-               s.message().c_str());
-  return false;
-}
-
 /// Test accuracy with the predict signature, in batches of 1000.
 StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
                           std::vector<int64_t> *predictions = nullptr) {
@@ -57,19 +49,6 @@ StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
     }
   }
   return double(correct) / double(test.count);
-}
-
-/// One predicted class per line, in test-set order.
-bool writePredictions(const std::string &path,
-                      const std::vector<int64_t> &predictions) {
-  FILE *f = std::fopen(path.c_str(), "w");
-  if (!f) {
-    std::perror(path.c_str());
-    return false;
-  }
-  for (int64_t p : predictions)
-    std::fprintf(f, "%lld\n", static_cast<long long>(p));
-  return std::fclose(f) == 0;
 }
 
 } // namespace
@@ -124,13 +103,13 @@ int main(int argc, char **argv) {
   }
   StatusOr<Data> test =
       loadMnistDataSet(dataDir, kMnistTestImages, kMnistTestLabels);
-  if (!check(test.status(), "test set"))
+  if (!okOrReport(test.status(), "test set"))
     return 1;
   auto created = demo::MnistMlp::create();
-  if (!check(created.status(), "model"))
+  if (!okOrReport(created.status(), "model"))
     return 1;
   demo::MnistMlp &model = **created;
-  if (!check(model.init_all_variables(), "init"))
+  if (!okOrReport(model.init_all_variables(), "init"))
     return 1;
 
   if (predictOnly) {
@@ -142,37 +121,36 @@ int main(int argc, char **argv) {
     }
     std::string path = (*state)->modelCheckpointPath;
     std::printf("%s\n", path.c_str());
-    if (!check(model.restore(path), "restore"))
+    if (!okOrReport(model.restore(path), "restore"))
       return 1;
     std::vector<int64_t> predictions;
     StatusOr<double> acc = accuracy(model, *test, &predictions);
-    if (!check(acc.status(), "predict"))
+    if (!okOrReport(acc.status(), "predict"))
       return 1;
     std::printf("test accuracy: %.4f\n", *acc);
-    if (!predictionsPath.empty() &&
-        !writePredictions(predictionsPath, predictions))
+    if (!predictionsPath.empty() && !writeClasses(predictionsPath, predictions))
       return 1;
     return 0;
   }
 
   StatusOr<Data> train = loadMnistDataSet(dataDir, kMnistTrainImages,
                                           kMnistTrainLabels, validationSize);
-  if (!check(train.status(), "training set"))
+  if (!okOrReport(train.status(), "training set"))
     return 1;
   mkdir(ckptDir.c_str(), 0755);
   if (std::optional<std::string> latest = latestCheckpoint(ckptDir)) {
-    if (!check(model.restore(ckptDir), "restore"))
+    if (!okOrReport(model.restore(ckptDir), "restore"))
       return 1;
   }
   StatusOr<Tensor> step = model.var_global_step()->snapshot();
-  if (!check(step.status(), "global_step"))
+  if (!okOrReport(step.status(), "global_step"))
     return 1;
   int start = *step->data<int32_t>();
   std::printf("Start from: %d\n", start);
   std::fflush(stdout);
   StatusOr<std::unique_ptr<SummaryWriter>> writer =
       SummaryWriter::create(logDir);
-  if (!check(writer.status(), "summary writer"))
+  if (!okOrReport(writer.status(), "summary writer"))
     return 1;
   Tensor keepInput = Tensor::scalar<float>(0.8f),
          keepHidden = Tensor::scalar<float>(0.5f);
@@ -187,7 +165,7 @@ int main(int argc, char **argv) {
       Status st = model.train(mnistRows(train->images, s, 128, 784),
                               mnistRows(train->onehot, s, 128, 10), keepInput,
                               keepHidden, &loss);
-      if (!check(st, "train"))
+      if (!okOrReport(st, "train"))
         return 1;
       lossSum += *loss.data<float>();
       ++batches;
@@ -195,23 +173,26 @@ int main(int argc, char **argv) {
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
-    if (!check(model.var_global_step()->assign(Tensor::scalar<int32_t>(epoch)),
-               "global_step"))
+    if (!okOrReport(
+            model.var_global_step()->assign(Tensor::scalar<int32_t>(epoch)),
+            "global_step"))
       return 1;
     StatusOr<std::string> saved = model.save(ckptDir + "/model.ckpt", epoch);
-    if (!check(saved.status(), "save"))
+    if (!okOrReport(saved.status(), "save"))
       return 1;
     std::vector<int64_t> predictions;
     StatusOr<double> acc = accuracy(model, *test, &predictions);
-    if (!check(acc.status(), "predict"))
+    if (!okOrReport(acc.status(), "predict"))
       return 1;
     if (!predictionsPath.empty() && epoch + 1 == epochs &&
-        !writePredictions(predictionsPath, predictions))
+        !writeClasses(predictionsPath, predictions))
       return 1;
     double meanLoss = lossSum / std::max<int64_t>(batches, 1);
-    if (!check((*writer)->addScalar("loss", float(meanLoss), epoch), "log") ||
-        !check((*writer)->addScalar("accuracy", float(*acc), epoch), "log") ||
-        !check((*writer)->flush(), "log"))
+    if (!okOrReport((*writer)->addScalar("loss", float(meanLoss), epoch),
+                    "log") ||
+        !okOrReport((*writer)->addScalar("accuracy", float(*acc), epoch),
+                    "log") ||
+        !okOrReport((*writer)->flush(), "log"))
       return 1;
     std::printf("epoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "
                 "saved %s\n",

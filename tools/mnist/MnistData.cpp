@@ -3,6 +3,7 @@
 
 #include "kiln/mnist/MnistRecords.h"
 
+#include <cstdio>
 #include <cstring>
 
 using namespace kiln;
@@ -53,4 +54,24 @@ Tensor kiln::mnistRows(const std::vector<float> &v,
     std::memcpy(out + i * width, v.data() + order[start + i] * width,
                 sizeof(float) * width);
   return t;
+}
+
+bool kiln::okOrReport(const Status &s, const char *what) {
+  if (s.ok())
+    return true;
+  std::fprintf(stderr, "%s: %s: %s\n", what, codeName(s.code()),
+               s.message().c_str());
+  return false;
+}
+
+bool kiln::writeClasses(const std::string &path,
+                        const std::vector<int64_t> &classes) {
+  FILE *f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    std::perror(path.c_str());
+    return false;
+  }
+  for (int64_t c : classes)
+    std::fprintf(f, "%lld\n", static_cast<long long>(c));
+  return std::fclose(f) == 0;
 }

@@ -61,8 +61,8 @@ bool crossable(Operation *op, Value c, Value a, Value b) {
   if (!effects)
     return false;
   for (const MemoryEffects::EffectInstance &e : *effects) {
-    bool harmless = isa<MemoryEffects::Allocate, MemoryEffects::Free>(
-        e.getEffect());
+    bool harmless =
+        isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect());
     Value v = e.getValue();
     if (!v) {
       if (!harmless)
@@ -129,8 +129,7 @@ linalg::GenericOp epilogueFor(kiln::rt::MatmulOp mm, int64_t maxOperandBytes) {
       // another block writes.
       for (OpOperand *input : generic.getDpsInputOperands())
         if (rootOf(input->get()) == root &&
-            (input->get() != v ||
-             generic.getMatchingIndexingMap(input) != map))
+            (input->get() != v || generic.getMatchingIndexingMap(input) != map))
           return nullptr;
     }
   }

@@ -47,8 +47,8 @@ kiln::OutlinedLoop kiln::outlineGeneric(SymbolTable &symbols,
   for (Value v : out.captures)
     argTypes.push_back(v.getType());
   OpBuilder b(parent);
-  out.fn = func::FuncOp::create(b, loc, name,
-                                FunctionType::get(ctx, argTypes, {}));
+  out.fn =
+      func::FuncOp::create(b, loc, name, FunctionType::get(ctx, argTypes, {}));
   out.fn.setPrivate();
   symbols.insert(out.fn);
   Block *entry = out.fn.addEntryBlock();
@@ -56,14 +56,14 @@ kiln::OutlinedLoop kiln::outlineGeneric(SymbolTable &symbols,
   IRMapping mapping;
   for (Operation *c : constants)
     body.clone(*c, mapping);
-  for (auto [v, arg] : llvm::zip(
-           out.captures, entry->getArguments().drop_front(2 * slicedLoops.size())))
+  for (auto [v, arg] : llvm::zip(out.captures, entry->getArguments().drop_front(
+                                                   2 * slicedLoops.size())))
     mapping.map(v, arg);
   SmallVector<Value> lo, count;
   for (size_t i = 0; i < slicedLoops.size(); ++i) {
     lo.push_back(entry->getArgument(2 * i));
-    count.push_back(arith::SubIOp::create(body, loc, entry->getArgument(2 * i + 1),
-                                          entry->getArgument(2 * i)));
+    count.push_back(arith::SubIOp::create(
+        body, loc, entry->getArgument(2 * i + 1), entry->getArgument(2 * i)));
   }
   // Each operand's slice along the sliced loops it has.
   SmallVector<Value> operands;
@@ -90,10 +90,11 @@ kiln::OutlinedLoop kiln::outlineGeneric(SymbolTable &symbols,
     }
     for (int64_t d = 0; d < rank; ++d)
       if (!sizes[d])
-        sizes[d] = type.isDynamicDim(d)
-                       ? OpFoldResult(
-                             memref::DimOp::create(body, loc, arg, d).getResult())
-                       : OpFoldResult(body.getIndexAttr(type.getDimSize(d)));
+        sizes[d] =
+            type.isDynamicDim(d)
+                ? OpFoldResult(
+                      memref::DimOp::create(body, loc, arg, d).getResult())
+                : OpFoldResult(body.getIndexAttr(type.getDimSize(d)));
     operands.push_back(
         memref::SubViewOp::create(body, loc, arg, offsets, sizes, strides));
   }

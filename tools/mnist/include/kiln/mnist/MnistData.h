@@ -41,6 +41,13 @@ Tensor mnistRows(const std::vector<float> &v,
                  const std::vector<int64_t> &order, int64_t start, int64_t n,
                  int64_t width);
 
+/// Prints `what: Code: message` to stderr unless `s` is OK; returns s.ok().
+bool okOrReport(const Status &s, const char *what);
+
+/// Writes one class per line (a test set's predictions, in its order).
+bool writeClasses(const std::string &path,
+                  const std::vector<int64_t> &classes);
+
 } // namespace kiln
 
 #endif // KILN_MNIST_MNISTDATA_H
