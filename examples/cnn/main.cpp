@@ -92,19 +92,26 @@ bool dumpVariables(demo::Cnn &model, const std::string &dir, const char *suffix,
 }
 
 /// One step at keep_prob 1 (no dropout draw) on the first 50 training
-/// images, with everything check_step.py needs around it.
+/// images, with everything check_step.py needs around it. The step is the
+/// train signature's with the three ReLU outputs fetched too: where a ReLU
+/// input or a pooling window's top two lie within float32 rounding of each
+/// other, the gradient's path depends on the rounding, so the check follows
+/// Kiln's own decisions.
 int dumpStep(demo::Cnn &model, const MnistDataSet &train,
              const std::string &dir) {
   mkdir(dir.c_str(), 0755);
   Tensor x = mnistRows(train.images, 0, 50, 784),
-         y = mnistRows(train.onehot, 0, 50, 10), loss;
+         y = mnistRows(train.onehot, 0, 50, 10), loss, h1, h2, h3;
   if (!writeFloats(dir + "/x.f32", x) || !writeFloats(dir + "/y.f32", y) ||
       !dumpVariables(model, dir, "before", false))
     return 1;
-  if (!okOrReport(model.train(x, y, Tensor::scalar<float>(1.0f), &loss),
+  if (!okOrReport(model.train_check(x, y, Tensor::scalar<float>(1.0f), &loss,
+                                    &h1, &h2, &h3),
                   "train"))
     return 1;
   if (!writeFloats(dir + "/loss.f32", loss) ||
+      !writeFloats(dir + "/h1.f32", h1) || !writeFloats(dir + "/h2.f32", h2) ||
+      !writeFloats(dir + "/h3.f32", h3) ||
       !dumpVariables(model, dir, "after", true))
     return 1;
   std::printf("step dumped to %s: loss %.6f\n", dir.c_str(),
