@@ -251,6 +251,8 @@ std::string generateHeader(const AotOptions &options,
     h << "      info.signatures.push_back(std::move(s));\n    }\n";
   }
   h << "    info.savedVariables = " << listCode(saved) << ";\n";
+  if (!options.opLibraries.empty())
+    h << "    info.opLibraries = " << listCode(options.opLibraries) << ";\n";
   for (const QueueRunnerSpec &q : runners)
     h << "    {\n      kiln::QueueRunnerSpec q;\n"
       << "      q.queueName = " << cString(q.queueName) << ";\n"

@@ -12,6 +12,7 @@
 #include "ImportAttr.h"
 #include "kiln/Dialect/Graph/GraphDialect.h"
 #include "kiln/proto/meta_graph.pb.h"
+#include "kiln/runtime/OpLibrary.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
@@ -35,6 +36,10 @@
 
 using namespace mlir;
 using namespace kiln::graph;
+using kiln::CustomOpDef;
+using kiln::findCustomOp;
+using kiln::OpArgSpec;
+using kiln::OpAttrSpec;
 
 namespace kiln {
 namespace {
@@ -52,6 +57,7 @@ struct NodeSpec {
   std::string name;
   const OpDefInfo *def = nullptr;              // typed op
   const tensorflow::OpDef *stripped = nullptr; // generic op with an OpDef
+  const CustomOpDef *custom = nullptr;         // an op library's op
   SmallVector<ArgSpec> outputs;
   int maxOutputUsed = -1;
   Operation *op = nullptr;
@@ -231,6 +237,10 @@ FailureOr<Type> GraphImporter::argElementType(NodeSpec &n, const ArgSpec &arg,
         if (a->defaultValue)
           if (auto d = parseDtypeName(a->defaultValue))
             return *d;
+    if (n.custom)
+      if (const OpAttrSpec *a = n.custom->findAttr(attrName))
+        if (a->defaultValue && a->kind == "type")
+          return int(a->defaultValue->type);
     if (n.stripped)
       for (const auto &a : n.stripped->attr())
         if (a.name() == attrName && a.has_default_value() &&
@@ -313,6 +323,17 @@ LogicalResult GraphImporter::collectOutputs(NodeSpec &n) {
   if (n.def)
     for (const ArgDefInfo &a : n.def->getOutputs())
       n.outputs.push_back(fromTable(a));
+  else if (n.custom)
+    for (const OpArgSpec &a : n.custom->outputs) {
+      ArgSpec s;
+      s.name = a.name;
+      s.dtype = static_cast<int>(a.dtype);
+      s.typeAttr = a.typeAttr;
+      s.numberAttr = a.numberAttr;
+      s.typeListAttr = a.typeListAttr;
+      s.isRef = a.isRef;
+      n.outputs.push_back(std::move(s));
+    }
   else if (n.stripped)
     for (const auto &a : n.stripped->output_arg())
       n.outputs.push_back(fromProto(a));
@@ -400,7 +421,7 @@ LogicalResult GraphImporter::createOp(NodeSpec &n) {
   for (const ArgSpec &arg : n.outputs)
     if (failed(argElementType(n, arg, elemTypes)))
       return failure();
-  if (!n.def && !n.stripped) {
+  if (!n.def && !n.stripped && !n.custom) {
     // No OpDef: as many outputs as `_output_shapes` lists or consumers use.
     int count = n.maxOutputUsed + 1;
     auto it = node.attr().find("_output_shapes");
@@ -564,7 +585,10 @@ OwningOpRef<ModuleOp> GraphImporter::run(const tensorflow::GraphDef &graph,
                          std::to_string(i) + ")"),
               nullptr);
     n.def = lookupOpDef(n.node->op());
-    if (!n.def) {
+    // An op library's declaration rules over the graph's stripped op list.
+    if (!n.def)
+      n.custom = findCustomOp(n.node->op());
+    if (!n.def && !n.custom) {
       auto s = strippedOps.find(n.node->op());
       if (s != strippedOps.end())
         n.stripped = s->second;

@@ -54,9 +54,12 @@ LogicalResult kiln::inferNodeShapes(Block &block) {
     if (!isNode(op))
       continue;
     const OpRules *rules = table.lookup(getNodeOpType(op));
-    if (!rules || !rules->shape)
+    ShapeFn shape = rules ? rules->shape : nullptr;
+    if (!shape && isa<GenericNodeOp>(op))
+      shape = customOpShapes;
+    if (!shape)
       continue;
-    ShapeResult r = rules->shape(ShapeContext(op));
+    ShapeResult r = shape(ShapeContext(op));
     if (!r.error.empty()) {
       op->emitError() << "InvalidArgument: node '" << getNodeName(op) << "' ("
                       << getNodeOpType(op) << "): " << r.error;

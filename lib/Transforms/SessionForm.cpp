@@ -413,6 +413,16 @@ buildFunction(GraphOp graph, const SignatureSpec &spec, ModuleOp module) {
   SmallVector<Operation *> worklist;
   for (const std::string &f : spec.fetches) {
     Value v = tensorNamed(f);
+    Operation *node = byName.lookup(splitTensorName(f).first);
+    if (!v && node && isa<GenericNodeOp>(node) &&
+        getDataResults(node).empty()) {
+      // Nothing says what an unregistered op outputs.
+      graph.emitError() << "NotFound: Op type not registered '"
+                        << getNodeOpType(node) << "' (node " << f
+                        << "): load the op library that declares it "
+                           "(--op-library)";
+      return failure();
+    }
     if (!v) {
       graph.emitError() << "NotFound: FetchOutputs node " << f << ": not found";
       return failure();

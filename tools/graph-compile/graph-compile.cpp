@@ -10,6 +10,7 @@
 #include "kiln/Execution/AotCompile.h"
 #include "kiln/Execution/CompileSessions.h"
 #include "kiln/Execution/GraphJit.h"
+#include "kiln/runtime/OpLibrary.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -54,6 +55,10 @@ Options:
   --prefix NAME         import with node names prefixed by NAME/
   --tags a,b            SavedModel tag set
   --verbose             say what was compiled
+  --op-library LIB      load a custom-op library (kiln/op/OpKernel.h) for
+                        the graph's ops; the compiled model loads it again
+                        when created: linked into the program (found by
+                        its file name) or else from LIB; repeatable
 
 Example:
   graph-compile model.ckpt-95.meta --class MnistMlp -o mnist_mlp \
@@ -132,6 +137,15 @@ int main(int argc, char **argv) {
             v.c_str());
         return 2;
       }
+    } else if (a == "--op-library") {
+      std::string lib = value();
+      Status st = loadOpLibrary(lib);
+      if (!st.ok()) {
+        std::fprintf(stderr, "%s: %s\n", codeName(st.code()),
+                     st.message().c_str());
+        return 1;
+      }
+      options.opLibraries.push_back(lib);
     } else if (a == "--static-lib") {
       options.staticLibrary = true;
     } else if (a == "--no-meta-signatures") {

@@ -16,6 +16,7 @@
 #include "kiln/Tools/DiagnosticDefaults.h"
 #include "kiln/Transforms/OpRules.h"
 #include "kiln/Transforms/Passes.h"
+#include "kiln/runtime/OpLibrary.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -33,6 +34,13 @@ static llvm::cl::opt<bool> printOpRules(
                    "lowering (`OP shape=SOURCE fold=FAMILY lowering=cpu`, "
                    "`-` for none) and exit"),
     llvm::cl::init(false));
+
+static llvm::cl::list<std::string> opLibraries(
+    "op-library",
+    llvm::cl::desc("Load a custom-op library (kiln/op/OpKernel.h): its ops "
+                   "type-check and shape the graph's nodes of those types "
+                   "and lower to calls of its kernels (repeatable)"),
+    llvm::cl::value_desc("lib.so"));
 
 /// One line per op type: the lit test op-rules-coverage.test reads these.
 static void printRules() {
@@ -67,6 +75,13 @@ int main(int argc, char **argv) {
   auto [input, output] = mlir::registerAndParseCLIOptions(
       argc, argv, "Kiln graph optimizer: runs passes over `graph` dialect IR\n",
       registry);
+  for (const std::string &lib : opLibraries) {
+    kiln::Status st = kiln::loadOpLibrary(lib);
+    if (!st.ok()) {
+      llvm::errs() << kiln::codeName(st.code()) << ": " << st.message() << "\n";
+      return 1;
+    }
+  }
   if (printOpRules) {
     printRules();
     return 0;

@@ -14,6 +14,7 @@
 #include "kiln/runtime/CheckpointFile.h"
 #include "kiln/runtime/CheckpointState.h"
 #include "kiln/runtime/Coordinator.h"
+#include "kiln/runtime/OpLibrary.h"
 #include "kiln/runtime/Summary.h"
 
 #include <cstdio>
@@ -69,7 +70,10 @@ Options (applied in command-line order, between runs):
   --no-specialize        compile each run once for the shapes the graph
                          declares (open dims, e.g. the batch, stay open)
                          instead of once per fed shape
-  --op-library LIB       load custom op kernels (not supported yet)
+  --op-library LIB       load a custom-op library (a shared library built
+                         against kiln/op/OpKernel.h) before importing the
+                         graph: its ops type-check and shape the graph's
+                         nodes and its kernels run them; repeatable
 
 Example (S7):
   graph-run examples/s7_feeding/graph.pbtxt \
@@ -515,10 +519,11 @@ int main(int argc, char **argv) {
     } else if (a == "--no-specialize") {
       options.specializeFeeds = false;
     } else if (a == "--op-library") {
-      printError(errors::Unimplemented("--op-library ", value("--op-library"),
-                                       ": custom op libraries are not "
-                                       "supported yet"));
-      return 1;
+      Status st = loadOpLibrary(value("--op-library"));
+      if (!st.ok()) {
+        printError(st);
+        return 1;
+      }
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "graph-run: unknown option %s\n%s", a.c_str(),
                    kUsage);

@@ -35,6 +35,9 @@ struct AotOptions {
   /// Width of the generated matmul tiles (TargetOptions::vectorBits).
   int vectorBits = -1;
   std::vector<SignatureSpec> signatures;
+  /// Custom-op libraries the graph uses (already loaded by the caller): the
+  /// compiled model loads each when created (CompiledModelInfo::opLibraries).
+  std::vector<std::string> opLibraries;
   /// SavedModel SignatureDef keys to compile as signatures (named after the
   /// key, non-identifier characters as '_').
   std::vector<std::string> signatureDefs;

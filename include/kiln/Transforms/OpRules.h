@@ -94,6 +94,12 @@ private:
 
 using ShapeFn = ShapeResult (*)(const ShapeContext &);
 
+/// The rule of an op library's op (kiln/runtime/OpLibrary.h): the node is
+/// checked against the op's declaration as TF checks a NodeDef (attrs, the
+/// number and dtypes of inputs), then its outputs get the shapes of the
+/// library's shape function. None for op types no library declares.
+ShapeResult customOpShapes(const ShapeContext &c);
+
 /// Ops besides `op`'s users whose shape functions read `op`'s inputs, so
 /// they run again when those inputs are refined (a queue's dequeues read
 /// its enqueues' inputs).

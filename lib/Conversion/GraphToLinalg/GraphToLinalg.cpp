@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Lowering.h"
+#include "kiln/runtime/OpLibrary.h"
 
 #include "kiln/Transforms/SessionForm.h"
 
@@ -399,11 +400,16 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
   for (Operation &op : fn.getBody().front().without_terminator()) {
     if (!isNode(&op))
       return op.emitError() << "Internal: unexpected op in a session function";
-    if (!table.count(getNodeOpType(&op)))
-      return op.emitError()
-             << "Unimplemented: node '" << getNodeName(&op) << "' ("
-             << getNodeOpType(&op) << "): no CPU lowering for op type "
-             << getNodeOpType(&op);
+    if (!table.count(getNodeOpType(&op)) && !isCustomOpNode(&op)) {
+      InFlightDiagnostic d = op.emitError()
+                             << "Unimplemented: node '" << getNodeName(&op)
+                             << "' (" << getNodeOpType(&op)
+                             << "): no CPU lowering for op type "
+                             << getNodeOpType(&op);
+      if (isa<GenericNodeOp>(&op) && !customOps().empty())
+        d << " (no loaded op library declares it)";
+      return d;
+    }
   }
 
   OpBuilder b(fn);
@@ -453,6 +459,8 @@ static LogicalResult lowerFunction(func::FuncOp fn, ModuleOp module,
     // Shape ops on values only the runtime holds (strings: file names,
     // serialized records) are the runtime's to do.
     NodeLowerFn lower = table.lookup(getNodeOpType(&op));
+    if (!lower && isCustomOpNode(&op))
+      lower = lowerKernelCall;
     if (isShapeOpOnRuntimeValues(l, &op))
       lower = lowerKernelCall;
     if (failed(lower(l, &op)))

@@ -20,6 +20,7 @@
 #include "kiln/Export/ExportGraphDef.h"
 #include "kiln/Transforms/SessionForm.h"
 #include "kiln/proto/graph.pb.h"
+#include "kiln/runtime/OpLibrary.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -31,6 +32,17 @@ namespace {
 /// the op has no variadic input before it).
 bool isRefInput(Operation *op, unsigned i) {
   const OpDefInfo *def = getNodeOpDef(op);
+  if (!def && isCustomOpNode(op)) {
+    // An op library's op: by its declaration.
+    const CustomOpDef *custom = findCustomOp(getNodeOpType(op).str());
+    for (auto [k, arg] : llvm::enumerate(custom->inputs)) {
+      if (!arg.numberAttr.empty() || !arg.typeListAttr.empty())
+        return false;
+      if (k == i)
+        return arg.isRef;
+    }
+    return false;
+  }
   if (!def)
     return false;
   for (auto [k, arg] : llvm::enumerate(def->getInputs())) {
@@ -48,6 +60,11 @@ bool isResourceValue(Value v) {
 }
 
 } // namespace
+
+bool kiln::isCustomOpNode(Operation *op) {
+  return isa<GenericNodeOp>(op) &&
+         findCustomOp(getNodeOpType(op).str()) != nullptr;
+}
 
 LogicalResult kiln::lowerKernelCall(NodeLowering &l, Operation *op) {
   tensorflow::NodeDef node;

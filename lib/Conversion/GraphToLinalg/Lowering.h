@@ -185,6 +185,9 @@ mlir::Value filled(NodeLowering &l, mlir::RankedTensorType type,
 
 /// Lowers `op` to one call of its runtime (host) kernel (Kernels.cpp).
 mlir::LogicalResult lowerKernelCall(NodeLowering &l, mlir::Operation *op);
+/// Whether `op` is a generic node of an op that a loaded op library
+/// declares (kiln/runtime/OpLibrary.h): lowered by lowerKernelCall.
+bool isCustomOpNode(mlir::Operation *op);
 
 /// Signless version of a graph element type (ui8 -> i8); null if the
 /// compiled code has no representation for it (strings, resources, ...).

@@ -2,6 +2,7 @@
 #include "kiln/runtime/CompiledModel.h"
 #include "kiln/runtime/BundleReader.h"
 #include "kiln/runtime/CheckpointState.h"
+#include "kiln/runtime/OpLibrary.h"
 
 #include <algorithm>
 
@@ -17,6 +18,14 @@ CompiledModel::~CompiledModel() {
 
 StatusOr<std::unique_ptr<CompiledModel>>
 CompiledModel::create(CompiledModelInfo info) {
+  for (const std::string &lib : info.opLibraries) {
+    std::string file = lib.substr(lib.find_last_of('/') + 1);
+    if (file == lib || !loadOpLibrary(file).ok()) {
+      Status st = loadOpLibrary(lib);
+      if (!st.ok())
+        return st;
+    }
+  }
   std::unique_ptr<CompiledModel> m(new CompiledModel(std::move(info)));
   StatusOr<std::unique_ptr<Session>> s =
       Session::create(m->info_.resources, m.get());

@@ -38,6 +38,10 @@ struct CompiledModelInfo {
   /// The serialized MetaGraphDef written as `<prefix>.meta` by save().
   std::string_view metaGraph;
   SaverOptions saverOptions;
+  /// Custom-op libraries to load before the session starts: each by its
+  /// file name first (a library linked into the program, or one on the
+  /// loader's path), else by the path as given.
+  std::vector<std::string> opLibraries;
 };
 
 class CompiledModel : public SignatureProvider {

@@ -69,6 +69,17 @@ public:
   const std::string &op() const { return op_; }
   bool has(const std::string &attr) const { return attrs_.count(attr) != 0; }
   const AttrValue *find(const std::string &attr) const;
+  /// Sets (or replaces) an attr, as TF adds an op's defaults to a node.
+  void set(const std::string &attr, AttrValue value) {
+    attrs_[attr] = std::move(value);
+  }
+  /// The attrs' names, sorted.
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto &kv : attrs_)
+      out.push_back(kv.first);
+    return out;
+  }
 
   /// Typed getters. A missing attr is NotFound "No attr named 'x' in
   /// NodeDef ...", one of another kind InvalidArgument "AttrValue had value

@@ -66,6 +66,13 @@ public:
   /// nobody holds that any more, so a training loop allocates nothing in
   /// its steady state. FailedPrecondition when uninitialized.
   StatusOr<Tensor> nextValue();
+  /// The value's buffer itself, for a custom kernel to change in place
+  /// (TF's mutable_input): TF's ref semantics, where readers that share
+  /// the buffer see the change. A buffer that snapshots still hold is
+  /// copied first, so earlier snapshots keep their values. With `guard`,
+  /// the variable's lock is moved into it and stays held. FailedPrecondition
+  /// "Attempting to use uninitialized value <name>" before the first assign.
+  StatusOr<Tensor> valueInPlace(std::unique_lock<std::mutex> *guard);
 
 private:
   Status applyDelta(const Tensor &delta, bool add);

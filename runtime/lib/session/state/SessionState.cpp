@@ -46,6 +46,19 @@ StatusOr<Tensor> Variable::nextValue() {
   return next;
 }
 
+StatusOr<Tensor> Variable::valueInPlace(std::unique_lock<std::mutex> *guard) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!value_.isValid())
+    return errors::FailedPrecondition("Attempting to use uninitialized value ",
+                                      name_);
+  if (!value_.holdsBufferAlone())
+    value_ = value_.deepCopy();
+  Tensor out = value_;
+  if (guard)
+    *guard = std::move(lock);
+  return out;
+}
+
 void Variable::makeExclusiveLocked() {
   // Always a fresh buffer: a snapshot reader may still be copying the old
   // one, and a use count says nothing about when its reads finished.
