@@ -269,34 +269,6 @@ bool parseAttrValue(std::string_view in, AttrValue *out) {
   return !f.bad();
 }
 
-const char *kindName(AttrValue::Kind k) {
-  switch (k) {
-  case AttrValue::Kind::kString:
-    return "string";
-  case AttrValue::Kind::kInt:
-    return "int";
-  case AttrValue::Kind::kFloat:
-    return "float";
-  case AttrValue::Kind::kBool:
-    return "bool";
-  case AttrValue::Kind::kType:
-    return "type";
-  case AttrValue::Kind::kShape:
-    return "shape";
-  case AttrValue::Kind::kTensor:
-    return "tensor";
-  case AttrValue::Kind::kList:
-    return "list";
-  case AttrValue::Kind::kFunc:
-    return "func";
-  case AttrValue::Kind::kPlaceholder:
-    return "placeholder";
-  case AttrValue::Kind::kNone:
-    break;
-  }
-  return "none";
-}
-
 } // namespace
 
 std::string PartialShape::toString() const {
@@ -367,7 +339,7 @@ StatusOr<const AttrValue *> NodeAttrs::lookup(const std::string &attr,
                             "' (", op_, ")");
   if (v->kind != kind)
     return errors::InvalidArgument(
-        "AttrValue had value with type '", kindName(v->kind), "' when '",
+        "AttrValue had value with type '", attrKindName(v->kind), "' when '",
         typeName, "' expected (attr '", attr, "' of node '", name_, "')");
   return v;
 }
@@ -407,4 +379,32 @@ StatusOr<bool> NodeAttrs::getBool(const std::string &attr, bool dflt) const {
 StatusOr<std::string> NodeAttrs::getString(const std::string &attr,
                                            std::string dflt) const {
   return has(attr) ? getString(attr) : StatusOr<std::string>(std::move(dflt));
+}
+
+const char *kiln::attrKindName(AttrValue::Kind k) {
+  switch (k) {
+  case AttrValue::Kind::kString:
+    return "string";
+  case AttrValue::Kind::kInt:
+    return "int";
+  case AttrValue::Kind::kFloat:
+    return "float";
+  case AttrValue::Kind::kBool:
+    return "bool";
+  case AttrValue::Kind::kType:
+    return "type";
+  case AttrValue::Kind::kShape:
+    return "shape";
+  case AttrValue::Kind::kTensor:
+    return "tensor";
+  case AttrValue::Kind::kList:
+    return "list";
+  case AttrValue::Kind::kFunc:
+    return "func";
+  case AttrValue::Kind::kPlaceholder:
+    return "placeholder";
+  case AttrValue::Kind::kNone:
+    break;
+  }
+  return "none";
 }

@@ -350,41 +350,24 @@ Status parseArgSpec(const std::string &spec,
                                  "' is neither a dtype nor a type attr");
 }
 
+/// The attr's kind as an OpDef spells it: "int", "list(type)", "list()"
+/// for an empty list.
 std::string attrKindOf(const AttrValue &v) {
-  switch (v.kind) {
-  case AttrValue::Kind::kString:
-    return "string";
-  case AttrValue::Kind::kInt:
-    return "int";
-  case AttrValue::Kind::kFloat:
-    return "float";
-  case AttrValue::Kind::kBool:
-    return "bool";
-  case AttrValue::Kind::kType:
-    return "type";
-  case AttrValue::Kind::kShape:
-    return "shape";
-  case AttrValue::Kind::kTensor:
-    return "tensor";
-  case AttrValue::Kind::kFunc:
-    return "func";
-  case AttrValue::Kind::kList:
-    if (!v.list.i.empty())
-      return "list(int)";
-    if (!v.list.f.empty())
-      return "list(float)";
-    if (!v.list.b.empty())
-      return "list(bool)";
-    if (!v.list.type.empty())
-      return "list(type)";
-    if (!v.list.shape.empty())
-      return "list(shape)";
-    if (!v.list.s.empty())
-      return "list(string)";
-    return "list()";
-  default:
-    return "none";
-  }
+  if (v.kind != AttrValue::Kind::kList)
+    return attrKindName(v.kind);
+  if (!v.list.i.empty())
+    return "list(int)";
+  if (!v.list.f.empty())
+    return "list(float)";
+  if (!v.list.b.empty())
+    return "list(bool)";
+  if (!v.list.type.empty())
+    return "list(type)";
+  if (!v.list.shape.empty())
+    return "list(shape)";
+  if (!v.list.s.empty())
+    return "list(string)";
+  return "list()";
 }
 
 //===----------------------------------------------------------------------===//

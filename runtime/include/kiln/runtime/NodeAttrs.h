@@ -60,6 +60,9 @@ struct AttrValue {
   } list;
 };
 
+/// TF's name of an attr kind in errors: "int", "list", "func", ...
+const char *attrKindName(AttrValue::Kind kind);
+
 class NodeAttrs {
 public:
   /// Decodes a serialized NodeDef; DataLoss when the bytes are malformed.
