@@ -890,6 +890,9 @@ std::string CustomOpDef::summary() const {
 
 Status kiln::loadOpLibrary(const std::string &path) {
   OpTable &t = table();
+  // One load at a time, so that no library's entry point runs twice.
+  static std::mutex loading;
+  std::lock_guard<std::mutex> one(loading);
   {
     std::lock_guard<std::mutex> lock(t.mu);
     for (const LoadedLibrary &l : t.libraries)
@@ -901,6 +904,17 @@ Status kiln::loadOpLibrary(const std::string &path) {
     const char *why = dlerror();
     return errors::NotFound("could not load op library ", path, ": ",
                             why ? why : "dlopen failed");
+  }
+  {
+    // The same library by another name (its file name after its path, as
+    // a compiled model loads a library linked into the program).
+    std::lock_guard<std::mutex> lock(t.mu);
+    for (const LoadedLibrary &l : t.libraries)
+      if (l.handle == handle) {
+        dlclose(handle); // the extra reference dlopen just took
+        t.libraries.push_back({path, handle});
+        return Status::OK();
+      }
   }
   auto entry =
       reinterpret_cast<KilnOpLibraryFn>(dlsym(handle, KILN_OP_LIBRARY_SYMBOL));

@@ -6,10 +6,13 @@
 // run through the host-kernel table as compiled code runs them.
 //
 //===----------------------------------------------------------------------===//
-#include "kiln/runtime/HostKernel.h"
 #include "kiln/runtime/OpLibrary.h"
+#include "kiln/runtime/HostKernel.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
 
 using namespace kiln;
 
@@ -52,7 +55,8 @@ TEST(OpLibraryTest, ParsesTheDeclarations) {
   EXPECT_EQ(add->inputs[0].typeAttr, "T");
   ASSERT_EQ(add->attrs.size(), 2u);
   EXPECT_EQ(add->attrs[0].kind, "type");
-  EXPECT_EQ(add->attrs[0].allowed, (std::vector<std::string>{"float", "double"}));
+  EXPECT_EQ(add->attrs[0].allowed,
+            (std::vector<std::string>{"float", "double"}));
   ASSERT_TRUE(add->attrs[1].defaultValue.has_value());
   EXPECT_EQ(add->attrs[1].defaultValue->f, 1.0f);
   EXPECT_FALSE(add->stateful);
@@ -77,6 +81,53 @@ TEST(OpLibraryTest, LoadErrors) {
   EXPECT_EQ(notOps, errors::InvalidArgument(
                         "libz.so.1 is no Kiln op library: it does not define "
                         "kiln_op_library_v1 (include kiln/op/OpKernel.h)"));
+}
+
+TEST(OpLibraryTest, OneLibraryUnderTwoNamesLoadsOnce) {
+  loadTestOps();
+  // By file name: the loader finds the copy already loaded (as a compiled
+  // model loads a library linked into its program).
+  std::string file = std::filesystem::path(KILN_TEST_OPS_LIB).filename();
+  EXPECT_TRUE(loadOpLibrary(file).ok());
+  EXPECT_EQ(findCustomOp("AddScaled")->library, KILN_TEST_OPS_LIB);
+}
+
+TEST(OpLibraryTest, TwoLibrariesMayNotDeclareOneOp) {
+  loadTestOps();
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("kiln-oplib-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::path copy = dir / "libcopy.so";
+  std::filesystem::copy_file(KILN_TEST_OPS_LIB, copy,
+                             std::filesystem::copy_options::overwrite_existing);
+  Status s = loadOpLibrary(copy.string());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(s, errors::AlreadyExists("op AddScaled of ", copy.string(),
+                                     " is already registered by ",
+                                     KILN_TEST_OPS_LIB));
+}
+
+TEST(OpLibraryTest, AMalformedDeclarationIsRefused) {
+  Status s = loadOpLibrary(KILN_TEST_BAD_OPS_LIB);
+  EXPECT_EQ(s, errors::InvalidArgument(
+                   "op library ", KILN_TEST_BAD_OPS_LIB,
+                   ": op BadSpec: attr 'mode: nosuchkind': unknown kind "
+                   "'nosuchkind'"));
+  EXPECT_EQ(findCustomOp("BadSpec"), nullptr);
+}
+
+TEST(OpLibraryTest, ATypeWithoutKernelIsNotFound) {
+  ASSERT_TRUE(loadOpLibrary(KILN_TEST_MORE_OPS_LIB).ok());
+  NodeAttrs attrs;
+  attrs.set("T", typeAttr(DType::kInt32)); // allowed, but no kernel for it
+  StatusOr<std::unique_ptr<HostKernel>> k =
+      (*findHostKernel("OnlyFloatKernel"))(attrs);
+  EXPECT_EQ(k.status(),
+            errors::NotFound("No registered 'OnlyFloatKernel' OpKernel for "
+                             "CPU devices compatible with node  (T=int32) in ",
+                             KILN_TEST_MORE_OPS_LIB));
+  attrs.set("T", typeAttr(DType::kFloat));
+  EXPECT_TRUE((*findHostKernel("OnlyFloatKernel"))(attrs).ok());
 }
 
 TEST(OpLibraryTest, ChecksAttrsAsTfDoes) {
@@ -130,8 +181,8 @@ TEST(OpLibraryTest, KernelsRunWithTheirAttrsAndState) {
   ctx.addInput(Tensor::fromVector(std::vector<double>{1, 2}));
   ctx.addInput(Tensor::fromVector(std::vector<double>{10, 20}));
   ASSERT_TRUE(k->compute(ctx).ok());
-  EXPECT_TRUE(ctx.outputs()[0].equals(
-      Tensor::fromVector(std::vector<double>{11, 22})));
+  EXPECT_TRUE(
+      ctx.outputs()[0].equals(Tensor::fromVector(std::vector<double>{11, 22})));
 
   // Each kernel object (one per node and session) counts on its own.
   NodeAttrs counter;

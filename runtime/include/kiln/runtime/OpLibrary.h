@@ -60,7 +60,8 @@ struct CustomOpDef {
 };
 
 /// Loads `path` (dlopen) and registers its ops and kernels. Loading the same
-/// library again is a no-op. Errors: NotFound when it cannot be opened
+/// library again, by that path or another name the loader resolves to it,
+/// is a no-op; loads are serialized. Errors: NotFound when it cannot be opened
 /// ("<path>: cannot open shared object file ..."), InvalidArgument when it
 /// is no Kiln op library or declares an op wrongly, AlreadyExists when an op
 /// it declares is already declared by another library.
