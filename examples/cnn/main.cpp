@@ -14,7 +14,6 @@
 
 #include "kiln/mnist/MnistData.h"
 #include "kiln/mnist/MnistRecords.h"
-#include "kiln/runtime/CheckpointState.h"
 
 #include <algorithm>
 #include <chrono>
@@ -31,28 +30,13 @@ namespace {
 constexpr int64_t kEvalBatch = 100;
 
 /// Test accuracy with the predict signature (keep_prob 1).
-StatusOr<double> accuracy(demo::Cnn &model, const MnistDataSet &test,
-                          std::vector<int64_t> *predictions = nullptr) {
-  int64_t correct = 0;
-  Tensor one = Tensor::scalar<float>(1.0f);
-  for (int64_t start = 0; start < test.count; start += kEvalBatch) {
-    int64_t n = std::min<int64_t>(kEvalBatch, test.count - start);
-    Tensor argmax;
-    Status st =
-        model.predict(mnistRows(test.images, start, n, 784), one, &argmax);
-    if (!st.ok())
-      return st;
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t p = argmax.data<int64_t>()[i];
-      correct += p == test.labels[start + i];
-      if (predictions)
-        predictions->push_back(p);
-    }
-  }
-  return double(correct) / double(test.count);
+/// The predict signature at keep_prob 1, as mnistAccuracy's classifier.
+MnistClassifier classifier(demo::Cnn &model) {
+  return [&model](const Tensor &images, Tensor *classes) {
+    return model.predict(images, Tensor::scalar<float>(1.0f), classes);
+  };
 }
 
-/// The trainable variables, in the order check_step.py reads them.
 const char *const kTrainable[] = {
     "conv1/Variable", "conv1/Variable_1", "conv2/Variable", "conv2/Variable_1",
     "fc1/Variable",   "fc1/Variable_1",   "fc2/Variable",   "fc2/Variable_1"};
@@ -179,25 +163,10 @@ int main(int argc, char **argv) {
   if (!okOrReport(test.status(), "test set"))
     return 1;
 
-  if (predictOnly) {
-    StatusOr<std::optional<CheckpointState>> state =
-        getCheckpointState(ckptDir);
-    if (!state.ok() || !state->has_value()) {
-      std::fprintf(stderr, "NotFound: no checkpoint in %s\n", ckptDir.c_str());
-      return 1;
-    }
-    std::printf("%s\n", (*state)->modelCheckpointPath.c_str());
-    if (!okOrReport(model.restore((*state)->modelCheckpointPath), "restore"))
-      return 1;
-    std::vector<int64_t> predictions;
-    StatusOr<double> acc = accuracy(model, *test, &predictions);
-    if (!okOrReport(acc.status(), "predict"))
-      return 1;
-    std::printf("test accuracy: %.4f\n", *acc);
-    if (!predictionsPath.empty() && !writeClasses(predictionsPath, predictions))
-      return 1;
-    return 0;
-  }
+  if (predictOnly)
+    return predictFromLatestCheckpoint(
+        ckptDir, [&](const std::string &path) { return model.restore(path); },
+        *test, kEvalBatch, classifier(model), predictionsPath);
 
   StatusOr<MnistDataSet> train =
       loadMnistDataSet(dataDir, kMnistTrainImages, kMnistTrainLabels, 5000);
@@ -239,7 +208,8 @@ int main(int argc, char **argv) {
     if (!okOrReport(saved.status(), "save"))
       return 1;
     std::vector<int64_t> predictions;
-    StatusOr<double> acc = accuracy(model, *test, &predictions);
+    StatusOr<double> acc =
+        mnistAccuracy(*test, kEvalBatch, classifier(model), &predictions);
     if (!okOrReport(acc.status(), "predict"))
       return 1;
     std::printf("\repoch %d: loss %.4f, test accuracy %.4f, %.0f samples/s, "

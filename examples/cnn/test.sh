@@ -45,4 +45,9 @@ if "$bin" --no-such-flag 2>"$tmp/err"; then echo "FAIL: bad flag accepted"; exit
 grep -q '^usage: cnn' "$tmp/err"
 if "$bin" --batch 0 2>"$tmp/err"; then echo "FAIL: --batch 0 accepted"; exit 1; fi
 grep -q '^InvalidArgument: --batch must be positive$' "$tmp/err"
+# --predict without a checkpoint says so.
+if "$bin" --data "$data" --ckpt-dir "$tmp/none" --predict 2>"$tmp/err"; then
+  echo "FAIL: --predict without a checkpoint succeeded"; exit 1
+fi
+grep -qx "NotFound: no checkpoint in $tmp/none" "$tmp/err"
 echo "PASS (test accuracy $acc after 200 steps)"

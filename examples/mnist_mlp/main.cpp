@@ -30,25 +30,15 @@ namespace {
 using Data = MnistDataSet;
 
 /// Test accuracy with the predict signature, in batches of 1000.
-StatusOr<double> accuracy(demo::MnistMlp &model, const Data &test,
-                          std::vector<int64_t> *predictions = nullptr) {
-  int64_t correct = 0;
-  Tensor one = Tensor::scalar<float>(1.0f);
-  for (int64_t start = 0; start < test.count; start += 1000) {
-    int64_t n = std::min<int64_t>(1000, test.count - start);
-    Tensor argmax;
-    Status st =
-        model.predict(mnistRows(test.images, start, n, 784), one, one, &argmax);
-    if (!st.ok())
-      return st;
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t p = argmax.data<int64_t>()[i];
-      correct += p == test.labels[start + i];
-      if (predictions)
-        predictions->push_back(p);
-    }
-  }
-  return double(correct) / double(test.count);
+constexpr int64_t kEvalBatch = 1000;
+
+/// The predict signature with both keep probabilities 1, as mnistAccuracy's
+/// classifier.
+MnistClassifier classifier(demo::MnistMlp &model) {
+  return [&model](const Tensor &images, Tensor *classes) {
+    Tensor one = Tensor::scalar<float>(1.0f);
+    return model.predict(images, one, one, classes);
+  };
 }
 
 } // namespace
@@ -112,26 +102,10 @@ int main(int argc, char **argv) {
   if (!okOrReport(model.init_all_variables(), "init"))
     return 1;
 
-  if (predictOnly) {
-    StatusOr<std::optional<CheckpointState>> state =
-        getCheckpointState(ckptDir);
-    if (!state.ok() || !state->has_value()) {
-      std::fprintf(stderr, "NotFound: no checkpoint in %s\n", ckptDir.c_str());
-      return 1;
-    }
-    std::string path = (*state)->modelCheckpointPath;
-    std::printf("%s\n", path.c_str());
-    if (!okOrReport(model.restore(path), "restore"))
-      return 1;
-    std::vector<int64_t> predictions;
-    StatusOr<double> acc = accuracy(model, *test, &predictions);
-    if (!okOrReport(acc.status(), "predict"))
-      return 1;
-    std::printf("test accuracy: %.4f\n", *acc);
-    if (!predictionsPath.empty() && !writeClasses(predictionsPath, predictions))
-      return 1;
-    return 0;
-  }
+  if (predictOnly)
+    return predictFromLatestCheckpoint(
+        ckptDir, [&](const std::string &path) { return model.restore(path); },
+        *test, kEvalBatch, classifier(model), predictionsPath);
 
   StatusOr<Data> train = loadMnistDataSet(dataDir, kMnistTrainImages,
                                           kMnistTrainLabels, validationSize);
@@ -181,7 +155,8 @@ int main(int argc, char **argv) {
     if (!okOrReport(saved.status(), "save"))
       return 1;
     std::vector<int64_t> predictions;
-    StatusOr<double> acc = accuracy(model, *test, &predictions);
+    StatusOr<double> acc =
+        mnistAccuracy(*test, kEvalBatch, classifier(model), &predictions);
     if (!okOrReport(acc.status(), "predict"))
       return 1;
     if (!predictionsPath.empty() && epoch + 1 == epochs &&

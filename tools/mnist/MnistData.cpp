@@ -1,8 +1,11 @@
 //===- MnistData.cpp - MNIST as read_data_sets(one_hot=True) gives it -----===//
 #include "kiln/mnist/MnistData.h"
 
+#include "kiln/runtime/CheckpointState.h"
+
 #include "kiln/mnist/MnistRecords.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -74,4 +77,48 @@ bool kiln::writeClasses(const std::string &path,
   for (int64_t c : classes)
     std::fprintf(f, "%lld\n", static_cast<long long>(c));
   return std::fclose(f) == 0;
+}
+
+StatusOr<double> kiln::mnistAccuracy(const MnistDataSet &test, int64_t batch,
+                                     const MnistClassifier &classify,
+                                     std::vector<int64_t> *predictions) {
+  int64_t correct = 0;
+  for (int64_t start = 0; start < test.count; start += batch) {
+    int64_t n = std::min<int64_t>(batch, test.count - start);
+    Tensor classes;
+    Status st = classify(mnistRows(test.images, start, n, 784), &classes);
+    if (!st.ok())
+      return st;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t p = classes.data<int64_t>()[i];
+      correct += p == test.labels[static_cast<size_t>(start + i)];
+      if (predictions)
+        predictions->push_back(p);
+    }
+  }
+  return double(correct) / double(test.count);
+}
+
+int kiln::predictFromLatestCheckpoint(
+    const std::string &ckptDir,
+    const std::function<Status(const std::string &)> &restore,
+    const MnistDataSet &test, int64_t batch, const MnistClassifier &classify,
+    const std::string &predictionsPath) {
+  StatusOr<std::optional<CheckpointState>> state = getCheckpointState(ckptDir);
+  if (!state.ok() || !state->has_value()) {
+    std::fprintf(stderr, "NotFound: no checkpoint in %s\n", ckptDir.c_str());
+    return 1;
+  }
+  const std::string &path = (*state)->modelCheckpointPath;
+  std::printf("%s\n", path.c_str());
+  if (!okOrReport(restore(path), "restore"))
+    return 1;
+  std::vector<int64_t> predictions;
+  StatusOr<double> acc = mnistAccuracy(test, batch, classify, &predictions);
+  if (!okOrReport(acc.status(), "predict"))
+    return 1;
+  std::printf("test accuracy: %.4f\n", *acc);
+  if (!predictionsPath.empty() && !writeClasses(predictionsPath, predictions))
+    return 1;
+  return 0;
 }

@@ -13,6 +13,7 @@
 #include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,16 +38,35 @@ Tensor mnistRows(const std::vector<float> &v, int64_t start, int64_t n,
                  int64_t width);
 
 /// The rows `order[start .. start + n)` of a [*, width] float array.
-Tensor mnistRows(const std::vector<float> &v,
-                 const std::vector<int64_t> &order, int64_t start, int64_t n,
-                 int64_t width);
+Tensor mnistRows(const std::vector<float> &v, const std::vector<int64_t> &order,
+                 int64_t start, int64_t n, int64_t width);
 
 /// Prints `what: Code: message` to stderr unless `s` is OK; returns s.ok().
 bool okOrReport(const Status &s, const char *what);
 
 /// Writes one class per line (a test set's predictions, in its order).
-bool writeClasses(const std::string &path,
-                  const std::vector<int64_t> &classes);
+bool writeClasses(const std::string &path, const std::vector<int64_t> &classes);
+
+/// Classifies a batch of images ([n, 784]) into `classes` (int64 [n]): a
+/// model's predict signature.
+using MnistClassifier =
+    std::function<Status(const Tensor &images, Tensor *classes)>;
+
+/// The accuracy of `classify` on `test`, in batches of `batch`; each
+/// prediction appended to `predictions` when given.
+StatusOr<double> mnistAccuracy(const MnistDataSet &test, int64_t batch,
+                               const MnistClassifier &classify,
+                               std::vector<int64_t> *predictions = nullptr);
+
+/// The examples' --predict: restores the latest checkpoint in `ckptDir`
+/// (printing its path), prints `test accuracy: A` and writes the predicted
+/// classes to `predictionsPath` unless empty. Returns the exit code (1 after
+/// reporting an error).
+int predictFromLatestCheckpoint(
+    const std::string &ckptDir,
+    const std::function<Status(const std::string &)> &restore,
+    const MnistDataSet &test, int64_t batch, const MnistClassifier &classify,
+    const std::string &predictionsPath);
 
 } // namespace kiln
 
