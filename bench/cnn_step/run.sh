@@ -10,6 +10,7 @@
 # convolutions).
 #   BATCHES (200), ROUNDS (3), STEPS (100, the peer's timed steps per rep)
 set -euo pipefail
+source "$(dirname "$0")/../common.sh"
 BUILD_DIR=${BUILD_DIR:-build}
 BATCHES=${BATCHES:-200}
 ROUNDS=${ROUNDS:-3}
@@ -44,7 +45,7 @@ echo "CONFIG kiln cnn (AOT) threads=${KILN_INTRA_OP_THREADS:-$(nproc)} batch=50 
 kiln=() torch=()
 for round in $(seq "$ROUNDS"); do
   line="ROUND $round:"
-  if [ $((round % 2)) -eq 1 ]; then order="kiln peers"; else order="peers kiln"; fi
+  order=$(turn_order "$round" peers)
   for who in $order; do
     if [ "$who" = kiln ]; then
       k=$(kiln_run)
@@ -52,14 +53,13 @@ for round in $(seq "$ROUNDS"); do
       kiln+=("$k"); line+=" kiln $k"
     elif [ "$have_torch" -eq 1 ]; then
       t1=$(torch_run 1); t2=$(torch_run 2)
-      t=$(awk -v a="${t1:-0}" -v b="${t2:-0}" 'BEGIN {print (a > b) ? a : b}')
+      t=$(max_of "$t1" "$t2")
       torch+=("$t"); line+=" torch_best $t"
     fi
   done
   echo "$line samples/s"
 done
 [ "$have_torch" -eq 1 ] && echo "CONFIG torch $(sed -n 's/^RESULT.*(\(.*\))/\1/p' "$tmp/torch.log" | sort -u | tr '\n' ';')"
-source "$(dirname "$0")/../common.sh"
 k=$(median "${kiln[@]}")
 echo "BENCH cnn_step_kiln $k samples/s"
 if [ "$have_torch" -eq 1 ]; then

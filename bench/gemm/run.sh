@@ -7,6 +7,7 @@
 # `RATIO gemm_<shape>_kiln_vs_onednn`. Without libdnnl-dev (or the peers)
 # Kiln alone is measured. ROUNDS (2), SAMPLES (5).
 set -euo pipefail
+source "$(dirname "$0")/../common.sh"
 BUILD_DIR=${BUILD_DIR:-build}
 ROUNDS=${ROUNDS:-2}
 SAMPLES=${SAMPLES:-5}
@@ -27,7 +28,7 @@ if [ "$have_peer" -eq 0 ]; then
        "install libdnnl-dev libeigen3-dev libopenblas-dev. No RATIO."
 fi
 for round in $(seq "$ROUNDS"); do
-  if [ $((round % 2)) -eq 1 ]; then order="kiln onednn"; else order="onednn kiln"; fi
+  order=$(turn_order "$round" onednn)
   for who in $order; do
     if [ "$who" = kiln ]; then
       "$BUILD_DIR/bin/kiln_gemm_bench" 2 "$SAMPLES" >>"$tmp/kiln"

@@ -9,6 +9,7 @@
 # (peer time / Kiln time: higher is better). A peer that cannot be built or
 # run is reported unavailable, without RATIO. ROUNDS (2).
 set -euo pipefail
+source "$(dirname "$0")/../common.sh"
 BUILD_DIR=${BUILD_DIR:-build}
 ROUNDS=${ROUNDS:-2}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +35,7 @@ echo "CONFIG kiln s1_predict (AOT) threads=${KILN_INTRA_OP_THREADS:-$(nproc)};" 
 med() { sed -n 's/.*us_per_call: min [0-9.]* \/ median \([0-9.]*\).*/\1/p'; }
 declare -A runs
 for round in $(seq "$ROUNDS"); do
-  if [ $((round % 2)) -eq 1 ]; then order="kiln peers"; else order="peers kiln"; fi
+  order=$(turn_order "$round" peers)
   for who in $order; do
     for b in 1 128; do
       if [ "$who" = kiln ]; then
@@ -54,7 +55,6 @@ for round in $(seq "$ROUNDS"); do
     fi
   done
 done
-source "$(dirname "$0")/../common.sh"
 for b in 1 128; do
   k=$(median ${runs[kiln$b]})
   echo "BENCH s1_infer_b${b}_kiln $k us/call"

@@ -19,6 +19,7 @@
 # every peer (../shared/peers/README.md).
 #   BATCHES (300), ROUNDS (3), PEER_REPS (3)
 set -euo pipefail
+source "$(dirname "$0")/../common.sh"
 BUILD_DIR=${BUILD_DIR:-build}
 BATCHES=${BATCHES:-300}
 ROUNDS=${ROUNDS:-3}
@@ -89,7 +90,7 @@ torch_run() {
 kiln=() dnnl=() eigen=() torch=()
 for round in $(seq "$ROUNDS"); do
   line="ROUND $round:"
-  if [ $((round % 2)) -eq 1 ]; then order="kiln peers"; else order="peers kiln"; fi
+  order=$(turn_order "$round" peers)
   for who in $order; do
     if [ "$who" = kiln ]; then
       k=$(kiln_run)
@@ -103,7 +104,7 @@ for round in $(seq "$ROUNDS"); do
       fi
       if [ "$have_torch" -eq 1 ]; then
         t1=$(torch_run 1); t2=$(torch_run 2)
-        t=$(awk -v a="${t1:-0}" -v b="${t2:-0}" 'BEGIN {print (a > b) ? a : b}')
+        t=$(max_of "$t1" "$t2")
         torch+=("$t"); line+=" torch_best $t"
       fi
     fi
@@ -111,7 +112,6 @@ for round in $(seq "$ROUNDS"); do
   echo "$line steps/s"
 done
 
-source "$(dirname "$0")/../common.sh"
 k=$(median "${kiln[@]}")
 echo "BENCH s1_step_kiln $k steps/s"
 if [ "$have_cpp" -eq 1 ]; then

@@ -16,6 +16,7 @@
 #   (default: torch_mlp.py here; test/tools/bench/s1-train.test swaps in a
 #   stand-in, as PyTorch may not be installed)
 set -euo pipefail
+source "$(dirname "$0")/../common.sh"
 BUILD_DIR=${BUILD_DIR:-build}
 BATCHES=${BATCHES:-200}
 WARMUP=${WARMUP:-30}
@@ -56,7 +57,7 @@ kiln=() torch1=() torch2=()
 for round in $(seq "$ROUNDS"); do
   line="ROUND $round:"
   # Odd rounds start with Kiln, even ones with the peer.
-  if [ $((round % 2)) -eq 1 ]; then order="kiln torch"; else order="torch kiln"; fi
+  order=$(turn_order "$round" torch)
   for who in $order; do
     if [ "$who" = kiln ]; then
       k=$(kiln_run "$round")
@@ -74,7 +75,6 @@ for round in $(seq "$ROUNDS"); do
   echo "$line samples/s"
 done
 
-source "$(dirname "$0")/../common.sh"
 if [ "$torch_ok" -eq 1 ]; then
   sed 's/^CONFIG torch/CONFIG torch_1thread/' "$tmp/torch1.config"
   sed 's/^CONFIG torch/CONFIG torch_2thread/' "$tmp/torch2.config"
@@ -86,7 +86,7 @@ if [ "$torch_ok" -eq 1 ]; then
   t2=$(median "${torch2[@]}")
   echo "BENCH s1_train_torch_1thread $t1 samples/s"
   echo "BENCH s1_train_torch_2thread $t2 samples/s"
-  best=$(awk -v a="$t1" -v b="$t2" 'BEGIN {print (a > b) ? a : b}')
+  best=$(max_of "$t1" "$t2")
   awk -v k="$k" -v t="$best" 'BEGIN {printf "RATIO s1_train_kiln_vs_torch_best %.3f (higher is better)\n", k / t}'
 fi
 

@@ -11,6 +11,7 @@
 # without it the benchmark says so and prints no RATIO.
 #   ROUNDS (3), WARMUP (100), STEPS (900: the pipeline ends after 1100)
 set -euo pipefail
+source "$(dirname "$0")/../common.sh"
 BUILD_DIR=${BUILD_DIR:-build}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-100}
@@ -42,7 +43,6 @@ for ((r = 0; r < ROUNDS; r++)); do
     fi
   done
 done
-source "$(dirname "$0")/../common.sh"
 p=$(median "${pipe[@]}")
 m=$(median "${mem[@]}")
 echo "BENCH s8_pipeline_steps $p steps/s"
