@@ -7,6 +7,7 @@
 #include "kiln/Export/ExportGraphDef.h"
 #include "kiln/Import/ImportGraphDef.h"
 #include "kiln/Tools/DiagnosticDefaults.h"
+#include "kiln/runtime/OpLibrary.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -38,9 +39,9 @@ static cl::opt<bool> fromMlir(
     cl::cat(cat));
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input file>"),
                                       cl::init("-"), cl::cat(cat));
-static cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
-                                       cl::value_desc("file"), cl::init("-"),
-                                       cl::cat(cat));
+static cl::opt<std::string>
+    outputFile("o", cl::desc("Output file (default: stdout)"),
+               cl::value_desc("file"), cl::init("-"), cl::cat(cat));
 static cl::opt<bool> textOutput(
     "text",
     cl::desc("--mlir-to-graphdef: write protobuf text format (default when "
@@ -53,16 +54,23 @@ static cl::opt<bool> graphDefOnly(
     "graphdef-only",
     cl::desc("--mlir-to-graphdef: write only the GraphDef of a MetaGraphDef"),
     cl::cat(cat));
-static cl::opt<std::string> prefix(
-    "prefix",
-    cl::desc("--graphdef-to-mlir: prefix every node name with NAME/, as "
-             "tf.import_graph_def(graph_def, name=NAME) does"),
-    cl::value_desc("NAME"), cl::cat(cat));
+static cl::opt<std::string>
+    prefix("prefix",
+           cl::desc("--graphdef-to-mlir: prefix every node name with NAME/, as "
+                    "tf.import_graph_def(graph_def, name=NAME) does"),
+           cl::value_desc("NAME"), cl::cat(cat));
 static cl::opt<std::string> tags(
     "tags",
     cl::desc("--graphdef-to-mlir on a SavedModel: the tag set of the "
              "MetaGraphDef to import, comma separated (default: the first)"),
     cl::value_desc("serve[,gpu]"), cl::cat(cat));
+
+static cl::list<std::string> opLibraries(
+    "op-library",
+    cl::desc("--graphdef-to-mlir: load a custom-op library "
+             "(kiln/op/OpKernel.h) whose declarations type the nodes of its "
+             "ops (repeatable)"),
+    cl::value_desc("lib.so"), cl::cat(cat));
 
 static int fail(const std::string &msg) {
   errs() << "graph-translate: error: " << msg << "\n";
@@ -83,6 +91,11 @@ int main(int argc, char **argv) {
     return fail("give exactly one of --graphdef-to-mlir or --mlir-to-graphdef "
                 "(see --help)");
 
+  for (const std::string &lib : opLibraries) {
+    kiln::Status st = kiln::loadOpLibrary(lib);
+    if (!st.ok())
+      return fail(std::string(kiln::codeName(st.code())) + ": " + st.message());
+  }
   mlir::MLIRContext ctx;
   ctx.loadDialect<kiln::graph::GraphDialect>();
   std::string error;
@@ -113,9 +126,9 @@ int main(int argc, char **argv) {
       return fail("cannot read " + inputFile + ":\n" + diag);
     kiln::ExportOptions options;
     StringRef o(outputFile);
-    options.text = !binaryOutput && (textOutput || o == "-" ||
-                                     o.ends_with(".pbtxt") ||
-                                     o.ends_with(".txt"));
+    options.text =
+        !binaryOutput && (textOutput || o == "-" || o.ends_with(".pbtxt") ||
+                          o.ends_with(".txt"));
     options.graphDefOnly = graphDefOnly;
     if (failed(kiln::exportModule(*module, options, out, error)))
       return fail(inputFile + ": " + error);
