@@ -509,6 +509,15 @@ StatusOr<std::unique_ptr<HostKernel>> makeCustomKernel(const CustomOpDef &def,
   return std::unique_ptr<HostKernel>(std::move(k));
 }
 
+/// A library's error as a Status: an unknown code (or OK, which is no
+/// error) becomes Unknown.
+Status libraryStatus(KilnCode code, const char *message) {
+  bool known =
+      code > 0 && code <= static_cast<KilnCode>(Code::kUnauthenticated);
+  return Status(known ? static_cast<Code>(code) : Code::kUnknown,
+                message ? message : "");
+}
+
 KilnTensor *hold(KilnKernelContext *c, Tensor t) {
   c->tensors.push_back(KilnTensor{std::move(t)});
   return &c->tensors.back();
@@ -579,22 +588,24 @@ const KilnHostApi &hostApi() {
           return fail(s);
         def.attrs.push_back(std::move(a));
       }
-      for (size_t i = 0; i < d->num_inputs; ++i) {
-        OpArgSpec a;
-        if (Status s = parseArgSpec(d->inputs[i], def.attrs, a); !s.ok())
-          return fail(s);
-        def.inputs.push_back(std::move(a));
-      }
-      for (size_t i = 0; i < d->num_outputs; ++i) {
-        OpArgSpec a;
-        if (Status s = parseArgSpec(d->outputs[i], def.attrs, a); !s.ok())
-          return fail(s);
+      auto args = [&](const char *const *specs, size_t n,
+                      std::vector<OpArgSpec> &out) {
+        for (size_t i = 0; i < n; ++i) {
+          OpArgSpec a;
+          if (Status s = parseArgSpec(specs[i], def.attrs, a); !s.ok())
+            return s;
+          out.push_back(std::move(a));
+        }
+        return Status::OK();
+      };
+      if (Status s = args(d->inputs, d->num_inputs, def.inputs); !s.ok())
+        return fail(s);
+      if (Status s = args(d->outputs, d->num_outputs, def.outputs); !s.ok())
+        return fail(s);
+      for (const OpArgSpec &a : def.outputs)
         if (a.isRef)
-          return fail(errors::InvalidArgument("output '", a.name,
-                                              "': Ref outputs are not "
-                                              "supported"));
-        def.outputs.push_back(std::move(a));
-      }
+          return fail(errors::InvalidArgument(
+              "output '", a.name, "': Ref outputs are not supported"));
       r->ops.push_back(std::move(def));
     };
     h.register_kernel = [](KilnRegistrar *r, const KilnKernelDef *d) {
@@ -626,8 +637,7 @@ const KilnHostApi &hostApi() {
       r->kernels.push_back(std::move(k));
     };
     h.set_status = [](KilnStatus *s, KilnCode code, const char *message) {
-      s->status = Status(code == 0 ? Code::kUnknown : static_cast<Code>(code),
-                         message ? message : "");
+      s->status = libraryStatus(code, message);
     };
     h.node_name = [](const KilnAttrs *a) { return a->attrs->name().c_str(); };
     h.attr_int = [](const KilnAttrs *a, const char *name, int64_t *out) {
@@ -719,8 +729,7 @@ const KilnHostApi &hostApi() {
     h.shape_set_error = [](KilnShapeContext *c, KilnCode code,
                            const char *message) {
       if (c->status.ok())
-        c->status = Status(code == 0 ? Code::kUnknown : static_cast<Code>(code),
-                           message ? message : "");
+        c->status = libraryStatus(code, message);
     };
 
     h.kernel_attrs = [](KilnKernelContext *c) -> const KilnAttrs * {
@@ -813,8 +822,7 @@ const KilnHostApi &hostApi() {
     };
     h.kernel_set_error = [](KilnKernelContext *c, KilnCode code,
                             const char *message) {
-      setError(c, Status(code == 0 ? Code::kUnknown : static_cast<Code>(code),
-                         message ? message : ""));
+      setError(c, libraryStatus(code, message));
     };
     h.allocate_temp = [](KilnKernelContext *c, KilnDataType dtype, int64_t rank,
                          const int64_t *dims) -> KilnTensor * {
