@@ -83,6 +83,17 @@ std::vector<std::string> kiln::hostKernelOpTypes() {
   return out;
 }
 
+// UBSan's vptr check of `session_` would reference Session's type info,
+// which lives in the session area: kernels link no session code (programs
+// that load op libraries without running a session, such as graph-opt,
+// have none), and the pointer is the session's own.
+#if defined(__GNUC__)
+#define KILN_NO_VPTR_CHECK __attribute__((no_sanitize("vptr")))
+#else
+#define KILN_NO_VPTR_CHECK
+#endif
+
+KILN_NO_VPTR_CHECK
 StatusOr<void *> KernelContext::resourceOf(size_t i, int kind) const {
   if (i >= slots_.size() || slots_[i] < 0 || !session_)
     return errors::InvalidArgument("node '", node_.name(), "' (", node_.op(),
@@ -97,6 +108,7 @@ StatusOr<void *> KernelContext::resourceOf(size_t i, int kind) const {
   return session_->slot(slot);
 }
 
+KILN_NO_VPTR_CHECK
 void *KernelContext::ownState() const {
   if (ownSlot_ < 0 || !session_)
     return nullptr;
